@@ -1,0 +1,3 @@
+from cashier_app.cli import main
+
+raise SystemExit(main())

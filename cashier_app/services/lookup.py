@@ -1,0 +1,348 @@
+"""Finding a subscriber account or a tour booking from whatever the customer has.
+
+One entry point, :func:`search`, recognises what was typed — account number,
+login, contract, phone, name, address, booking number, booking + passport, a
+scanned GOST R 56042 string — and returns pages of :class:`SearchHit` DTOs.
+Every query is an index range or an exact match, so the first page is fast on a
+million accounts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from cashier_app.domain.errors import NotFound
+from cashier_app.domain.normalize import (
+    house_key,
+    passport_key,
+    phone_key,
+    prefix_upper_bound,
+    street_key,
+    text_key,
+)
+from cashier_app.storage import models as m
+from cashier_app.storage.db import Database
+
+PAGE = 50
+
+HitKind = Literal["account", "booking"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    kind: HitKind
+    number: str
+    title: str  # owner or lead tourist
+    detail: str  # address, or country/hotel/dates
+    amount_minor: int  # balance for an account, amount due for a booking
+    currency: str
+    matched_by: str  # what the query matched, in Russian
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "number": self.number,
+            "title": self.title,
+            "detail": self.detail,
+            "amount_minor": self.amount_minor,
+            "currency": self.currency,
+            "matched_by": self.matched_by,
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[SearchHit]
+    has_more: bool
+    # Set when the query opens one record directly (booking + passport, a scanned code).
+    open_directly: SearchHit | None = None
+    message: str | None = None  # shown when nothing matched, or a warning
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the typed text was recognised as; several kinds may apply at once."""
+
+    raw: str
+    text: str
+    kinds: tuple[str, ...]
+    booking_number: str | None = None
+    passport: str | None = None
+    phone: str | None = None
+    street: str | None = None
+    house: str | None = None
+    gost_ref: str | None = None
+
+
+_LOGIN = re.compile(r"^[a-z]{2,8}\d{1,8}$")
+_CONTRACT = re.compile(r"^[A-ZА-Я]{2,4}-\d{1,10}$")
+_BOOKING_PASSPORT = re.compile(r"^(\d{5,9})\s*[ ,;/]\s*(\d{2}\s?№?\s?\d{6,7})$")
+_PHONEISH = re.compile(r"^[+\d][\d\s()\-]{6,}$")
+_ADDRESS = re.compile(r"^(?P<street>.*?[^\W\d_].*?)[\s,]+(?:д\.?\s*|дом\s*)?(?P<house>\d+[^\s,]*)\s*(?:,.*)?$")
+
+NOTHING_FOUND_HINT = (
+    "Ничего не найдено. Попробуйте: номер лицевого счёта (с нулями впереди), логин, "
+    "номер договора, телефон, фамилию, улицу и дом, номер заявки или «заявка паспорт»."
+)
+
+
+def classify(raw: str) -> Query:
+    text = raw.strip()
+    if not text:
+        return Query(raw, text, ())
+    if text.upper().startswith("ST0001"):
+        from cashier_app.printing.gost import GostError, parse_scanned_text
+
+        try:
+            ref = parse_scanned_text(text).customer_ref()
+        except GostError:
+            ref = None
+        return Query(raw, text, ("gost",), gost_ref=ref)
+    kinds: list[str] = []
+    booking = passport = phone = street = house = None
+    bp = _BOOKING_PASSPORT.match(text)
+    if bp:
+        kinds.append("booking_passport")
+        booking, passport = bp.group(1), passport_key(bp.group(2))
+    compact = text.replace(" ", "")
+    if re.fullmatch(r"\d+", text):
+        kinds += ["account_number", "booking_number"]
+    if _LOGIN.match(text.lower()):
+        kinds.append("login")
+    if _CONTRACT.match(compact.upper()):
+        kinds.append("contract")
+    if _PHONEISH.match(text) and (pk := phone_key(text)):
+        kinds.append("phone")
+        phone = pk
+    if re.search(r"[^\W\d_]", text) and "login" not in kinds and "contract" not in kinds:
+        addr = _ADDRESS.match(text)
+        if addr:
+            kinds.append("address")
+            street, house = street_key(addr.group("street")), house_key(addr.group("house"))
+        else:
+            kinds.append("name")
+            kinds.append("street")
+            street = street_key(text)
+    if not kinds:
+        kinds.append("account_number")
+    return Query(raw, text, tuple(dict.fromkeys(kinds)), booking, passport, phone, street, house)
+
+
+def search(db: Database, raw: str, *, offset: int = 0, limit: int = PAGE) -> SearchResult:
+    q = classify(raw)
+    if not q.kinds:
+        return SearchResult([], False)
+    with db.read() as uow:
+        return _search(uow.session, q, offset, limit)
+
+
+def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
+    if "gost" in q.kinds:
+        return _by_gost(s, q)
+    if "booking_passport" in q.kinds:
+        return _by_booking_passport(s, q)
+
+    exact: list[SearchHit] = []
+    if offset == 0:
+        # Exact keys first: a handful of rows, shown above any prefix matches.
+        if "account_number" in q.kinds:
+            exact += _accounts(s, select(m.Account).where(m.Account.number == q.text), "номер лицевого счёта")
+        if "booking_number" in q.kinds:
+            exact += _bookings(s, select(m.Booking).where(m.Booking.number == q.text), "номер заявки")
+        if "login" in q.kinds:
+            exact += _accounts(s, select(m.Account).where(m.Account.login == q.text.lower()), "логин")
+        if "contract" in q.kinds:
+            stmt = (
+                select(m.Account)
+                .join(m.Contract)
+                .where(m.Contract.number == q.text.replace(" ", "").upper())
+                .order_by(m.Account.number)
+            )
+            exact += _accounts(s, stmt, "договор")
+        if "phone" in q.kinds:
+            stmt = (
+                select(m.Account)
+                .join(m.Contract)
+                .where(m.Contract.phone_norm == q.phone)
+                .order_by(m.Account.id)
+                .limit(limit)
+            )
+            exact += _accounts(s, stmt, "телефон")
+    # Prefix matches are paged; exact ones are never repeated on later pages.
+    paged: list[SearchHit] = []
+    more = False
+    if "name" in q.kinds or "address" in q.kinds or "street" in q.kinds:
+        paged, more = _paged_text(s, q, offset, limit)
+    hits = _dedupe(exact + paged)
+    message = None if hits else NOTHING_FOUND_HINT
+    if offset == 0 and len(hits) == 1 and not more:
+        return SearchResult(hits, False, open_directly=hits[0], message=message)
+    return SearchResult(hits, more, message=message)
+
+
+def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[SearchHit], bool]:
+    """Names (subscribers, then tourists), then addresses, as one paged sequence."""
+    sources = []
+    key = text_key(q.text)
+    if "name" in q.kinds:
+        lo, hi = key, prefix_upper_bound(key)
+        sources.append((
+            "ФИО абонента",
+            select(m.Account)
+            .join(m.Contract)
+            .where(m.Contract.name_norm >= lo, m.Contract.name_norm < hi)
+            .order_by(m.Contract.name_norm, m.Contract.id, m.Account.id),
+            "account",
+        ))
+        sources.append((
+            "ФИО туриста",
+            select(m.Booking)
+            .join(m.Tourist)
+            .where(m.Tourist.name_norm >= lo, m.Tourist.name_norm < hi)
+            .order_by(m.Tourist.name_norm, m.Tourist.id),
+            "booking",
+        ))
+    if ("address" in q.kinds or "street" in q.kinds) and q.street:
+        lo, hi = q.street, prefix_upper_bound(q.street)
+        cond = and_(m.Contract.street_norm >= lo, m.Contract.street_norm < hi)
+        if q.house:
+            cond = and_(cond, _house_matches(q.house))
+        sources.append((
+            "адрес",
+            select(m.Account)
+            .join(m.Contract)
+            .where(cond)
+            .order_by(m.Contract.street_norm, m.Contract.house, m.Contract.id, m.Account.id),
+            "account",
+        ))
+    hits: list[SearchHit] = []
+    need = limit + 1  # one extra row tells whether there is a next page
+    skip = offset
+    for label, stmt, kind in sources:
+        if len(hits) >= need:
+            break
+        rows_stmt = stmt.offset(skip).limit(need - len(hits))
+        found = _accounts(s, rows_stmt, label) if kind == "account" else _bookings(s, rows_stmt, label)
+        if not found and skip:
+            # This whole source lies before the requested page; count it to move on.
+            skip = max(0, skip - _count(s, stmt))
+            continue
+        skip = 0
+        hits += found
+    return hits[:limit], len(hits) > limit
+
+
+def _house_matches(h: str):  # type: ignore[no-untyped-def]
+    """``85`` finds 85, 85а, 85к1 and 85/2 but not 850: index ranges around the digits."""
+    col = m.Contract.house
+    if not h[-1].isdigit():
+        return col == h
+    return or_(
+        col == h,
+        and_(col > h, col < h + "0"),  # 85/2, 85-1
+        and_(col > h + ":", col < prefix_upper_bound(h)),  # 85а, 85к1
+    )
+
+
+def _count(s: Session, stmt: Select) -> int:
+    from sqlalchemy import func
+
+    return s.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+
+
+def _by_booking_passport(s: Session, q: Query) -> SearchResult:
+    booking = s.execute(select(m.Booking).where(m.Booking.number == q.booking_number)).scalar_one_or_none()
+    if booking is None:
+        return SearchResult([], False, message=f"Заявка № {q.booking_number} не найдена.")
+    if not any(t.passport_no == q.passport for t in booking.tourists):
+        # Never open a booking for a wrong passport: the pair is the tourist's credential.
+        return SearchResult(
+            [], False,
+            message=f"Паспорт не совпадает ни с одним туристом заявки № {q.booking_number}.",
+        )
+    hit = _booking_hit(booking, "заявка + паспорт")
+    return SearchResult([hit], False, open_directly=hit)
+
+
+def _by_gost(s: Session, q: Query) -> SearchResult:
+    if not q.gost_ref:
+        return SearchResult(
+            [], False,
+            message="Код прочитан, но в нём нет номера лицевого счёта или заявки плательщика.",
+        )
+    ref = q.gost_ref
+    hits = _accounts(s, select(m.Account).where(m.Account.number == ref), "QR-код квитанции")
+    hits += _bookings(s, select(m.Booking).where(m.Booking.number == ref), "QR-код квитанции")
+    if not hits:
+        return SearchResult([], False, message=f"По QR-коду: счёт или заявка «{ref}» не найдены.")
+    return SearchResult(hits, False, open_directly=hits[0] if len(hits) == 1 else None)
+
+
+def _accounts(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
+    return [_account_hit(a, matched_by) for a in s.execute(stmt).unique().scalars()]
+
+
+def _bookings(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
+    return [_booking_hit(b, matched_by) for b in s.execute(stmt).unique().scalars()]
+
+
+def _account_hit(a: m.Account, matched_by: str) -> SearchHit:
+    c = a.contract
+    return SearchHit(
+        kind="account",
+        number=a.number,
+        title=c.full_name,
+        detail=format_address(c),
+        amount_minor=a.balance_minor,
+        currency=a.currency,
+        matched_by=matched_by,
+        extra={"login": a.login or "", "contract": c.number},
+    )
+
+
+def _booking_hit(b: m.Booking, matched_by: str) -> SearchHit:
+    lead = next((t for t in b.tourists if t.is_lead), b.tourists[0] if b.tourists else None)
+    return SearchHit(
+        kind="booking",
+        number=b.number,
+        title=lead.full_name if lead else "",
+        detail=f"{b.country}, {b.hotel or '—'}, вылет {b.departure_on:%d.%m.%Y}",
+        amount_minor=max(0, b.price_minor - b.paid_minor),
+        currency=b.currency,
+        matched_by=matched_by,
+        extra={"status": b.status, "tour_type": b.tour_type},
+    )
+
+
+def _dedupe(hits: list[SearchHit]) -> list[SearchHit]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for h in hits:
+        if (h.kind, h.number) not in seen:
+            seen.add((h.kind, h.number))
+            out.append(h)
+    return out
+
+
+def format_address(obj: m.Contract | m.Tourist) -> str:
+    parts = [obj.postal_index, obj.region if obj.region != obj.city else None, obj.city, obj.street]
+    if obj.house:
+        parts.append(f"д. {obj.house}")
+    if obj.flat:
+        parts.append(f"кв. {obj.flat}")
+    return ", ".join(p for p in parts if p)
+
+
+def get_account_id(db: Database, number: str) -> int:
+    with db.read() as uow:
+        aid = uow.session.execute(select(m.Account.id).where(m.Account.number == number)).scalar()
+    if aid is None:
+        raise NotFound(f"Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).")
+    return aid

@@ -1,0 +1,66 @@
+"""From stored bookings to the domain's ``BookingFacts``, and the day's rate."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cashier_app.domain.tours import BookingFacts, BookingStatus, TourType
+from cashier_app.storage import models as m
+
+
+def latest_rate(s: Session, currency: str, day: date) -> tuple[Decimal | None, date | None]:
+    """The rate for ``day`` or, failing that, the last one before it (for the message)."""
+    if currency == "RUB":
+        return Decimal(1), day
+    row = s.execute(
+        select(m.ExchangeRate.rate, m.ExchangeRate.day)
+        .where(m.ExchangeRate.currency == currency, m.ExchangeRate.day <= day)
+        .order_by(m.ExchangeRate.day.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def bonus_spent_on(s: Session, booking_id: int) -> int:
+    spent = s.execute(
+        select(func.coalesce(func.sum(m.BonusTransaction.amount_minor), 0)).where(
+            m.BonusTransaction.booking_id == booking_id, m.BonusTransaction.kind == "spend"
+        )
+    ).scalar_one()
+    refunded = s.execute(
+        select(func.coalesce(func.sum(m.BonusTransaction.amount_minor), 0)).where(
+            m.BonusTransaction.booking_id == booking_id, m.BonusTransaction.kind == "refund"
+        )
+    ).scalar_one()
+    return int(spent) - int(refunded)
+
+
+def booking_facts(s: Session, b: m.Booking, today: date) -> BookingFacts:
+    children = sum(1 for t in b.tourists if (age := _age_on(t.birth_date, b.departure_on)) is not None and age < 12)
+    return BookingFacts(
+        number=b.number,
+        status=BookingStatus(b.status),
+        tour_type=TourType(b.tour_type),
+        currency=b.currency,
+        price_minor=b.price_minor,
+        paid_minor=b.paid_minor,
+        departure=b.departure_on,
+        return_date=b.return_on,
+        confirmed_on=b.confirmed_on,
+        tourists=max(len(b.tourists), children, 1) if b.tourists else 1,
+        children_under_12=min(children, max(len(b.tourists), 1)),
+        hotel_select=b.hotel_select,
+        plus_bonus_percent=b.plus_bonus_percent,
+        bonus_spent_minor=bonus_spent_on(s, b.id),
+        fully_paid_on=b.fully_paid_on,
+    )
