@@ -214,6 +214,9 @@ def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[Sea
         cond = and_(m.Contract.street_norm >= lo, m.Contract.street_norm < hi)
         if q.house:
             cond = and_(cond, _house_matches(q.house))
+        if "name" in q.kinds:
+            # Keep the sources disjoint so paging never shows a subscriber twice.
+            cond = and_(cond, or_(m.Contract.name_norm < key, m.Contract.name_norm >= prefix_upper_bound(key)))
         sources.append((
             "адрес",
             select(m.Account)

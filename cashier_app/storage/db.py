@@ -48,7 +48,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         db_path = make_url(url).database
         if db_path and db_path != ":memory:":
             Path(db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own BEGIN is deferred; take the write lock up front so two desks
         # writing at once wait for each other instead of failing mid-transaction.
@@ -116,10 +116,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back anything not committed and detaches the objects without
+        # expiring them, so DTOs can still be built from what was loaded.
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

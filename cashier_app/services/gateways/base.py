@@ -1,0 +1,161 @@
+"""The one interface every card gateway client implements, and its errors.
+
+Amounts are integer kopecks everywhere.  The crucial distinction for callers:
+
+* :class:`GatewayNetworkError` — the bank's answer never arrived intact
+  (timeout, dropped connection, HTTP 5xx, garbage instead of JSON).  The
+  operation MAY have happened.  Never mark the payment failed; ask again with
+  :meth:`GatewayClient.status` / :meth:`GatewayClient.find_order` by order number.
+* :class:`GatewayRejected` — the bank answered and said no.  Nothing happened.
+* :class:`GatewayConfigError` — our side is misconfigured (no secret, bad URL).
+
+All texts are Russian, meant for a cashier, and never contain a password,
+token or terminal password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from cashier_app.domain.errors import UserError
+
+OrderState = Literal[
+    "pending",  # registered, not paid yet (includes 3-D Secure in progress)
+    "paid",  # money taken in full
+    "declined",  # payment refused, or the order was cancelled before payment
+    "expired",  # nobody paid before the deadline
+    "reversed",  # the hold / same-day payment was cancelled, money never left the card
+    "refunded",  # money returned in full
+    "partially_refunded",
+    "unknown_order",  # the bank has never heard of this order number
+    "manual",  # the provider has no status method (ChronoPay): check the bank statement
+]
+
+ORDER_STATES: tuple[str, ...] = (
+    "pending",
+    "paid",
+    "declined",
+    "expired",
+    "reversed",
+    "refunded",
+    "partially_refunded",
+    "unknown_order",
+    "manual",
+)
+# States after which the order never changes by itself: the poller can stop.
+FINAL_STATES = frozenset({"paid", "declined", "expired", "reversed", "refunded", "unknown_order"})
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedOrder:
+    """What the bank gave back for a registered order."""
+
+    bank_order_id: str | None  # Sber orderId (UUID), T-Bank PaymentId; None for ChronoPay
+    payment_url: str | None  # page (or QR content) for the customer
+    raw_status: str  # the bank's own status word/code, for the log
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatus:
+    """A bank's answer to "what happened to this order", normalised."""
+
+    state: OrderState
+    amount_kopecks: int | None  # the order amount as the bank knows it; compare before crediting
+    approved_kopecks: int = 0
+    deposited_kopecks: int = 0
+    # None when the bank does not report it (T-Bank after a partial refund).
+    refunded_kopecks: int | None = 0
+    card_mask: str | None = None
+    bank_order_id: str | None = None
+    reason_code: str | None = None  # the bank's decline / error code
+    reason_text_ru: str | None = None  # plain Russian for the cashier
+    raw_status: str | None = None  # orderStatus / Status exactly as received
+
+
+class GatewayError(UserError):
+    """Base of everything a gateway client raises on purpose."""
+
+
+class GatewayNetworkError(GatewayError):
+    """No trustworthy answer: the outcome is UNKNOWN.  Never mark the payment failed."""
+
+    def __init__(self, message_ru: str, *, operation: str = "") -> None:
+        self.message_ru = message_ru
+        self.operation = operation
+        super().__init__(message_ru)
+
+
+class GatewayRejected(GatewayError):
+    """The bank answered with an error; the operation did not happen."""
+
+    def __init__(self, code: str, message_ru: str, *, duplicate: bool = False, bank_message: str = "") -> None:
+        self.code = code
+        self.message_ru = message_ru
+        self.duplicate = duplicate
+        self.bank_message = bank_message  # the bank's own text, may be English or technical
+        super().__init__(f"{message_ru} (код банка {code})")
+
+
+class GatewayConfigError(GatewayError):
+    """Settings or credentials are missing or wrong on our side."""
+
+
+@runtime_checkable
+class GatewayClient(Protocol):
+    """One acquiring account of one payee at one bank."""
+
+    provider: str
+
+    def create_order(
+        self,
+        order_number: str,
+        amount_kopecks: int,
+        description: str,
+        return_url: str | None = None,
+        timeout_secs: int = 1200,
+    ) -> CreatedOrder:
+        """Register an order and get the payment page; ``timeout_secs`` bounds how long it can be paid."""
+        ...
+
+    def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
+        """Current state; with ``bank_order_id=None`` looks the order up by its number."""
+        ...
+
+    def find_order(self, order_number: str) -> CreatedOrder | None:
+        """Recovery after a lost create answer: the bank's record of this order, or None."""
+        ...
+
+    def cancel(
+        self,
+        order_number: str,
+        bank_order_id: str | None,
+        amount_kopecks: int | None,
+        idempotency_key: str,
+    ) -> OrderStatus:
+        """Cancel an unpaid order or a hold / same-day payment (None = full amount)."""
+        ...
+
+    def refund(
+        self,
+        order_number: str,
+        bank_order_id: str | None,
+        amount_kopecks: int,
+        idempotency_key: str,
+    ) -> OrderStatus:
+        """Return money of a paid order, fully or partly."""
+        ...
+
+
+def check_amount(amount_kopecks: int) -> None:
+    """Refuse floats and non-positive amounts before anything goes to a bank."""
+    if not isinstance(amount_kopecks, int) or isinstance(amount_kopecks, bool):
+        raise TypeError("amount_kopecks must be int kopecks, not float")
+    if amount_kopecks <= 0:
+        raise GatewayConfigError("Сумма платежа должна быть больше нуля")
+
+
+NETWORK_MESSAGE_RU = (
+    "Нет ответа от банка ({what}). Результат операции неизвестен — "
+    "не принимайте повторную оплату, проверьте статус заказа."
+)

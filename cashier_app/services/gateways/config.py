@@ -1,0 +1,160 @@
+"""Gateway settings, secrets in the OS keyring, CA bundle, client factory.
+
+Secrets (Sber API password, T-Bank terminal password, ChronoPay shared secret)
+live in the OS keyring under service ``cashier-app`` and user
+``<provider>:<payee_code>``.  CI machines have no keyring backend, so an
+environment variable ``CASHIER_GW_SECRET_<PROVIDER>_<PAYEECODE>`` is the
+fallback.  Secrets are never stored in the database or in settings files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import certifi
+import keyring
+import keyring.errors
+import platformdirs
+
+from cashier_app.services.gateways.base import GatewayClient, GatewayConfigError
+
+KEYRING_SERVICE = "cashier-app"
+PROVIDERS = ("sberbank", "tbank", "chronopay")
+_ALIASES = {"sber": "sberbank", "tinkoff": "tbank", "t-bank": "tbank"}
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    """Non-secret settings of one payee's acquiring account."""
+
+    provider: str  # sberbank | tbank | chronopay
+    base_url: str  # e.g. https://3dsec.sberbank.ru, https://securepay.tinkoff.ru (with or without /v2)
+    login_or_terminal: str  # Sber API userName, T-Bank TerminalKey, ChronoPay product_id
+    ca_file: str | None = None  # extra CA (PEM) added to certifi's bundle, e.g. Минцифры root
+    connect_timeout: float = 5
+    read_timeout: float = 20
+
+
+def normalise_provider(provider: str) -> str:
+    name = provider.strip().lower()
+    name = _ALIASES.get(name, name)
+    if name not in PROVIDERS:
+        raise GatewayConfigError(f"Неизвестный платёжный шлюз «{provider}»; допустимы: {', '.join(PROVIDERS)}")
+    return name
+
+
+def secret_env_name(provider: str, payee_code: str) -> str:
+    """``CASHIER_GW_SECRET_TBANK_ISP_01`` — non-alphanumerics become ``_`` so any code is a valid name."""
+    raw = f"CASHIER_GW_SECRET_{normalise_provider(provider)}_{payee_code}".upper()
+    return re.sub(r"[^A-Z0-9_]", "_", raw)
+
+
+def _keyring_user(provider: str, payee_code: str) -> str:
+    return f"{normalise_provider(provider)}:{payee_code}"
+
+
+def get_secret(provider: str, payee_code: str) -> str | None:
+    """The secret from the keyring, else from the environment; None when set nowhere."""
+    secret: str | None = None
+    try:
+        secret = keyring.get_password(KEYRING_SERVICE, _keyring_user(provider, payee_code))
+    except keyring.errors.NoKeyringError:
+        secret = None  # headless CI: no backend at all counts as "not set"
+    except keyring.errors.KeyringError:
+        secret = None  # locked or broken keyring: fall back rather than crash the counter
+    if secret:
+        return secret
+    return os.environ.get(secret_env_name(provider, payee_code)) or None
+
+
+def set_secret(provider: str, payee_code: str, secret: str) -> None:
+    """Store a secret in the OS keyring; refuses to fall back to anything less safe."""
+    if not secret:
+        raise GatewayConfigError("Пароль шлюза не может быть пустым")
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_user(provider, payee_code), secret)
+    except keyring.errors.NoKeyringError:
+        raise GatewayConfigError(
+            "В системе нет хранилища паролей (keyring). Задайте пароль переменной окружения "
+            f"{secret_env_name(provider, payee_code)}."
+        ) from None
+    except keyring.errors.KeyringError as exc:
+        raise GatewayConfigError(f"Не удалось сохранить пароль в хранилище: {type(exc).__name__}") from None
+
+
+def delete_secret(provider: str, payee_code: str) -> None:
+    try:
+        keyring.delete_password(KEYRING_SERVICE, _keyring_user(provider, payee_code))
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.NoKeyringError:
+        pass
+
+
+def ca_bundle_path(ca_file: str | None, cache_dir: str | Path | None = None) -> bool | str:
+    """``verify=`` value for requests: True, or a file = certifi's bundle + the extra CA.
+
+    requests' ``verify=<file>`` replaces the default bundle, so the extra CA is
+    appended to certifi's instead of used alone (else every other host fails).
+    """
+    if not ca_file:
+        return True
+    extra_path = Path(ca_file)
+    try:
+        extra = extra_path.read_bytes()
+    except OSError:
+        raise GatewayConfigError(f"Не найден файл сертификата «{ca_file}»") from None
+    if b"-----BEGIN CERTIFICATE-----" not in extra:
+        raise GatewayConfigError(f"Файл «{ca_file}» не похож на сертификат в формате PEM")
+    base = Path(certifi.where()).read_bytes()
+    combined = base.rstrip(b"\n") + b"\n" + extra.strip() + b"\n"
+    digest = hashlib.sha256(combined).hexdigest()[:16]
+    folder = Path(cache_dir) if cache_dir else Path(platformdirs.user_cache_dir("cashier-app")) / "ca-bundles"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"bundle-{digest}.pem"
+    if not target.exists():
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(combined)
+        os.replace(tmp, target)  # atomic: a half-written bundle would fail every call
+    return str(target)
+
+
+def make_client(settings: GatewaySettings, secret: str | None) -> GatewayClient:
+    """Build the client for ``settings.provider``; ``secret`` comes from :func:`get_secret`."""
+    provider = normalise_provider(settings.provider)
+    if not secret:
+        raise GatewayConfigError(
+            "Не задан пароль платёжного шлюза. Укажите его в настройках получателя платежей."
+        )
+    if not settings.login_or_terminal:
+        raise GatewayConfigError("Не задан логин / терминал платёжного шлюза")
+    verify = ca_bundle_path(settings.ca_file)
+    if provider == "sberbank":
+        from cashier_app.services.gateways.sberbank import SberbankClient
+
+        return SberbankClient(
+            settings.base_url,
+            settings.login_or_terminal,
+            secret,
+            verify=verify,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
+    if provider == "tbank":
+        from cashier_app.services.gateways.tbank import TBankClient
+
+        return TBankClient(
+            settings.base_url,
+            settings.login_or_terminal,
+            secret,
+            verify=verify,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
+    from cashier_app.services.gateways.chronopay import ChronoPayClient
+
+    return ChronoPayClient(settings.base_url, settings.login_or_terminal, secret)

@@ -1,0 +1,297 @@
+"""Sberbank internet acquiring, REST API (``/payment/rest/*.do``).
+
+Form-encoded POST with userName/password in the body (never in the query
+string), JSON answers, amounts in kopecks, currency 643.  STANDARDS §6.1.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cashier_app.services.gateways.base import (
+    CreatedOrder,
+    GatewayConfigError,
+    GatewayNetworkError,
+    GatewayRejected,
+    OrderState,
+    OrderStatus,
+    check_amount,
+)
+from cashier_app.services.gateways.transport import Transport
+
+log = logging.getLogger(__name__)
+
+CURRENCY_RUB = "643"
+MAX_ORDER_NUMBER = 32
+# Sber actionCode values the cashier may see, in plain words.
+ACTION_CODES_RU: dict[int, str] = {
+    0: "Платёж проведён",
+    -2006: "Не пройдена проверка 3-D Secure",
+    -2007: "Время на оплату истекло",
+    -20010: "Превышен лимит платежа, установленный банком, выпустившим карту",
+    100: "Карта не поддерживается или операции по ней ограничены",
+    101: "Истёк срок действия карты",
+    107: "Банк, выпустивший карту, отклонил платёж",
+    111: "Неверный номер карты",
+    116: "Недостаточно средств на карте",
+    120: "Банк, выпустивший карту, запретил эту операцию",
+    121: "Превышен суточный лимит по карте",
+    151017: "Не пройдена проверка 3-D Secure",
+}
+# orderStatus → normalised state where it does not depend on amounts.
+_ORDER_STATUS: dict[int, OrderState] = {0: "pending", 1: "pending", 5: "pending", 3: "reversed"}
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def reject_from(payload: dict[str, Any], *, operation: str) -> GatewayRejected:
+    """Sber errorCode → :class:`GatewayRejected` with a cashier-friendly Russian text."""
+    code = str(payload.get("errorCode", "")).strip()
+    bank_msg = str(payload.get("errorMessage") or "").strip()
+    low = bank_msg.lower()
+    if code == "1" and operation == "register":
+        return GatewayRejected(
+            code, "Заказ с таким номером уже зарегистрирован в банке", duplicate=True, bank_message=bank_msg
+        )
+    if code == "3":
+        return GatewayRejected(code, "Банк не принимает эту валюту", bank_message=bank_msg)
+    if code == "4":
+        return GatewayRejected(code, f"Банк не получил обязательный параметр: {bank_msg or 'неизвестно какой'}",
+                               bank_message=bank_msg)
+    if code == "5" and ("доступ" in low or "парол" in low or "access" in low):
+        return GatewayRejected(
+            code, "Банк не принял логин или пароль API Сбербанка — проверьте настройки шлюза", bank_message=bank_msg
+        )
+    if code == "6":
+        return GatewayRejected(code, "Банк не знает такой заказ", bank_message=bank_msg)
+    if code == "7":
+        return GatewayRejected(
+            code, f"Банк не может выполнить операцию для заказа в текущем состоянии: {bank_msg}", bank_message=bank_msg
+        )
+    return GatewayRejected(code or "?", f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg)
+
+
+def _is_error(payload: dict[str, Any]) -> bool:
+    code = payload.get("errorCode")
+    return code not in (None, "", "0", 0)
+
+
+class SberbankClient:
+    """One Sber merchant API user (``xxx-api``)."""
+
+    provider = "sberbank"
+
+    def __init__(
+        self,
+        base_url: str,
+        user_name: str,
+        password: str,
+        *,
+        verify: bool | str = True,
+        connect_timeout: float = 5,
+        read_timeout: float = 20,
+        default_return_url: str | None = None,
+        language: str = "ru",
+    ) -> None:
+        root = base_url.rstrip("/")
+        for suffix in ("/payment/rest", "/payment"):
+            root = root.removesuffix(suffix)
+        self._http = Transport(
+            root, verify=verify, connect_timeout=connect_timeout, read_timeout=read_timeout, provider="sberbank"
+        )
+        self.user_name = user_name
+        self._password = password
+        # Sber requires returnUrl; a desktop has none, so the customer lands on the bank's host.
+        self.default_return_url = default_return_url or f"{root}/"
+        self.language = language
+
+    def __repr__(self) -> str:  # never show the password
+        return f"SberbankClient({self._http.base_url!r}, user={self.user_name!r})"
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _call(self, method: str, params: dict[str, str], operation: str) -> dict[str, Any]:
+        data = {"userName": self.user_name, "password": self._password, **params}
+        return self._http.post_form(f"/payment/rest/{method}", data, operation)
+
+    # -- GatewayClient ------------------------------------------------------------------------
+
+    def create_order(
+        self,
+        order_number: str,
+        amount_kopecks: int,
+        description: str,
+        return_url: str | None = None,
+        timeout_secs: int = 1200,
+    ) -> CreatedOrder:
+        check_amount(amount_kopecks)
+        if not order_number or len(order_number) > MAX_ORDER_NUMBER:
+            raise GatewayConfigError(f"Номер заказа для Сбербанка — от 1 до {MAX_ORDER_NUMBER} символов")
+        url = return_url or self.default_return_url
+        params = {
+            "orderNumber": order_number,
+            "amount": str(amount_kopecks),
+            "currency": CURRENCY_RUB,
+            "returnUrl": url,
+            "failUrl": url,
+            "description": description[:512],
+            "language": self.language,
+            "sessionTimeoutSecs": str(int(timeout_secs)),
+        }
+        payload = self._call("register.do", params, "register")
+        if _is_error(payload):
+            raise reject_from(payload, operation="register")
+        order_id, form_url = payload.get("orderId"), payload.get("formUrl")
+        if not order_id or not form_url:
+            # An answer without an id is not an answer: the order may exist, recover by number.
+            raise GatewayNetworkError("Банк прислал неполный ответ; проверьте статус заказа", operation="register")
+        return CreatedOrder(bank_order_id=str(order_id), payment_url=str(form_url), raw_status="0")
+
+    def _status_payload(self, order_number: str, bank_order_id: str | None) -> dict[str, Any] | None:
+        params = {"language": self.language}
+        if bank_order_id:
+            params["orderId"] = bank_order_id
+        else:
+            params["orderNumber"] = order_number
+        payload = self._call("getOrderStatusExtended.do", params, "status")
+        if _is_error(payload):
+            if str(payload.get("errorCode")) == "6":
+                return None  # «Заказ не найден»: a fact, not a failure
+            raise reject_from(payload, operation="status")
+        if "orderStatus" not in payload:
+            raise GatewayNetworkError("Банк прислал неполный ответ о статусе заказа", operation="status")
+        return payload
+
+    def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
+        payload = self._status_payload(order_number, bank_order_id)
+        if payload is None:
+            return OrderStatus(state="unknown_order", amount_kopecks=None, bank_order_id=bank_order_id,
+                               reason_text_ru="Банк не знает такой заказ")
+        return parse_status(payload, bank_order_id)
+
+    def find_order(self, order_number: str) -> CreatedOrder | None:
+        payload = self._status_payload(order_number, None)
+        if payload is None:
+            return None
+        st = parse_status(payload, None)
+        # getOrderStatusExtended does not return formUrl; the page of a recovered order
+        # cannot be rebuilt, so the caller cancels it or waits for its final state.
+        return CreatedOrder(bank_order_id=st.bank_order_id, payment_url=None, raw_status=str(payload["orderStatus"]))
+
+    def _resolve(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
+        st = self.status(order_number, bank_order_id)
+        if st.state == "unknown_order" or not st.bank_order_id:
+            raise GatewayRejected("6", "Банк не знает такой заказ")
+        return st
+
+    def cancel(
+        self,
+        order_number: str,
+        bank_order_id: str | None,
+        amount_kopecks: int | None,
+        idempotency_key: str,
+    ) -> OrderStatus:
+        # Sber has no idempotency key for reverse/decline; asking the state first makes a
+        # repeated cancel a no-op instead of an error.
+        st = self._resolve(order_number, bank_order_id)
+        oid = st.bank_order_id or ""
+        if st.state in ("reversed", "declined", "expired"):
+            return st
+        if st.raw_status == "0":
+            # Unpaid: decline.do makes the payment page unusable (a late payment would be unbooked money).
+            params = {"orderId": oid, "merchantLogin": self.user_name.removesuffix("-api"), "language": self.language}
+            payload = self._call("decline.do", params, "decline")
+        elif st.raw_status in ("1", "2"):
+            if amount_kopecks is not None and amount_kopecks != st.amount_kopecks:
+                raise GatewayRejected("partial", "Сбербанк отменяет платёж только целиком; для части сделайте возврат")
+            payload = self._call("reverse.do", {"orderId": oid, "language": self.language}, "reverse")
+        else:
+            raise GatewayRejected("7", "Заказ нельзя отменить в текущем состоянии; используйте возврат")
+        if _is_error(payload):
+            raise reject_from(payload, operation="cancel")
+        return self.status(order_number, oid)
+
+    def refund(
+        self,
+        order_number: str,
+        bank_order_id: str | None,
+        amount_kopecks: int,
+        idempotency_key: str,
+    ) -> OrderStatus:
+        check_amount(amount_kopecks)
+        # refund.do has no idempotency key: after a GatewayNetworkError the caller must compare
+        # status().refunded_kopecks with what it expected before repeating the refund.
+        oid = bank_order_id or self._resolve(order_number, None).bank_order_id or ""
+        params = {"orderId": oid, "amount": str(amount_kopecks), "language": self.language}
+        payload = self._call("refund.do", params, "refund")
+        if _is_error(payload):
+            raise reject_from(payload, operation="refund")
+        return self.status(order_number, oid)
+
+
+def parse_status(payload: dict[str, Any], bank_order_id: str | None) -> OrderStatus:
+    """getOrderStatusExtended answer → :class:`OrderStatus` (paid = orderStatus 2 and deposited == amount)."""
+    order_status = _int(payload.get("orderStatus"), -1)
+    amount = _int(payload.get("amount"))
+    info = payload.get("paymentAmountInfo") or {}
+    approved = _int(info.get("approvedAmount"))
+    deposited = _int(info.get("depositedAmount"))
+    refunded = _int(info.get("refundedAmount"))
+    card = payload.get("cardAuthInfo") or {}
+    mask = card.get("maskedPan") or card.get("pan") or None
+    action = payload.get("actionCode")
+    action_int = _int(action, 0) if action not in (None, "") else None
+    if not bank_order_id:
+        for attr in payload.get("attributes") or []:
+            if isinstance(attr, dict) and attr.get("name") == "mdOrder":
+                bank_order_id = str(attr.get("value"))
+    reason_text: str | None = None
+    state: OrderState
+    if order_status == 2:
+        if refunded > 0:
+            state = "partially_refunded"
+        elif deposited == amount:
+            state = "paid"
+        else:
+            state = "pending"
+            reason_text = "Списана не вся сумма заказа — проверьте заказ в личном кабинете банка"
+    elif order_status == 4:
+        state = "refunded" if refunded >= (deposited or amount) else "partially_refunded"
+    elif order_status == 6:
+        state = "expired" if action_int == -2007 else "declined"
+    elif order_status in _ORDER_STATUS:
+        state = _ORDER_STATUS[order_status]
+        if order_status == 5:
+            reason_text = "Покупатель проходит проверку 3-D Secure"
+        elif order_status == 1:
+            reason_text = "Сумма заблокирована на карте, ждём списания"
+    else:
+        # An unknown status must never look final: keep polling.
+        state = "pending"
+        reason_text = f"Неизвестный статус заказа {order_status}"
+    if state in ("declined", "expired"):
+        if action_int in (None, 0):
+            # Status 6 without a decline code: the merchant cancelled the order (decline.do).
+            reason_text = str(payload.get("actionCodeDescription") or "Заказ отменён до оплаты")
+        else:
+            reason_text = ACTION_CODES_RU.get(action_int) or str(
+                payload.get("actionCodeDescription") or f"Платёж отклонён (код {action_int})"
+            )
+    return OrderStatus(
+        state=state,
+        amount_kopecks=amount,
+        approved_kopecks=approved,
+        deposited_kopecks=deposited,
+        refunded_kopecks=refunded,
+        card_mask=mask,
+        bank_order_id=bank_order_id,
+        reason_code=str(action_int) if action_int not in (None, 0) else None,
+        reason_text_ru=reason_text,
+        raw_status=str(order_status),
+    )

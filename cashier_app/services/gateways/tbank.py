@@ -1,0 +1,363 @@
+"""T-Bank (Tinkoff) internet acquiring API v2: Init, GetState, CheckOrder, Cancel.
+
+JSON POST signed with ``Token`` (STANDARDS §6.2).  The terminal Password only
+enters the hash; it is never sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from cashier_app.services.gateways.base import (
+    CreatedOrder,
+    GatewayConfigError,
+    GatewayNetworkError,
+    GatewayRejected,
+    OrderState,
+    OrderStatus,
+    check_amount,
+)
+from cashier_app.services.gateways.transport import Transport
+
+log = logging.getLogger(__name__)
+
+MAX_ORDER_ID = 36
+MAX_DESCRIPTION = 140
+
+DUPLICATE_CODES = frozenset({"20", "623"})
+NOT_FOUND_CODES = frozenset({"255", "914", "325", "63", "335", "407"})
+_CODE_TEXT_RU: dict[str, str] = {
+    "2": "Банк не получил обязательный параметр",
+    "203": "Банк не получил обязательный параметр",
+    "202": "Терминал заблокирован — обратитесь в Т-Банк",
+    "204": "Неверная подпись запроса: проверьте TerminalKey и пароль терминала Т-Банка",
+    "205": "Терминал не найден: проверьте TerminalKey Т-Банка",
+    "501": "Терминал не найден: проверьте TerminalKey Т-Банка",
+    "331": "Неверный терминал Т-Банка",
+    "4": "Операция невозможна в текущем статусе платежа",
+    "8": "Операция невозможна в текущем статусе платежа",
+    "12": "Неверный срок оплаты (RedirectDueDate)",
+    "3017": "Неверный срок оплаты (RedirectDueDate)",
+    "101": "Не пройдена проверка 3-D Secure",
+    "511": "Не пройдена проверка 3-D Secure",
+    "2014": "Не пройдена проверка 3-D Secure",
+    "103": "Недостаточно средств на карте",
+    "116": "Недостаточно средств на карте",
+    "1051": "Недостаточно средств на карте",
+    "1202": "Сумма превышает лимит разовой операции магазина",
+    "1203": "Сумма превышает лимит разовой операции магазина",
+    "1204": "Достигнут суточный лимит оборота магазина",
+    "1013": "Сумма превышает лимит по карте покупателя",
+    "1019": "Сумма превышает лимит по карте покупателя",
+    "1061": "Покупатель превысил лимит платежей по своей карте",
+    "1065": "Покупатель превысил лимит платежей по своей карте",
+    "1075": "Покупатель превысил лимит платежей по своей карте за день",
+    "1005": "Банк, выпустивший карту, отклонил платёж",
+    "1006": "Платёж не прошёл — покупателю нужно обратиться в свой банк",
+    "1014": "Карта недействительна",
+    "1015": "Неверный номер карты",
+    "1033": "Истёк срок действия карты",
+    "1054": "Истёк срок действия карты",
+    "1078": "Карта не поддерживается",
+    "1082": "Неверный CVC",
+    "323": "Сумма не совпадает с суммой платежа",
+    "326": "Неверная сумма",
+    "330": "Сумма больше суммы платежа",
+    "3": "Внутренняя ошибка банка",
+    "9999": "Внутренняя ошибка банка",
+}
+# Status → normalised state.  In-flight states map to where they are going.
+STATUS_MAP: dict[str, OrderState] = {
+    "NEW": "pending",
+    "FORM_SHOWED": "pending",
+    "AUTHORIZING": "pending",
+    "3DS_CHECKING": "pending",
+    "3DS_CHECKED": "pending",
+    "AUTHORIZED": "pending",  # a hold on a one-stage terminal becomes CONFIRMED shortly
+    "CONFIRMING": "pending",
+    "CONFIRMED": "paid",
+    "REVERSING": "reversed",
+    "PARTIAL_REVERSED": "reversed",
+    "REVERSED": "reversed",
+    "REFUNDING": "partially_refunded",
+    "PARTIAL_REFUNDED": "partially_refunded",
+    "REFUNDED": "refunded",
+    "CANCELED": "declined",  # cancelled before payment: no money moved
+    "DEADLINE_EXPIRED": "expired",
+    "REJECTED": "declined",
+    "AUTH_FAIL": "declined",
+}
+_PAID_LIKE = ("CONFIRMED", "PARTIAL_REFUNDED", "REFUNDED", "AUTHORIZED", "PARTIAL_REVERSED", "REVERSED")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):  # before int: bool is an int subclass; the bank wants "true"
+        return "true" if value else "false"
+    if isinstance(value, float):
+        raise TypeError("floats are not signed; amounts are int kopecks")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def make_token(params: Mapping[str, Any], password: str) -> str:
+    """T-Bank request signature: root scalars + Password, sorted by key, values joined, SHA-256 hex."""
+    pairs = {
+        key: _scalar(value)
+        for key, value in params.items()
+        if key != "Token" and value is not None and not isinstance(value, (dict, list, tuple))
+    }
+    pairs["Password"] = password
+    joined = "".join(pairs[key] for key in sorted(pairs))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def verify_token(params: Mapping[str, Any], password: str) -> bool:
+    """Check the Token of an incoming message (notification, or a request in the sandbox)."""
+    given = params.get("Token")
+    if not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(make_token(params, password), given.lower())
+
+
+def reject_from(payload: Mapping[str, Any]) -> GatewayRejected:
+    code = str(payload.get("ErrorCode", "")).strip() or "?"
+    bank_msg = " ".join(str(payload.get(k) or "") for k in ("Message", "Details")).strip()
+    if code in DUPLICATE_CODES:
+        return GatewayRejected(code, "Заказ с таким номером уже зарегистрирован в банке", duplicate=True,
+                               bank_message=bank_msg)
+    if code in NOT_FOUND_CODES:
+        return GatewayRejected(code, "Банк не знает такой платёж", bank_message=bank_msg)
+    text = _CODE_TEXT_RU.get(code)
+    if text and code in ("2", "203") and payload.get("Details"):
+        text = f"{text}: {payload.get('Details')}"
+    return GatewayRejected(code, text or f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg)
+
+
+def reason_text(code: str | None, bank_message: str | None) -> str | None:
+    if not code or code == "0":
+        return bank_message or None
+    return _CODE_TEXT_RU.get(code) or bank_message or f"Платёж отклонён (код {code})"
+
+
+class TBankClient:
+    """One T-Bank terminal."""
+
+    provider = "tbank"
+
+    def __init__(
+        self,
+        base_url: str,
+        terminal_key: str,
+        password: str,
+        *,
+        verify: bool | str = True,
+        connect_timeout: float = 5,
+        read_timeout: float = 20,
+        language: str = "ru",
+    ) -> None:
+        root = base_url.rstrip("/")
+        if not root.endswith("/v2"):
+            root += "/v2"
+        self._http = Transport(
+            root, verify=verify, connect_timeout=connect_timeout, read_timeout=read_timeout, provider="tbank"
+        )
+        self.terminal_key = terminal_key
+        self._password = password
+        self.language = language
+
+    def __repr__(self) -> str:  # never show the password
+        return f"TBankClient({self._http.base_url!r}, terminal={self.terminal_key!r})"
+
+    def _call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"TerminalKey": self.terminal_key, **params}
+        body["Token"] = make_token(body, self._password)
+        return self._http.post_json(method, body, method)
+
+    # -- GatewayClient ------------------------------------------------------------------------
+
+    def create_order(
+        self,
+        order_number: str,
+        amount_kopecks: int,
+        description: str,
+        return_url: str | None = None,
+        timeout_secs: int = 1200,
+    ) -> CreatedOrder:
+        check_amount(amount_kopecks)
+        if not order_number or len(order_number) > MAX_ORDER_ID:
+            raise GatewayConfigError(f"Номер заказа для Т-Банка — от 1 до {MAX_ORDER_ID} символов")
+        # Without RedirectDueDate the link lives 24 h: a customer could pay long after the cashier gave up.
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=int(timeout_secs))
+        params: dict[str, Any] = {
+            "Amount": amount_kopecks,
+            "OrderId": order_number,
+            "Description": description[:MAX_DESCRIPTION],
+            "Language": self.language,
+            "PayType": "O",  # one stage: CONFIRMED means the money is taken
+            "RedirectDueDate": due.isoformat(),
+        }
+        if return_url:
+            params["SuccessURL"] = return_url
+            params["FailURL"] = return_url
+        payload = self._call("Init", params)
+        if not payload.get("Success"):
+            raise reject_from(payload)
+        payment_id, url = payload.get("PaymentId"), payload.get("PaymentURL")
+        if not payment_id:
+            raise GatewayNetworkError("Банк прислал неполный ответ; проверьте статус заказа", operation="Init")
+        return CreatedOrder(bank_order_id=str(payment_id), payment_url=url, raw_status=str(payload.get("Status", "")))
+
+    def check_order(self, order_number: str) -> list[dict[str, Any]]:
+        """All payments the bank has for this OrderId (empty if none)."""
+        payload = self._call("CheckOrder", {"OrderId": order_number})
+        if not payload.get("Success"):
+            if str(payload.get("ErrorCode")) in NOT_FOUND_CODES:
+                return []
+            raise reject_from(payload)
+        payments = payload.get("Payments") or []
+        return [p for p in payments if isinstance(p, dict)]
+
+    @staticmethod
+    def _pick(payments: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The payment that matters: one that took money, else the newest."""
+        if not payments:
+            return None
+        for p in payments:
+            if str(p.get("Status")) in _PAID_LIKE:
+                return p
+        return max(payments, key=lambda p: _int(p.get("PaymentId")))
+
+    def find_order(self, order_number: str) -> CreatedOrder | None:
+        chosen = self._pick(self.check_order(order_number))
+        if chosen is None:
+            return None
+        # CheckOrder does not give PaymentURL back; the page of a recovered order cannot be rebuilt.
+        return CreatedOrder(bank_order_id=str(chosen.get("PaymentId")), payment_url=None,
+                            raw_status=str(chosen.get("Status", "")))
+
+    def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
+        from_check: dict[str, Any] | None = None
+        if not bank_order_id:
+            from_check = self._pick(self.check_order(order_number))
+            if from_check is None:
+                return OrderStatus(state="unknown_order", amount_kopecks=None,
+                                   reason_text_ru="Банк не знает такой заказ")
+            bank_order_id = str(from_check.get("PaymentId"))
+        payload = self._call("GetState", {"PaymentId": bank_order_id})
+        if not payload.get("Success"):
+            if str(payload.get("ErrorCode")) in NOT_FOUND_CODES:
+                return OrderStatus(state="unknown_order", amount_kopecks=None, bank_order_id=bank_order_id,
+                                   reason_text_ru="Банк не знает такой платёж")
+            raise reject_from(payload)
+        raw = str(payload.get("Status", ""))
+        if not raw:
+            raise GatewayNetworkError("Банк прислал неполный ответ о статусе", operation="GetState")
+        if str(payload.get("OrderId", order_number)) != order_number:
+            # A PaymentId of another order must never credit this one.
+            raise GatewayRejected("order", "Платёж банка относится к другому заказу")
+        st = state_from(raw, _int(payload.get("Amount")), bank_order_id)
+        if st.state in ("declined", "expired"):
+            # GetState carries no decline reason; CheckOrder lists it per payment.
+            if from_check is None:
+                try:
+                    payments = self.check_order(order_number)
+                except GatewayRejected:
+                    payments = []
+                from_check = next((p for p in payments if str(p.get("PaymentId")) == bank_order_id), None)
+            code = str((from_check or {}).get("ErrorCode", "") or "") or None
+            msg = (from_check or {}).get("Message")
+            code = None if code == "0" else code
+            text = reason_text(code, str(msg) if msg and msg != "None" else None)
+            if st.state == "expired":
+                text = "Время на оплату истекло"
+            elif raw == "CANCELED":
+                text = "Заказ отменён до оплаты"
+            return _replace(st, reason_code=code, reason_text_ru=text)
+        return st
+
+    def _resolve_payment(self, order_number: str, bank_order_id: str | None) -> str:
+        if bank_order_id:
+            return bank_order_id
+        chosen = self._pick(self.check_order(order_number))
+        if chosen is None:
+            raise GatewayRejected("255", "Банк не знает такой заказ")
+        return str(chosen.get("PaymentId"))
+
+    def _cancel(self, payment_id: str, amount: int | None, key: str) -> OrderStatus:
+        params: dict[str, Any] = {"PaymentId": payment_id}
+        if amount is not None:
+            params["Amount"] = amount
+        if key:
+            # The bank answers a repeated ExternalRequestId with the current state instead of refunding twice.
+            params["ExternalRequestId"] = key
+        payload = self._call("Cancel", params)
+        if not payload.get("Success"):
+            raise reject_from(payload)
+        raw = str(payload.get("Status", ""))
+        original = _int(payload.get("OriginalAmount"))
+        new = _int(payload.get("NewAmount"))
+        st = state_from(raw, original, payment_id)
+        if st.state in ("refunded", "partially_refunded"):
+            st = _replace(st, refunded_kopecks=max(original - new, 0))
+        return st
+
+    def cancel(
+        self,
+        order_number: str,
+        bank_order_id: str | None,
+        amount_kopecks: int | None,
+        idempotency_key: str,
+    ) -> OrderStatus:
+        if amount_kopecks is not None:
+            check_amount(amount_kopecks)
+        return self._cancel(self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key)
+
+    def refund(
+        self,
+        order_number: str,
+        bank_order_id: str | None,
+        amount_kopecks: int,
+        idempotency_key: str,
+    ) -> OrderStatus:
+        check_amount(amount_kopecks)
+        return self._cancel(self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _replace(st: OrderStatus, **changes: Any) -> OrderStatus:
+    from dataclasses import replace
+
+    return replace(st, **changes)
+
+
+def state_from(raw: str, amount: int, payment_id: str | None) -> OrderStatus:
+    state: OrderState = STATUS_MAP.get(raw, "pending")  # unknown status: keep polling, never final
+    approved = amount if raw in _PAID_LIKE else 0
+    deposited = amount if raw in ("CONFIRMED", "PARTIAL_REFUNDED", "REFUNDED") else 0
+    refunded: int | None = 0
+    if raw == "REFUNDED":
+        refunded = amount
+    elif raw in ("PARTIAL_REFUNDED", "REFUNDING"):
+        refunded = None  # GetState does not say how much went back
+    return OrderStatus(
+        state=state,
+        amount_kopecks=amount,
+        approved_kopecks=approved,
+        deposited_kopecks=deposited,
+        refunded_kopecks=refunded,
+        bank_order_id=payment_id,
+        raw_status=raw,
+    )

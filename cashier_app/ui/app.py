@@ -1,0 +1,100 @@
+"""Starting the GUI: display check, database, translators, the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+SMOKE_QUERY = "1"
+
+
+def _has_display() -> bool:
+    if sys.platform != "linux":
+        return True
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = None) -> int:
+    from cashier_app import STARTED_AT
+
+    if not _has_display():
+        if not smoke:
+            print(
+                "cashier-app: нет дисплея (DISPLAY не задан); запустите на рабочем столе, "
+                "через xvfb-run, или проверьте запуск: cashier-app --smoke",
+                file=sys.stderr,
+            )
+            return 1
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    from cashier_app.i18n import set_language
+    from cashier_app.services.bootstrap import ensure_demo_office
+    from cashier_app.services.context import DeskContext
+    from cashier_app.settings import DeskSettings
+
+    settings = DeskSettings()
+    set_language(lang or settings.get("language"))
+    db, created = ensure_demo_office(db_url or settings.get("db_url"))
+    if created:
+        print("cashier-app: создан демо-офис (пользователи admin/admin, manager/manager, cashier/cashier)",
+              file=sys.stderr)
+    ctx = DeskContext(db=db, desk=settings.get("desk"))
+
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+    from PySide6.QtWidgets import QApplication
+
+    from cashier_app.ui.main_window import MainWindow
+    from cashier_app.ui.operations import OperationRunner
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("cashier-app")
+    app.setApplicationDisplayName("Касса")
+    translator = QTranslator(app)
+    ui_lang = "en" if (lang or settings.get("language")) == "en" else "ru"
+    QLocale.setDefault(QLocale(QLocale.Language.Russian if ui_lang == "ru" else QLocale.Language.English))
+    if ui_lang == "ru" and translator.load(
+        "qtbase_ru", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    ):
+        app.installTranslator(translator)
+
+    runner = OperationRunner(app)
+    window = MainWindow(ctx, runner)
+    window.show()
+    window.search.setFocus()
+    for install in _extensions():
+        install(window)
+
+    if smoke:
+        def done() -> None:
+            elapsed_ms = (time.perf_counter() - STARTED_AT) * 1000
+            print(f"startup_ms={elapsed_ms:.0f} rows={window.model.rowCount()} db={db.engine.url.get_backend_name()}")
+            app.exit(0)
+
+        window.first_query_done.connect(done)
+        window.search.setText(SMOKE_QUERY)
+        QTimer.singleShot(30000, lambda: (print("cashier-app: первый запрос не выполнен за 30 с", file=sys.stderr),
+                                          app.exit(1)))
+    code = app.exec()
+    runner.wait_idle(5000)
+    db.dispose()
+    return code
+
+
+def _extensions():  # type: ignore[no-untyped-def]
+    """Capabilities that add buttons or dialogs to the main window (later issues)."""
+    import importlib
+
+    out = []
+    for name in ("cashier_app.ui.documents_actions", "cashier_app.ui.card_actions",
+                 "cashier_app.ui.cash_actions", "cashier_app.ui.bonus_actions"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        out.append(module.install)
+    return out

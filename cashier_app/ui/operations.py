@@ -1,0 +1,110 @@
+"""Background operations: database and network work never runs on the GUI thread.
+
+Like Anki's ``QueryOp``: the caller hands a plain function and callbacks; the
+function runs on a worker thread, the callbacks run on the GUI thread.  The
+database has one serial worker (SQLite allows one writer, and one worker keeps
+the order of a user's actions); the network has a small pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class _Job(QRunnable):
+    def __init__(self, runner: OperationRunner, fn: Callable[[], Any], ok: Success | None, fail: Failure | None):
+        super().__init__()
+        self._runner, self._fn, self._ok, self._fail = runner, fn, ok, fail
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # every failure reaches the GUI thread as a value
+            if not isinstance(exc, Exception):
+                raise
+            log.debug("operation failed: %s", "".join(traceback.format_exception(exc)))
+            self._runner._finished.emit(self._fail, exc, True)
+        else:
+            self._runner._finished.emit(self._ok, result, False)
+
+
+class OperationRunner(QObject):
+    """Runs operations in the background; inject it, tests may pass ``SyncRunner``."""
+
+    _finished = Signal(object, object, bool)
+    busy_changed = Signal(int)
+    failed = Signal(object)  # unhandled failures, shown by the main window
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db = QThreadPool(self)
+        self._db.setMaxThreadCount(1)
+        self._net = QThreadPool(self)
+        self._net.setMaxThreadCount(4)
+        self._pending = 0
+        self._finished.connect(self._deliver)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def run_db(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None) -> None:
+        self._start(self._db, fn, on_success, on_failure)
+
+    def run_net(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None) -> None:
+        self._start(self._net, fn, on_success, on_failure)
+
+    def _start(self, pool: QThreadPool, fn: Callable[[], Any], ok: Success | None, fail: Failure | None) -> None:
+        self._pending += 1
+        self.busy_changed.emit(self._pending)
+        pool.start(_Job(self, fn, ok, fail))
+
+    def _deliver(self, callback: Callable[[Any], None] | None, value: Any, is_error: bool) -> None:
+        self._pending -= 1
+        self.busy_changed.emit(self._pending)
+        if callback is not None:
+            callback(value)
+        elif is_error:
+            self.failed.emit(value)
+
+    def wait_idle(self, msecs: int = 30000) -> None:
+        self._db.waitForDone(msecs)
+        self._net.waitForDone(msecs)
+
+
+class SyncRunner(QObject):
+    """Runs operations at once on the calling thread: for unit tests of views."""
+
+    busy_changed = Signal(int)
+    failed = Signal(object)
+    pending = 0
+
+    def run_db(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None) -> None:
+        self._run(fn, on_success, on_failure)
+
+    run_net = run_db
+
+    def _run(self, fn: Callable[[], Any], ok: Success | None, fail: Failure | None) -> None:
+        try:
+            result = fn()
+        except Exception as exc:
+            if fail is None:
+                self.failed.emit(exc)
+            else:
+                fail(exc)
+            return
+        if ok is not None:
+            ok(result)
+
+    def wait_idle(self, msecs: int = 0) -> None:
+        return None

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up .venv with test extras, run ruff and the whole suite offscreen.
+# Extra arguments go to pytest: ./test.sh -k lookup, ./test.sh -m slow
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed-test-$(sha1sum pyproject.toml | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  rm -f .venv/.installed-test-*; touch "$stamp"
+fi
+if ! command -v pdftoppm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  # Documents are checked by rasterising them as a printer would; poppler does that.
+  (apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q poppler-utils >/dev/null 2>&1; }) || true
+fi
+export QT_QPA_PLATFORM=offscreen
+.venv/bin/ruff check .
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,148 @@
+"""Shared fixtures: offscreen Qt, private data dirs, demo offices on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+# Before any Qt import: tests never need a screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_TMP = Path(tempfile.mkdtemp(prefix="cashier-tests-"))
+os.environ["CASHIER_DATA_DIR"] = str(_TMP / "data")
+os.environ["CASHIER_CONFIG_DIR"] = str(_TMP / "config")
+os.environ.setdefault("CASHIER_DESK", "test-desk")
+
+import pytest  # noqa: E402
+
+from cashier_app.storage.db import Database  # noqa: E402
+
+PG_URL = os.environ.get("CASHIER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TODAY = date.today()
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def make_sqlite_office(path: Path, accounts: int = 2000) -> Database:
+    from cashier_app.services.bootstrap import open_database
+    from cashier_app.storage.demo import generate
+
+    db = open_database(f"sqlite:///{path}")
+    generate(db.engine, accounts=accounts, today=TODAY, hash_password=_fast_hash)
+    return db
+
+
+def _fast_hash(password: str) -> str:
+    # argon2 at its real cost, but hashed once per password for the whole session.
+    from cashier_app.services.passwords import hash_password
+
+    cache = _fast_hash.__dict__.setdefault("cache", {})
+    if password not in cache:
+        cache[password] = hash_password(password)
+    return cache[password]
+
+
+@pytest.fixture(scope="session")
+def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "office.sqlite3"
+    make_sqlite_office(path).dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_db_path: Path) -> Iterator[Database]:
+    """A read-mostly demo office shared by the session; tests that write use ``fresh_db``."""
+    db = Database(f"sqlite:///{demo_db_path}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, demo_db_path: Path) -> Iterator[Database]:
+    """A private copy of the demo office for tests that change data."""
+    import sqlite3
+
+    target = tmp_path / "office.sqlite3"
+    # The backup API copies a consistent snapshot even with WAL files around.
+    src, dst = sqlite3.connect(demo_db_path), sqlite3.connect(target)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    db = Database(f"sqlite:///{target}")
+    yield db
+    db.dispose()
+
+
+def pg_available() -> str | None:
+    """None if the server answers, else the reason."""
+    import psycopg
+
+    dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(dsn, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    reason = pg_available()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable at {PG_URL}: {reason}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {reason}")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory(pg_server: str) -> Iterator:
+    """Creates throw-away databases on the server; drops them at the end of the session."""
+    import psycopg
+
+    admin = pg_server.replace("postgresql+psycopg://", "postgresql://")
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"cashier_t_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        base, _, _ = pg_server.rpartition("/")
+        return f"{base}/{name}"
+
+    yield make
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_demo_db(pg_database_factory) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    from cashier_app.services.bootstrap import open_database
+    from cashier_app.storage.demo import generate
+
+    db = open_database(pg_database_factory())
+    generate(db.engine, accounts=2000, today=TODAY, hash_password=_fast_hash)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _close_qt_windows(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for w in QApplication.topLevelWidgets():
+        w.close()
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -1,0 +1,89 @@
+"""The command: one clear line for user mistakes, a startup figure for --smoke."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, env: dict[str, str] | None = None, timeout: int = 90) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "cashier_app", *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=full_env,
+    )
+
+
+def _one_clean_line(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "Неверный адрес базы данных"),
+        ("mysql://root@localhost/x", "Неподдерживаемая база данных"),
+        ("postgresql://postgres@127.0.0.1:1/none", "Нет связи с базой данных"),
+    ],
+)
+def test_bad_db_url_gives_one_line(url: str, expected: str) -> None:
+    line = _one_clean_line(cli("find", "1", "--db", url))
+    assert expected in line
+
+
+def test_unknown_account_gives_one_line(demo_db_path: Path) -> None:
+    line = _one_clean_line(cli("show", "account", "999999999", "--db", f"sqlite:///{demo_db_path}"))
+    assert "не найден" in line
+
+
+def test_bad_argument_gives_one_line() -> None:
+    line = _one_clean_line(cli("find"))
+    assert "ЗАПРОС" in line or "required" in line
+
+
+def test_find_json_and_show(demo_db_path: Path) -> None:
+    db = f"sqlite:///{demo_db_path}"
+    proc = cli("find", "dem001", "--json", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    hit = json.loads(proc.stdout.splitlines()[0])
+    assert hit["kind"] == "account" and hit["number"] == "0000001" and hit["login"] == "dem001"
+    proc = cli("show", "account", "0000001", "--json", "--db", db)
+    card = json.loads(proc.stdout)
+    assert card["number"] == "0000001" and "amount_due_minor" in card
+
+
+def test_smoke_offscreen_prints_startup_time(tmp_path: Path) -> None:
+    env = {"CASHIER_DATA_DIR": str(tmp_path), "CASHIER_CONFIG_DIR": str(tmp_path / "cfg")}
+    env.pop("DISPLAY", None)
+    full = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    full.update(env)
+    proc = subprocess.run([sys.executable, "-m", "cashier_app", "--smoke"], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env=full)
+    assert proc.returncode == 0, proc.stderr
+    assert "startup_ms=" in proc.stdout
+    assert (tmp_path / "cashier.sqlite3").exists()  # created the demo office on first start
+    # The plain GUI with no display says so in one line instead of crashing.
+    proc = subprocess.run([sys.executable, "-m", "cashier_app"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env=full)
+    line = _one_clean_line(proc)
+    assert "нет дисплея" in line
+
+
+def test_init_db_with_scale(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'scaled.sqlite3'}"
+    proc = cli("init-db", "--db", db, "--scale", "400")
+    assert proc.returncode == 0, proc.stderr
+    assert "400 лицевых счетов" in proc.stdout and "100 заявок" in proc.stdout
+    again = cli("init-db", "--db", db, "--demo")
+    assert "уже содержит данные" in _one_clean_line(again)
