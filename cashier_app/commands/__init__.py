@@ -35,3 +35,27 @@ def parse_date(text: str | None, field: str = "--date") -> date:
 def print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+def cli_context(db, login: str | None = None):  # type: ignore[no-untyped-def]
+    """The acting user for a headless command.
+
+    Someone with a shell on the office machine already holds the database, so
+    the command acts as the user named by ``--as`` or ``CASHIER_USER`` (default
+    ``admin``) without a password; services still check that user's role.
+    """
+    import os
+
+    from sqlalchemy import select
+
+    from cashier_app.domain.errors import UserError
+    from cashier_app.services.context import DeskContext, UserInfo
+    from cashier_app.settings import DeskSettings
+    from cashier_app.storage import models as m
+
+    login = login or os.environ.get("CASHIER_USER") or "admin"
+    with db.read() as uow:
+        u = uow.session.execute(select(m.User).where(m.User.login == login)).scalar_one_or_none()
+    if u is None or not u.active:
+        raise UserError(f"пользователь «{login}» не найден или отключён")
+    return DeskContext(db=db, desk=DeskSettings().get("desk"), user=UserInfo(u.id, u.login, u.full_name, u.role))
