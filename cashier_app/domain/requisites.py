@@ -83,7 +83,9 @@ def validate_inn(s: str, field: str = "ИНН") -> str:
     try:
         stdnum_inn.validate(cleaned)
     except InvalidChecksum as exc:
-        raise ValidationError(field, f"«{cleaned}» не проходит проверку контрольной цифры — опечатка?") from exc
+        raise ValidationError(
+            field, f"«{cleaned}» не проходит проверку контрольной цифры — опечатка?"
+        ) from exc
     except (InvalidFormat, InvalidLength) as exc:  # pragma: no cover - the checks above come first
         raise ValidationError(field, "неверный формат ИНН") from exc
     return cleaned
@@ -129,7 +131,9 @@ def validate_corr_account(corr: str, bic: str, field: str = "Корр. счёт"
     if cleaned[-3:] != bic_clean[-3:]:
         raise ValidationError(field, f"корр. счёт должен оканчиваться на {bic_clean[-3:]}, как БИК")
     if not account_key_ok(_corr_code(bic_clean), cleaned):
-        raise ValidationError(field, f"корр. счёт {cleaned} не сходится с БИК {bic_clean} по контрольному ключу")
+        raise ValidationError(
+            field, f"корр. счёт {cleaned} не сходится с БИК {bic_clean} по контрольному ключу"
+        )
     return cleaned
 
 

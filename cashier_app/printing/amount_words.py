@@ -37,9 +37,7 @@ def _capitalize(text: str) -> str:
 
 def _currency(minor: int, *, kopecks_in_words: bool) -> str:
     value: Decimal = to_decimal(_check(minor))
-    return num2words(
-        value, lang="ru", to="currency", currency="RUB", cents=kopecks_in_words, separator=""
-    )
+    return num2words(value, lang="ru", to="currency", currency="RUB", cents=kopecks_in_words, separator="")
 
 
 def amount_in_words(minor: int) -> str:

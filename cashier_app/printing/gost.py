@@ -52,10 +52,37 @@ FIXED_MAX_LEN: dict[str, int] = {
 }
 
 OTHER_ALIASES: tuple[str, ...] = (
-    "LastName", "FirstName", "MiddleName", "PayerAddress", "PersonalAccount", "DocIdx", "PensAcc",
-    "Contract", "PersAcc", "Flat", "Phone", "PayerIdType", "PayerIdNum", "ChildFio", "BirthDate",
-    "PaymTerm", "PaymPeriod", "Category", "ServiceName", "CounterId", "CounterVal", "QuittId",
-    "QuittDate", "InstNum", "ClassNum", "SpecFio", "AddAmount", "RuleId", "ExecId", "RegType", "UIN",
+    "LastName",
+    "FirstName",
+    "MiddleName",
+    "PayerAddress",
+    "PersonalAccount",
+    "DocIdx",
+    "PensAcc",
+    "Contract",
+    "PersAcc",
+    "Flat",
+    "Phone",
+    "PayerIdType",
+    "PayerIdNum",
+    "ChildFio",
+    "BirthDate",
+    "PaymTerm",
+    "PaymPeriod",
+    "Category",
+    "ServiceName",
+    "CounterId",
+    "CounterVal",
+    "QuittId",
+    "QuittDate",
+    "InstNum",
+    "ClassNum",
+    "SpecFio",
+    "AddAmount",
+    "RuleId",
+    "ExecId",
+    "RegType",
+    "UIN",
     "TechCode",
 )
 
@@ -81,7 +108,7 @@ _HEADER_RE = re.compile(r"ST0001[123]")
 _REF_IN_PURPOSE = re.compile(
     r"(?:лицев\w*\s+сч[её]т\w*|\bл\s*/\s*сч?\b\.?|\bлс\b|\bл\.\s*с\.|договор\w*|заявк\w*|заказ\w*"
     r"|брон\w*|абонент\w*|\bсч[её]т\w*|№)"
-    r"\s*(?:№|N|#|No\.?)?\s*[:.]?\s*(\d(?:[\d/-]*\d)?)",
+    r"\s*(?:№|N|#|No\.?)?\s*[:.]?\s*([0-9](?:[0-9/-]*[0-9])?)",
     re.IGNORECASE,
 )
 
@@ -172,7 +199,7 @@ def _pairs_of(fields: FieldsInput) -> list[tuple[str, str]]:
         return list(fields.items())
     if isinstance(fields, str | bytes):
         raise TypeError("build_payload needs fields, not a ready string")
-    return [tuple(pair) for pair in fields]  # type: ignore[misc]
+    return [(alias, value) for alias, value in fields]
 
 
 def _check_value(alias: str, value: str) -> None:
@@ -360,7 +387,9 @@ def _parse_text(text: str, digit: str) -> ParsedPayment:
             fields.pop(old)
         lower_to_key[key.lower()] = key
         fields[key] = value
-    return ParsedPayment(fields=fields, encoding=ENCODINGS[digit], separator=separator, unnamed=tuple(unnamed))
+    return ParsedPayment(
+        fields=fields, encoding=ENCODINGS[digit], separator=separator, unnamed=tuple(unnamed)
+    )
 
 
 def parse_payload(data: bytes | str) -> ParsedPayment:

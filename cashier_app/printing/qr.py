@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import pairwise
 
 from cashier_app.domain.errors import UserError
 
@@ -25,24 +26,352 @@ Matrix = list[list[bool]]
 
 # ISO/IEC 18004 Table 9, by EC level then version (index 0 unused).
 _ECC_PER_BLOCK: dict[str, tuple[int, ...]] = {
-    "L": (-1, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30, 30,
-          26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
-    "M": (-1, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28, 28,
-          28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28),
-    "Q": (-1, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30, 30, 30,
-          30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
-    "H": (-1, 17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28, 30, 24, 30, 30,
-          30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
+    "L": (
+        -1,
+        7,
+        10,
+        15,
+        20,
+        26,
+        18,
+        20,
+        24,
+        30,
+        18,
+        20,
+        24,
+        26,
+        30,
+        22,
+        24,
+        28,
+        30,
+        28,
+        28,
+        28,
+        28,
+        30,
+        30,
+        26,
+        28,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+    ),
+    "M": (
+        -1,
+        10,
+        16,
+        26,
+        18,
+        24,
+        16,
+        18,
+        22,
+        22,
+        26,
+        30,
+        22,
+        22,
+        24,
+        24,
+        28,
+        28,
+        26,
+        26,
+        26,
+        26,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+        28,
+    ),
+    "Q": (
+        -1,
+        13,
+        22,
+        18,
+        26,
+        18,
+        24,
+        18,
+        22,
+        20,
+        24,
+        28,
+        26,
+        24,
+        20,
+        30,
+        24,
+        28,
+        28,
+        26,
+        30,
+        28,
+        30,
+        30,
+        30,
+        30,
+        28,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+    ),
+    "H": (
+        -1,
+        17,
+        28,
+        22,
+        16,
+        22,
+        28,
+        26,
+        26,
+        24,
+        28,
+        24,
+        28,
+        22,
+        24,
+        24,
+        30,
+        28,
+        28,
+        26,
+        28,
+        30,
+        24,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+        30,
+    ),
 }
 _BLOCKS: dict[str, tuple[int, ...]] = {
-    "L": (-1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13, 14,
-          15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25),
-    "M": (-1, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23, 25,
-          26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49),
-    "Q": (-1, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29, 34,
-          34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68),
-    "H": (-1, 1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25, 25, 34, 30, 32, 35, 37,
-          40, 42, 45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81),
+    "L": (
+        -1,
+        1,
+        1,
+        1,
+        1,
+        1,
+        2,
+        2,
+        2,
+        2,
+        4,
+        4,
+        4,
+        4,
+        4,
+        6,
+        6,
+        6,
+        6,
+        7,
+        8,
+        8,
+        9,
+        9,
+        10,
+        12,
+        12,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        19,
+        20,
+        21,
+        22,
+        24,
+        25,
+    ),
+    "M": (
+        -1,
+        1,
+        1,
+        1,
+        2,
+        2,
+        4,
+        4,
+        4,
+        5,
+        5,
+        5,
+        8,
+        9,
+        9,
+        10,
+        10,
+        11,
+        13,
+        14,
+        16,
+        17,
+        17,
+        18,
+        20,
+        21,
+        23,
+        25,
+        26,
+        28,
+        29,
+        31,
+        33,
+        35,
+        37,
+        38,
+        40,
+        43,
+        45,
+        47,
+        49,
+    ),
+    "Q": (
+        -1,
+        1,
+        1,
+        2,
+        2,
+        4,
+        4,
+        6,
+        6,
+        8,
+        8,
+        8,
+        10,
+        12,
+        16,
+        12,
+        17,
+        16,
+        18,
+        21,
+        20,
+        23,
+        23,
+        25,
+        27,
+        29,
+        34,
+        34,
+        35,
+        38,
+        40,
+        43,
+        45,
+        48,
+        51,
+        53,
+        56,
+        59,
+        62,
+        65,
+        68,
+    ),
+    "H": (
+        -1,
+        1,
+        1,
+        2,
+        4,
+        4,
+        4,
+        5,
+        6,
+        8,
+        8,
+        11,
+        11,
+        16,
+        16,
+        18,
+        16,
+        19,
+        21,
+        25,
+        25,
+        25,
+        34,
+        30,
+        32,
+        35,
+        37,
+        40,
+        42,
+        45,
+        48,
+        51,
+        54,
+        57,
+        60,
+        63,
+        66,
+        70,
+        74,
+        77,
+        81,
+    ),
 }
 _FORMAT_BITS = {"L": 1, "M": 0, "Q": 3, "H": 2}
 _BYTE_MODE = 0b0100
@@ -68,7 +397,7 @@ for _i in range(255, 512):
 del _x, _i
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rs_generator(degree: int) -> tuple[int, ...]:
     poly = [1]
     for i in range(degree):
@@ -86,7 +415,7 @@ def _rs_remainder(data: list[int], degree: int) -> list[int]:
     rem = [0] * degree
     for byte in data:
         factor = byte ^ rem[0]
-        rem = rem[1:] + [0]
+        rem = [*rem[1:], 0]
         if factor:
             lf = _LOG[factor]
             for k, lg in enumerate(gen):
@@ -142,7 +471,9 @@ def choose_version(length: int, ec: str = "M") -> int:
 
 
 @lru_cache(maxsize=64)
-def _template(version: int) -> tuple[tuple[tuple[bool, ...], ...], tuple[tuple[bool, ...], ...], tuple[int, ...]]:
+def _template(
+    version: int,
+) -> tuple[tuple[tuple[bool, ...], ...], tuple[tuple[bool, ...], ...], tuple[int, ...]]:
     """Function patterns, which modules they occupy, and the data modules in placement order."""
     size = _size(version)
     dark = [[False] * size for _ in range(size)]
@@ -271,7 +602,7 @@ def _penalty(rows: list[str]) -> int:
     ints = [int(r, 2) for r in rows]
     full = (1 << size) - 1
     inner = full >> 1
-    for a, b in zip(ints, ints[1:], strict=False):
+    for a, b in pairwise(ints):
         na, nb = ~a & full, ~b & full
         blocks = (a & (a >> 1) & b & (b >> 1)) | (na & (na >> 1) & nb & (nb >> 1))
         score += 3 * (blocks & inner).bit_count()
@@ -368,9 +699,11 @@ def qr_png(payload: bytes, scale: int = 8, *, quiet_zone: int = 4, ec_level: str
     side = modules * scale
     blank = [False] * quiet_zone
     raw = bytearray()
-    for row in [[False] * modules] * quiet_zone + [blank + r + blank for r in matrix] + [
-        [False] * modules
-    ] * quiet_zone:
+    for row in (
+        [[False] * modules] * quiet_zone
+        + [blank + r + blank for r in matrix]
+        + [[False] * modules] * quiet_zone
+    ):
         # 1-bit greyscale: a set bit is white.
         bits = "".join("0" if dark else "1" for dark in row for _ in range(scale))
         bits += "0" * (-len(bits) % 8)
@@ -381,6 +714,9 @@ def qr_png(payload: bytes, scale: int = 8, *, quiet_zone: int = 4, ec_level: str
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+        + chunk(b"IEND", b"")
     )

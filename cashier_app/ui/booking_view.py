@@ -50,6 +50,7 @@ class BookingView(QWidget):
             table.horizontalHeader().setStretchLastSection(True)
         self.methods.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.methods.setWordWrap(True)
+        self.tourists.setMaximumHeight(130)
 
         top = QHBoxLayout()
         tour_box, money_box = QGroupBox(tr("Тур")), QGroupBox(tr("Оплата"))

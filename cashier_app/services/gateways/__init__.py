@@ -1,32 +1,5 @@
-"""Card gateways: Sberbank, T-Bank, ChronoPay clients and a local sandbox bank."""
+"""Card gateways: Sberbank, T-Bank, ChronoPay clients and a local sandbox bank.
 
-from cashier_app.services.gateways.base import (
-    FINAL_STATES,
-    ORDER_STATES,
-    CreatedOrder,
-    GatewayClient,
-    GatewayConfigError,
-    GatewayError,
-    GatewayNetworkError,
-    GatewayRejected,
-    OrderState,
-    OrderStatus,
-)
-from cashier_app.services.gateways.config import GatewaySettings, get_secret, make_client, set_secret
-
-__all__ = [
-    "FINAL_STATES",
-    "ORDER_STATES",
-    "CreatedOrder",
-    "GatewayClient",
-    "GatewayConfigError",
-    "GatewayError",
-    "GatewayNetworkError",
-    "GatewayRejected",
-    "GatewaySettings",
-    "OrderState",
-    "OrderStatus",
-    "get_secret",
-    "make_client",
-    "set_secret",
-]
+Import from the submodules (``base``, ``config``, ``sberbank``, ``tbank``, ``chronopay``,
+``sandbox``); this package stays empty so the command line starts fast.
+"""

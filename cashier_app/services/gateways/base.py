@@ -89,7 +89,9 @@ class GatewayNetworkError(GatewayError):
 class GatewayRejected(GatewayError):
     """The bank answered with an error; the operation did not happen."""
 
-    def __init__(self, code: str, message_ru: str, *, duplicate: bool = False, bank_message: str = "") -> None:
+    def __init__(
+        self, code: str, message_ru: str, *, duplicate: bool = False, bank_message: str = ""
+    ) -> None:
         self.code = code
         self.message_ru = message_ru
         self.duplicate = duplicate

@@ -56,7 +56,11 @@ class ChronoPayClient:
 
     def payment_url(self, order_number: str, amount_kopecks: int, return_url: str | None = None) -> str:
         price = chronopay_price(amount_kopecks)
-        query: dict[str, str] = {"product_id": self.product_id, "product_price": price, "order_id": order_number}
+        query: dict[str, str] = {
+            "product_id": self.product_id,
+            "product_price": price,
+            "order_id": order_number,
+        }
         success = return_url or self.success_url
         decline = return_url or self.decline_url
         if success:
@@ -79,19 +83,30 @@ class ChronoPayClient:
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         # Nothing is sent anywhere: the link itself is the order, so it can never be "lost".
-        return CreatedOrder(bank_order_id=None, payment_url=self.payment_url(order_number, amount_kopecks, return_url),
-                            raw_status="manual")
+        return CreatedOrder(
+            bank_order_id=None,
+            payment_url=self.payment_url(order_number, amount_kopecks, return_url),
+            raw_status="manual",
+        )
 
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
-        return OrderStatus(state="manual", amount_kopecks=None, reason_text_ru=MANUAL_TEXT_RU, raw_status="manual")
+        return OrderStatus(
+            state="manual", amount_kopecks=None, reason_text_ru=MANUAL_TEXT_RU, raw_status="manual"
+        )
 
     def find_order(self, order_number: str) -> CreatedOrder | None:
         return None  # no lookup method exists; create_order never talks to the network anyway
 
-    def cancel(self, order_number: str, bank_order_id: str | None, amount_kopecks: int | None,
-               idempotency_key: str) -> OrderStatus:
-        raise GatewayRejected("unsupported", "Отмена платежа ChronoPay выполняется в личном кабинете ChronoPay")
+    def cancel(
+        self, order_number: str, bank_order_id: str | None, amount_kopecks: int | None, idempotency_key: str
+    ) -> OrderStatus:
+        raise GatewayRejected(
+            "unsupported", "Отмена платежа ChronoPay выполняется в личном кабинете ChronoPay"
+        )
 
-    def refund(self, order_number: str, bank_order_id: str | None, amount_kopecks: int,
-               idempotency_key: str) -> OrderStatus:
-        raise GatewayRejected("unsupported", "Возврат платежа ChronoPay выполняется в личном кабинете ChronoPay")
+    def refund(
+        self, order_number: str, bank_order_id: str | None, amount_kopecks: int, idempotency_key: str
+    ) -> OrderStatus:
+        raise GatewayRejected(
+            "unsupported", "Возврат платежа ChronoPay выполняется в личном кабинете ChronoPay"
+        )

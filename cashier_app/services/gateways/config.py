@@ -43,7 +43,9 @@ def normalise_provider(provider: str) -> str:
     name = provider.strip().lower()
     name = _ALIASES.get(name, name)
     if name not in PROVIDERS:
-        raise GatewayConfigError(f"Неизвестный платёжный шлюз «{provider}»; допустимы: {', '.join(PROVIDERS)}")
+        raise GatewayConfigError(
+            f"Неизвестный платёжный шлюз «{provider}»; допустимы: {', '.join(PROVIDERS)}"
+        )
     return name
 
 

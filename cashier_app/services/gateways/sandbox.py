@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cashier_app.services.gateways import sandbox_pages as pages
+from cashier_app.services.gateways.sandbox_args import add_arguments
 from cashier_app.services.gateways.sandbox_store import (
     CANCELED,
     DECLINED,
@@ -62,16 +63,26 @@ FAULT_KINDS = ("delay", "http500", "malformed_json", "drop_after_processing", "d
 SBER_PAGE = "/payment/merchants/sandbox/payment_ru.html"
 
 # Decline reasons in each bank's codes.  Sber actionCode (BPC/RBS list), T-Bank ErrorCode (spec 1.80).
-SBER_ACTION = {"declined": 107, "insufficient": 116, "limit": 121, "3ds_failed": -2006, "unsupported": 100,
-               "expired_card": 101, "session_expired": -2007, "merchant_cancel": 0}
-TBANK_ERROR = {"declined": ("1005", "Платеж отклонен банком, выпустившим карту"),
-               "insufficient": ("1051", "Недостаточно средств на карте."),
-               "limit": ("1061", "Покупатель превысил лимит платежей по своей карте"),
-               "3ds_failed": ("101", "Не пройдена идентификация 3DS"),
-               "unsupported": ("1078", "Данный тип операции не поддерживается картой"),
-               "expired_card": ("1054", "Истек срок действия карты"),
-               "session_expired": ("0", "None"),
-               "merchant_cancel": ("0", "None")}
+SBER_ACTION = {
+    "declined": 107,
+    "insufficient": 116,
+    "limit": 121,
+    "3ds_failed": -2006,
+    "unsupported": 100,
+    "expired_card": 101,
+    "session_expired": -2007,
+    "merchant_cancel": 0,
+}
+TBANK_ERROR = {
+    "declined": ("1005", "Платеж отклонен банком, выпустившим карту"),
+    "insufficient": ("1051", "Недостаточно средств на карте."),
+    "limit": ("1061", "Покупатель превысил лимит платежей по своей карте"),
+    "3ds_failed": ("101", "Не пройдена идентификация 3DS"),
+    "unsupported": ("1078", "Данный тип операции не поддерживается картой"),
+    "expired_card": ("1054", "Истек срок действия карты"),
+    "session_expired": ("0", "None"),
+    "merchant_cancel": ("0", "None"),
+}
 
 
 @dataclass
@@ -207,11 +218,18 @@ class SandboxBank:
                 exp = datetime.strptime(p["expirationDate"], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=MSK)
             except ValueError:
                 raise self._sber_err(5, "Неверный формат expirationDate") from None
-            expires = min(expires, exp.timestamp()) if p.get("sessionTimeoutSecs") else exp.timestamp()
+            exp_ts = exp.timestamp() + self.store.clock_offset()  # real-clock date → sandbox clock
+            expires = min(expires, exp_ts) if p.get("sessionTimeoutSecs") else exp_ts
         order = self.store.create(
-            bank="sberbank", merchant=merchant, order_number=number, amount=int(p["amount"]),
-            description=p.get("description", ""), return_url=p["returnUrl"], fail_url=p.get("failUrl"),
-            expires_at=expires, currency=p.get("currency", "643"),
+            bank="sberbank",
+            merchant=merchant,
+            order_number=number,
+            amount=int(p["amount"]),
+            description=p.get("description", ""),
+            return_url=p["returnUrl"],
+            fail_url=p.get("failUrl"),
+            expires_at=expires,
+            currency=p.get("currency", "643"),
         )
         if order is None:
             raise self._sber_err(1, "Заказ с таким номером уже обработан")
@@ -219,16 +237,38 @@ class SandboxBank:
 
     def sber_status(self, order: dict[str, Any], legacy: bool = False) -> dict[str, Any]:
         status = order["status"]
-        order_status = {NEW: 0, THREE_DS: 5, PAID: 2, DECLINED: 6, EXPIRED: 6, REVERSED: 3, REFUNDED: 4,
-                        CANCELED: 6}[status]
+        order_status = {
+            NEW: 0,
+            THREE_DS: 5,
+            PAID: 2,
+            DECLINED: 6,
+            EXPIRED: 6,
+            REVERSED: 3,
+            REFUNDED: 4,
+            CANCELED: 6,
+        }[status]
         reason = order["reason"]
         action = SBER_ACTION.get(reason, 0) if reason else 0
         action_text = REASON_TEXT_RU.get(reason, "") if reason else ("Успешно" if status == PAID else "")
         if legacy:
-            return {"ErrorCode": "0", "ErrorMessage": "Успешно", "OrderStatus": order_status,
-                    "OrderNumber": order["order_number"], "Amount": order["amount"], "currency": order["currency"]}
-        payment_state = {NEW: "CREATED", THREE_DS: "STARTED", PAID: "DEPOSITED", DECLINED: "DECLINED",
-                         EXPIRED: "DECLINED", REVERSED: "REVERSED", REFUNDED: "REFUNDED", CANCELED: "DECLINED"}[status]
+            return {
+                "ErrorCode": "0",
+                "ErrorMessage": "Успешно",
+                "OrderStatus": order_status,
+                "OrderNumber": order["order_number"],
+                "Amount": order["amount"],
+                "currency": order["currency"],
+            }
+        payment_state = {
+            NEW: "CREATED",
+            THREE_DS: "STARTED",
+            PAID: "DEPOSITED",
+            DECLINED: "DECLINED",
+            EXPIRED: "DECLINED",
+            REVERSED: "REVERSED",
+            REFUNDED: "REFUNDED",
+            CANCELED: "DECLINED",
+        }[status]
         answer: dict[str, Any] = {
             "errorCode": "0",
             "errorMessage": "Успешно",
@@ -301,40 +341,62 @@ class SandboxBank:
             return "FORM_SHOWED" if order["form_shown"] else "NEW"
         if status == REFUNDED:
             return "REFUNDED" if order["refunded"] >= order["deposited"] else "PARTIAL_REFUNDED"
-        return {THREE_DS: "3DS_CHECKING", PAID: "CONFIRMED", DECLINED: "REJECTED", EXPIRED: "DEADLINE_EXPIRED",
-                REVERSED: "REVERSED", CANCELED: "CANCELED"}[status]
+        return {
+            THREE_DS: "3DS_CHECKING",
+            PAID: "CONFIRMED",
+            DECLINED: "REJECTED",
+            EXPIRED: "DEADLINE_EXPIRED",
+            REVERSED: "REVERSED",
+            CANCELED: "CANCELED",
+        }[status]
 
     def _tb_payment(self, terminal: str, body: dict[str, Any]) -> dict[str, Any]:
         pid = str(body.get("PaymentId") or "")
         if not pid:
-            raise self._tb_err("2", "Отсутствуют обязательные параметры", "Поле PaymentId не должно быть пустым")
+            raise self._tb_err(
+                "2", "Отсутствуют обязательные параметры", "Поле PaymentId не должно быть пустым"
+            )
         order = self.store.get(pid)
         if order is None or order["bank"] != "tbank" or order["merchant"] != terminal:
             raise self._tb_err("255", "Платеж не найден")
         return order
 
     def tbank(self, method: str, body: dict[str, Any], public_base: str) -> dict[str, Any]:
-        required = {"Init": ("Amount", "OrderId"), "GetState": ("PaymentId",), "CheckOrder": ("OrderId",),
-                    "Cancel": ("PaymentId",)}
+        required = {
+            "Init": ("Amount", "OrderId"),
+            "GetState": ("PaymentId",),
+            "CheckOrder": ("OrderId",),
+            "Cancel": ("PaymentId",),
+        }
         if method not in required:
             raise self._tb_err("9999", "Метод не поддерживается")
         terminal = str(body.get("TerminalKey") or "")
         missing = [k for k in ("TerminalKey", *required[method], "Token") if body.get(k) in (None, "")]
         if missing:
-            raise self._tb_err("2", "Отсутствуют обязательные параметры", f"Не переданы: {', '.join(missing)}")
+            raise self._tb_err(
+                "2", "Отсутствуют обязательные параметры", f"Не переданы: {', '.join(missing)}"
+            )
         if terminal != self.creds.tbank_terminal:
-            raise self._tb_err("205", "Неверный токен. Проверьте пару TerminalKey/SecretKey.",
-                               "Указанный терминал не найден")
+            raise self._tb_err(
+                "205", "Неверный токен. Проверьте пару TerminalKey/SecretKey.", "Указанный терминал не найден"
+            )
         if not verify_token(body, self.creds.tbank_password):
             raise self._tb_err("204", "Неверный токен. Проверьте пару TerminalKey/SecretKey.")
         if method == "Init":
             return self._tb_init(terminal, body, public_base)
         if method == "GetState":
             order = self._tb_payment(terminal, body)
-            return {"Success": True, "ErrorCode": "0", "Message": "OK", "TerminalKey": terminal,
-                    "Status": self._tb_status(order), "PaymentId": order["id"], "OrderId": order["order_number"],
-                    "Amount": order["amount"],
-                    "Params": [{"Key": "Route", "Value": "ACQ"}, {"Key": "Source", "Value": "cards"}]}
+            return {
+                "Success": True,
+                "ErrorCode": "0",
+                "Message": "OK",
+                "TerminalKey": terminal,
+                "Status": self._tb_status(order),
+                "PaymentId": order["id"],
+                "OrderId": order["order_number"],
+                "Amount": order["amount"],
+                "Params": [{"Key": "Route", "Value": "ACQ"}, {"Key": "Source", "Value": "cards"}],
+            }
         if method == "CheckOrder":
             return self._tb_check(terminal, str(body["OrderId"]))
         return self._tb_cancel(terminal, body)
@@ -358,26 +420,45 @@ class SandboxBank:
                 raise self._tb_err("12", "Неверный параметр RedirectDueDate") from None
             if due.tzinfo is None:
                 due = due.replace(tzinfo=MSK)
-            if not now + 60 <= due.timestamp() <= now + 90 * 86400:
+            # Absolute dates from a client follow the real clock; the sandbox clock may have been
+            # moved forward by /_control/clock, so shift them by the same offset.
+            offset = self.store.clock_offset()
+            if not now + 60 <= due.timestamp() + offset <= now + 90 * 86400:
                 raise self._tb_err("3017", "Переданное значение RedirectDueDate вне допустимого диапазона")
-            expires = due.timestamp()
+            expires = due.timestamp() + offset
         with self.store.lock():
             existing = self.store.find("tbank", terminal, order_id)
             if existing is not None:
                 # This terminal checks OrderId uniqueness; a paid order gets the stricter 623.
                 if existing["status"] in (PAID, REFUNDED, REVERSED):
-                    raise self._tb_err("623", "Выплата по этому заказу уже прошла",
-                                       "Запрещено проводить платеж с OrderId для которого уже есть успешный платеж")
+                    raise self._tb_err(
+                        "623",
+                        "Выплата по этому заказу уже прошла",
+                        "Запрещено проводить платеж с OrderId для которого уже есть успешный платеж",
+                    )
                 raise self._tb_err("20", "Ошибка повторного идентификатора заказа")
             order = self.store.create(
-                bank="tbank", merchant=terminal, order_number=order_id, amount=amount, description=description,
-                return_url=body.get("SuccessURL"), fail_url=body.get("FailURL"), expires_at=expires,
+                bank="tbank",
+                merchant=terminal,
+                order_number=order_id,
+                amount=amount,
+                description=description,
+                return_url=body.get("SuccessURL"),
+                fail_url=body.get("FailURL"),
+                expires_at=expires,
             )
         if order is None:
             raise self._tb_err("20", "Ошибка повторного идентификатора заказа")
-        return {"Success": True, "ErrorCode": "0", "TerminalKey": terminal, "Status": "NEW",
-                "PaymentId": order["id"], "OrderId": order_id, "Amount": amount,
-                "PaymentURL": f"{public_base}/new/{order['page_code']}"}
+        return {
+            "Success": True,
+            "ErrorCode": "0",
+            "TerminalKey": terminal,
+            "Status": "NEW",
+            "PaymentId": order["id"],
+            "OrderId": order_id,
+            "Amount": amount,
+            "PaymentURL": f"{public_base}/new/{order['page_code']}",
+        }
 
     def _tb_check(self, terminal: str, order_id: str) -> dict[str, Any]:
         orders = [o for o in self.store.list_orders("tbank", order_id) if o["merchant"] == terminal]
@@ -388,20 +469,39 @@ class SandboxBank:
             code, message = ("0", "None")
             if o["status"] in (DECLINED, EXPIRED) and o["reason"]:
                 code, message = TBANK_ERROR.get(o["reason"], ("0", "None"))
-            payments.append({"PaymentId": o["id"], "Amount": o["amount"], "Status": self._tb_status(o),
-                             "RRN": str(100000000000 + int(o["seq"])), "Success": "false" if code != "0" else "true",
-                             "ErrorCode": int(code), "Message": message})
-        return {"TerminalKey": terminal, "OrderId": order_id, "Success": True, "ErrorCode": "0", "Message": "OK",
-                "Details": "None", "Payments": payments}
+            payments.append(
+                {
+                    "PaymentId": o["id"],
+                    "Amount": o["amount"],
+                    "Status": self._tb_status(o),
+                    "RRN": str(100000000000 + int(o["seq"])),
+                    "Success": "false" if code != "0" else "true",
+                    "ErrorCode": int(code),
+                    "Message": message,
+                }
+            )
+        return {
+            "TerminalKey": terminal,
+            "OrderId": order_id,
+            "Success": True,
+            "ErrorCode": "0",
+            "Message": "OK",
+            "Details": "None",
+            "Payments": payments,
+        }
 
     def _tb_cancel(self, terminal: str, body: dict[str, Any]) -> dict[str, Any]:
         external = str(body.get("ExternalRequestId") or "")
         with self.store.lock():
             order = self._tb_payment(terminal, body)
             if external and self.store.cancel_request("tbank", terminal, external) == order["id"]:
-                return self._tb_cancel_answer(order, external)  # repeated request: current state, no new refund
+                return self._tb_cancel_answer(
+                    order, external
+                )  # repeated request: current state, no new refund
             amount = body.get("Amount")
-            if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
+            if amount is not None and (
+                isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0
+            ):
                 raise self._tb_err("326", "Неверный amount")
             if order["status"] in (NEW, THREE_DS):
                 order = self.store.update(order["id"], status=CANCELED, reason="merchant_cancel")
@@ -421,9 +521,18 @@ class SandboxBank:
 
     def _tb_cancel_answer(self, order: dict[str, Any], external: str) -> dict[str, Any]:
         new_amount = 0 if order["status"] == CANCELED else order["deposited"] - order["refunded"]
-        answer = {"TerminalKey": order["merchant"], "OrderId": order["order_number"], "Success": True,
-                  "Status": self._tb_status(order), "OriginalAmount": order["amount"], "NewAmount": new_amount,
-                  "PaymentId": int(order["id"]), "ErrorCode": "0", "Message": "OK", "Details": "None"}
+        answer = {
+            "TerminalKey": order["merchant"],
+            "OrderId": order["order_number"],
+            "Success": True,
+            "Status": self._tb_status(order),
+            "OriginalAmount": order["amount"],
+            "NewAmount": new_amount,
+            "PaymentId": int(order["id"]),
+            "ErrorCode": "0",
+            "Message": "OK",
+            "Details": "None",
+        }
         if external:
             answer["ExternalRequestId"] = external
         return answer
@@ -504,10 +613,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
             elif m := re.fullmatch(r"/acs/([\w-]+)", path):
                 self._acs_page(verb, m.group(1), body)
             elif path == "/":
-                _send(self, 200, pages.message_page("Песочница банков", "Оплата завершена, окно можно закрыть."),
-                      "text/html; charset=utf-8")
+                _send(
+                    self,
+                    200,
+                    pages.message_page("Песочница банков", "Оплата завершена, окно можно закрыть."),
+                    "text/html; charset=utf-8",
+                )
             else:
-                _send(self, 404, pages.message_page("Не найдено", "Такой страницы нет"), "text/html; charset=utf-8")
+                _send(
+                    self,
+                    404,
+                    pages.message_page("Не найдено", "Такой страницы нет"),
+                    "text/html; charset=utf-8",
+                )
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (read timeout): nothing to tell it
 
@@ -623,8 +741,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         name = path.removeprefix("/_control/").strip("/")
         handler: Callable[[str, dict[str, str], dict[str, Any]], tuple[int, Any]] | None = {
-            "pay": self._c_pay, "faults": self._c_faults, "clock": self._c_clock,
-            "orders": self._c_orders, "reset": self._c_reset,
+            "pay": self._c_pay,
+            "faults": self._c_faults,
+            "clock": self._c_clock,
+            "orders": self._c_orders,
+            "reset": self._c_reset,
         }.get(name)
         if handler is None:
             _ok_json(self, {"error": f"нет такого метода: {name}"}, 404)
@@ -659,8 +780,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             order = store.pay(order["id"], card)
         if order["status"] == THREE_DS and data.get("three_ds_code") is not None:
             order = store.submit_3ds(order["id"], str(data["three_ds_code"]))
-        answer = {"bank_order_id": order["id"], "status": order["status"], "card_mask": order["card_mask"],
-                  "reason": order["reason"], "reason_ru": self.bank.reason_ru(order)}
+        answer = {
+            "bank_order_id": order["id"],
+            "status": order["status"],
+            "card_mask": order["card_mask"],
+            "reason": order["reason"],
+            "reason_ru": self.bank.reason_ru(order),
+        }
         if order["status"] == THREE_DS:
             answer["acs_url"] = f"{self._public_base()}/acs/{order['page_code']}"
         return 200, answer
@@ -674,8 +800,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             kind = str(data.get("kind", ""))
             if kind not in FAULT_KINDS:
                 return 400, {"error": f"kind: одно из {', '.join(FAULT_KINDS)}"}
-            fault = faults.add(Fault(endpoint=str(data.get("endpoint") or "*"), kind=kind,
-                                     count=int(data.get("count", 1)), delay_secs=float(data.get("delay_secs", 1.0))))
+            fault = faults.add(
+                Fault(
+                    endpoint=str(data.get("endpoint") or "*"),
+                    kind=kind,
+                    count=int(data.get("count", 1)),
+                    delay_secs=float(data.get("delay_secs", 1.0)),
+                )
+            )
             return 200, {"id": fault.id}
         with faults.lock:
             return 200, {"faults": [vars(f).copy() for f in faults.items]}
@@ -739,7 +871,13 @@ class SandboxServer:
 
     def start(self) -> str:
         self._server = self._build()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway-sandbox", daemon=True)
+        # A short poll interval makes stop() quick (tests start and stop a sandbox per test).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="gateway-sandbox",
+            daemon=True,
+        )
         self._thread.start()
         log.info("sandbox listening on %s", self.url)
         return self.url
@@ -775,9 +913,10 @@ class SandboxServer:
 
 
 def default_db_path() -> Path:
-    import platformdirs
+    """``gateway-sandbox.sqlite3`` in the app's data dir (platformdirs, or ``CASHIER_DATA_DIR``)."""
+    from cashier_app.settings import data_dir
 
-    return Path(platformdirs.user_data_dir("cashier-app")) / "gateway-sandbox.sqlite3"
+    return data_dir() / "gateway-sandbox.sqlite3"
 
 
 def run_sandbox(
@@ -791,35 +930,47 @@ def run_sandbox(
     tbank_password: str = "demo-password",
 ) -> None:
     """Serve until Ctrl+C."""
-    server = SandboxServer(db_path or default_db_path(), host, port, sber_user=sber_user,
-                           sber_password=sber_password, tbank_terminal=tbank_terminal,
-                           tbank_password=tbank_password)
+    server = SandboxServer(
+        db_path or default_db_path(),
+        host,
+        port,
+        sber_user=sber_user,
+        sber_password=sber_password,
+        tbank_terminal=tbank_terminal,
+        tbank_password=tbank_password,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``cashier-app gateway-sandbox``: both banks' test APIs on one local port."""
-    parser = argparse.ArgumentParser(prog="cashier-app gateway-sandbox",
-                                     description="Песочница Сбербанка и Т-Банка для демонстрации и тестов")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--db", default=None, help="файл базы заказов (по умолчанию в папке данных пользователя)")
-    parser.add_argument("--sber-user", default="demo-api")
-    parser.add_argument("--sber-password", default="demo")
-    parser.add_argument("--tbank-terminal", default="DemoTerminal")
-    parser.add_argument("--tbank-password", default="demo-password")
-    args = parser.parse_args(argv)
+def run_from_args(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     db = args.db or default_db_path()
-    print(f"Песочница банков: http://{args.host}:{args.port}  (база: {db})")
+    print(f"Песочница банков: http://{args.host}:{args.port}  (база: {db})", flush=True)
     # Passwords are not printed: they were typed by the user or are the documented demo ones.
-    print(f"Сбербанк: userName {args.sber_user};  Т-Банк: TerminalKey {args.tbank_terminal}")
-    run_sandbox(args.host, args.port, db, sber_user=args.sber_user, sber_password=args.sber_password,
-                tbank_terminal=args.tbank_terminal, tbank_password=args.tbank_password)
+    print(f"Сбербанк: userName {args.sber_user};  Т-Банк: TerminalKey {args.tbank_terminal}", flush=True)
+    run_sandbox(
+        args.host,
+        args.port,
+        db,
+        sber_user=args.sber_user,
+        sber_password=args.sber_password,
+        tbank_terminal=args.tbank_terminal,
+        tbank_password=args.tbank_password,
+    )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``cashier-app gateway-sandbox``: both banks' test APIs on one local port."""
+    parser = argparse.ArgumentParser(
+        prog="cashier-app gateway-sandbox",
+        description="Песочница Сбербанка и Т-Банка для демонстрации и тестов",
+    )
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))
 
 
 __all__ = ["SandboxServer", "main", "make_token", "run_sandbox"]

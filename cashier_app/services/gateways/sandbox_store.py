@@ -24,7 +24,14 @@ THREE_DS_CODE = "123456"
 
 # Internal statuses.
 NEW, THREE_DS, PAID, DECLINED, EXPIRED, REVERSED, REFUNDED, CANCELED = (
-    "NEW", "3DS", "PAID", "DECLINED", "EXPIRED", "REVERSED", "REFUNDED", "CANCELED",
+    "NEW",
+    "3DS",
+    "PAID",
+    "DECLINED",
+    "EXPIRED",
+    "REVERSED",
+    "REFUNDED",
+    "CANCELED",
 )
 OPEN_STATUSES = (NEW, THREE_DS)
 
@@ -33,7 +40,12 @@ CARD_SUCCESS = "2201382000000013"
 CARD_3DS = "2201382000000047"
 CARD_DECLINED = "2201382000000021"
 CARD_NO_FUNDS = "2201382000000831"
-TEST_CARDS = {CARD_SUCCESS: "success", CARD_3DS: "3ds", CARD_DECLINED: "declined", CARD_NO_FUNDS: "insufficient"}
+TEST_CARDS = {
+    CARD_SUCCESS: "success",
+    CARD_3DS: "3ds",
+    CARD_DECLINED: "declined",
+    CARD_NO_FUNDS: "insufficient",
+}
 
 # Neutral decline reasons → Russian text shown on the payment page.
 REASON_TEXT_RU = {
@@ -151,8 +163,10 @@ class SandboxStore:
         return row["value"] if row else default
 
     def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                         (key, value))
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
 
     def clock_offset(self) -> float:
         with self._lock:
@@ -203,8 +217,23 @@ class SandboxStore:
                     "INSERT INTO orders(id, bank, merchant, order_number, page_code, amount, currency, description,"
                     " return_url, fail_url, created_at, expires_at, status, updated_at, seq)"
                     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (order_id, bank, merchant, order_number, page_code, amount, currency, description,
-                     return_url, fail_url, now, expires_at, NEW, now, seq),
+                    (
+                        order_id,
+                        bank,
+                        merchant,
+                        order_number,
+                        page_code,
+                        amount,
+                        currency,
+                        description,
+                        return_url,
+                        fail_url,
+                        now,
+                        expires_at,
+                        NEW,
+                        now,
+                        seq,
+                    ),
                 )
                 self._set_meta("seq", str(seq))
                 self._db.execute("COMMIT")
@@ -229,12 +258,15 @@ class SandboxStore:
 
     def get_by_page(self, page_code: str) -> dict[str, Any] | None:
         with self._lock:
-            return self._expire(self._db.execute("SELECT * FROM orders WHERE page_code=?", (page_code,)).fetchone())
+            return self._expire(
+                self._db.execute("SELECT * FROM orders WHERE page_code=?", (page_code,)).fetchone()
+            )
 
     def find(self, bank: str, merchant: str, order_number: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT * FROM orders WHERE bank=? AND merchant=? AND order_number=?", (bank, merchant, order_number)
+                "SELECT * FROM orders WHERE bank=? AND merchant=? AND order_number=?",
+                (bank, merchant, order_number),
             ).fetchone()
             return self._expire(row)
 
@@ -283,8 +315,15 @@ class SandboxStore:
         if self.spent_today(card_mask) + order["amount"] > DAILY_CARD_LIMIT_KOPECKS:
             self._update(order["id"], status=DECLINED, reason="limit", card_mask=card_mask)
         else:
-            self._update(order["id"], status=PAID, approved=order["amount"], deposited=order["amount"],
-                         card_mask=card_mask, paid_at=self.now(), reason=None)
+            self._update(
+                order["id"],
+                status=PAID,
+                approved=order["amount"],
+                deposited=order["amount"],
+                card_mask=card_mask,
+                paid_at=self.now(),
+                reason=None,
+            )
         result = self.get(order["id"])
         assert result is not None
         return result
@@ -326,8 +365,10 @@ class SandboxStore:
 
     def remember_cancel(self, bank: str, merchant: str, external_id: str, order_id: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO cancel_requests VALUES(?,?,?,?)",
-                             (bank, merchant, external_id, order_id))
+            self._db.execute(
+                "INSERT OR IGNORE INTO cancel_requests VALUES(?,?,?,?)",
+                (bank, merchant, external_id, order_id),
+            )
 
     def cancel_request(self, bank: str, merchant: str, external_id: str) -> str | None:
         with self._lock:

@@ -62,17 +62,24 @@ def reject_from(payload: dict[str, Any], *, operation: str) -> GatewayRejected:
     if code == "3":
         return GatewayRejected(code, "Банк не принимает эту валюту", bank_message=bank_msg)
     if code == "4":
-        return GatewayRejected(code, f"Банк не получил обязательный параметр: {bank_msg or 'неизвестно какой'}",
-                               bank_message=bank_msg)
+        return GatewayRejected(
+            code,
+            f"Банк не получил обязательный параметр: {bank_msg or 'неизвестно какой'}",
+            bank_message=bank_msg,
+        )
     if code == "5" and ("доступ" in low or "парол" in low or "access" in low):
         return GatewayRejected(
-            code, "Банк не принял логин или пароль API Сбербанка — проверьте настройки шлюза", bank_message=bank_msg
+            code,
+            "Банк не принял логин или пароль API Сбербанка — проверьте настройки шлюза",
+            bank_message=bank_msg,
         )
     if code == "6":
         return GatewayRejected(code, "Банк не знает такой заказ", bank_message=bank_msg)
     if code == "7":
         return GatewayRejected(
-            code, f"Банк не может выполнить операцию для заказа в текущем состоянии: {bank_msg}", bank_message=bank_msg
+            code,
+            f"Банк не может выполнить операцию для заказа в текущем состоянии: {bank_msg}",
+            bank_message=bank_msg,
         )
     return GatewayRejected(code or "?", f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg)
 
@@ -103,7 +110,11 @@ class SberbankClient:
         for suffix in ("/payment/rest", "/payment"):
             root = root.removesuffix(suffix)
         self._http = Transport(
-            root, verify=verify, connect_timeout=connect_timeout, read_timeout=read_timeout, provider="sberbank"
+            root,
+            verify=verify,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            provider="sberbank",
         )
         self.user_name = user_name
         self._password = password
@@ -150,7 +161,9 @@ class SberbankClient:
         order_id, form_url = payload.get("orderId"), payload.get("formUrl")
         if not order_id or not form_url:
             # An answer without an id is not an answer: the order may exist, recover by number.
-            raise GatewayNetworkError("Банк прислал неполный ответ; проверьте статус заказа", operation="register")
+            raise GatewayNetworkError(
+                "Банк прислал неполный ответ; проверьте статус заказа", operation="register"
+            )
         return CreatedOrder(bank_order_id=str(order_id), payment_url=str(form_url), raw_status="0")
 
     def _status_payload(self, order_number: str, bank_order_id: str | None) -> dict[str, Any] | None:
@@ -171,8 +184,15 @@ class SberbankClient:
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
         payload = self._status_payload(order_number, bank_order_id)
         if payload is None:
-            return OrderStatus(state="unknown_order", amount_kopecks=None, bank_order_id=bank_order_id,
-                               reason_text_ru="Банк не знает такой заказ")
+            return OrderStatus(
+                state="unknown_order",
+                amount_kopecks=None,
+                bank_order_id=bank_order_id,
+                reason_text_ru="Банк не знает такой заказ",
+            )
+        if str(payload.get("orderNumber", order_number)) != order_number:
+            # An orderId of another order must never credit this one.
+            raise GatewayRejected("order", "Заказ банка относится к другому номеру заказа")
         return parse_status(payload, bank_order_id)
 
     def find_order(self, order_number: str) -> CreatedOrder | None:
@@ -182,7 +202,9 @@ class SberbankClient:
         st = parse_status(payload, None)
         # getOrderStatusExtended does not return formUrl; the page of a recovered order
         # cannot be rebuilt, so the caller cancels it or waits for its final state.
-        return CreatedOrder(bank_order_id=st.bank_order_id, payment_url=None, raw_status=str(payload["orderStatus"]))
+        return CreatedOrder(
+            bank_order_id=st.bank_order_id, payment_url=None, raw_status=str(payload["orderStatus"])
+        )
 
     def _resolve(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
         st = self.status(order_number, bank_order_id)
@@ -205,11 +227,17 @@ class SberbankClient:
             return st
         if st.raw_status == "0":
             # Unpaid: decline.do makes the payment page unusable (a late payment would be unbooked money).
-            params = {"orderId": oid, "merchantLogin": self.user_name.removesuffix("-api"), "language": self.language}
+            params = {
+                "orderId": oid,
+                "merchantLogin": self.user_name.removesuffix("-api"),
+                "language": self.language,
+            }
             payload = self._call("decline.do", params, "decline")
         elif st.raw_status in ("1", "2"):
             if amount_kopecks is not None and amount_kopecks != st.amount_kopecks:
-                raise GatewayRejected("partial", "Сбербанк отменяет платёж только целиком; для части сделайте возврат")
+                raise GatewayRejected(
+                    "partial", "Сбербанк отменяет платёж только целиком; для части сделайте возврат"
+                )
             payload = self._call("reverse.do", {"orderId": oid, "language": self.language}, "reverse")
         else:
             raise GatewayRejected("7", "Заказ нельзя отменить в текущем состоянии; используйте возврат")

@@ -130,14 +130,17 @@ def reject_from(payload: Mapping[str, Any]) -> GatewayRejected:
     code = str(payload.get("ErrorCode", "")).strip() or "?"
     bank_msg = " ".join(str(payload.get(k) or "") for k in ("Message", "Details")).strip()
     if code in DUPLICATE_CODES:
-        return GatewayRejected(code, "Заказ с таким номером уже зарегистрирован в банке", duplicate=True,
-                               bank_message=bank_msg)
+        return GatewayRejected(
+            code, "Заказ с таким номером уже зарегистрирован в банке", duplicate=True, bank_message=bank_msg
+        )
     if code in NOT_FOUND_CODES:
         return GatewayRejected(code, "Банк не знает такой платёж", bank_message=bank_msg)
     text = _CODE_TEXT_RU.get(code)
     if text and code in ("2", "203") and payload.get("Details"):
         text = f"{text}: {payload.get('Details')}"
-    return GatewayRejected(code, text or f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg)
+    return GatewayRejected(
+        code, text or f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg
+    )
 
 
 def reason_text(code: str | None, bank_message: str | None) -> str | None:
@@ -211,8 +214,12 @@ class TBankClient:
             raise reject_from(payload)
         payment_id, url = payload.get("PaymentId"), payload.get("PaymentURL")
         if not payment_id:
-            raise GatewayNetworkError("Банк прислал неполный ответ; проверьте статус заказа", operation="Init")
-        return CreatedOrder(bank_order_id=str(payment_id), payment_url=url, raw_status=str(payload.get("Status", "")))
+            raise GatewayNetworkError(
+                "Банк прислал неполный ответ; проверьте статус заказа", operation="Init"
+            )
+        return CreatedOrder(
+            bank_order_id=str(payment_id), payment_url=url, raw_status=str(payload.get("Status", ""))
+        )
 
     def check_order(self, order_number: str) -> list[dict[str, Any]]:
         """All payments the bank has for this OrderId (empty if none)."""
@@ -239,22 +246,30 @@ class TBankClient:
         if chosen is None:
             return None
         # CheckOrder does not give PaymentURL back; the page of a recovered order cannot be rebuilt.
-        return CreatedOrder(bank_order_id=str(chosen.get("PaymentId")), payment_url=None,
-                            raw_status=str(chosen.get("Status", "")))
+        return CreatedOrder(
+            bank_order_id=str(chosen.get("PaymentId")),
+            payment_url=None,
+            raw_status=str(chosen.get("Status", "")),
+        )
 
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
         from_check: dict[str, Any] | None = None
         if not bank_order_id:
             from_check = self._pick(self.check_order(order_number))
             if from_check is None:
-                return OrderStatus(state="unknown_order", amount_kopecks=None,
-                                   reason_text_ru="Банк не знает такой заказ")
+                return OrderStatus(
+                    state="unknown_order", amount_kopecks=None, reason_text_ru="Банк не знает такой заказ"
+                )
             bank_order_id = str(from_check.get("PaymentId"))
         payload = self._call("GetState", {"PaymentId": bank_order_id})
         if not payload.get("Success"):
             if str(payload.get("ErrorCode")) in NOT_FOUND_CODES:
-                return OrderStatus(state="unknown_order", amount_kopecks=None, bank_order_id=bank_order_id,
-                                   reason_text_ru="Банк не знает такой платёж")
+                return OrderStatus(
+                    state="unknown_order",
+                    amount_kopecks=None,
+                    bank_order_id=bank_order_id,
+                    reason_text_ru="Банк не знает такой платёж",
+                )
             raise reject_from(payload)
         raw = str(payload.get("Status", ""))
         if not raw:
@@ -317,7 +332,9 @@ class TBankClient:
     ) -> OrderStatus:
         if amount_kopecks is not None:
             check_amount(amount_kopecks)
-        return self._cancel(self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key)
+        return self._cancel(
+            self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key
+        )
 
     def refund(
         self,
@@ -327,7 +344,9 @@ class TBankClient:
         idempotency_key: str,
     ) -> OrderStatus:
         check_amount(amount_kopecks)
-        return self._cancel(self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key)
+        return self._cancel(
+            self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key
+        )
 
 
 def _int(value: Any, default: int = 0) -> int:

@@ -37,16 +37,16 @@ class Transport:
     ) -> None:
         if verify is False:
             # STANDARDS §6: never switch TLS verification off; add the CA instead.
-            raise GatewayConfigError("Отключать проверку TLS-сертификата банка нельзя; добавьте корневой сертификат")
+            raise GatewayConfigError(
+                "Отключать проверку TLS-сертификата банка нельзя; добавьте корневой сертификат"
+            )
         if not base_url.startswith(("https://", "http://")):
             raise GatewayConfigError(f"Адрес шлюза должен начинаться с https://: «{base_url}»")
         self.base_url = base_url.rstrip("/")
         self.verify = verify
         self.timeout = (connect_timeout, read_timeout)
         self.provider = provider
-        self.session = requests.Session()
-        # Proxies from the environment are fine, but a .netrc must not inject credentials.
-        self.session.trust_env = True
+        self.session = requests.Session()  # keep-alive to the bank; no retry adapter on purpose
         self.session.headers["User-Agent"] = "cashier-app"
 
     def post_form(self, path: str, data: dict[str, str], operation: str) -> dict[str, Any]:
@@ -60,7 +60,9 @@ class Transport:
         url = f"{self.base_url}/{path.lstrip('/')}"
         log.debug("%s: POST %s", self.provider, path)
         try:
-            resp = self.session.post(url, timeout=self.timeout, verify=self.verify, allow_redirects=False, **kwargs)
+            resp = self.session.post(
+                url, timeout=self.timeout, verify=self.verify, allow_redirects=False, **kwargs
+            )
         except requests.exceptions.SSLError:
             # The handshake failed before anything was sent: nothing happened at the bank.
             log.warning("%s %s: TLS error", self.provider, operation)
@@ -99,7 +101,9 @@ class Transport:
                 NETWORK_MESSAGE_RU.format(what="ответ банка повреждён"), operation=operation
             ) from None
         if not isinstance(payload, dict):
-            raise GatewayNetworkError(NETWORK_MESSAGE_RU.format(what="непонятный ответ банка"), operation=operation)
+            raise GatewayNetworkError(
+                NETWORK_MESSAGE_RU.format(what="непонятный ответ банка"), operation=operation
+            )
         return payload
 
     def close(self) -> None:
