@@ -69,7 +69,10 @@ def receipt_qr(receipt: ReceiptDTO) -> tuple[bytes, list[list[bool]]]:
     return payload, qr_matrix(payload)
 
 
-def _renderers() -> dict[DocumentKind, Callable[[ReceiptDTO], bytes]]:
+Renderer = Callable[..., bytes]  # (receipt, *, matrix=None) -> PDF bytes
+
+
+def _renderers() -> dict[DocumentKind, Renderer]:
     # Imported here: the renderers import this module for the QR fields.
     from cashier_app.printing.info_sheet import render_info_sheet
     from cashier_app.printing.invoice import render_invoice
@@ -87,5 +90,6 @@ def _renderers() -> dict[DocumentKind, Callable[[ReceiptDTO], bytes]]:
 
 def render(receipt: ReceiptDTO) -> RenderedDocument:
     """Render the document ``receipt.kind`` asks for."""
-    pdf = _renderers()[receipt.kind](receipt)
-    return RenderedDocument(pdf=pdf, qr_payload=qr_payload(receipt), sha256=hashlib.sha256(pdf).hexdigest())
+    payload, matrix = receipt_qr(receipt)
+    pdf = _renderers()[receipt.kind](receipt, matrix=matrix)
+    return RenderedDocument(pdf=pdf, qr_payload=payload, sha256=hashlib.sha256(pdf).hexdigest())

@@ -55,8 +55,8 @@ def draw_info_sheet(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     s.text(0, 12.5, f"для оплаты заявки {SYSTEM_TITLE[r.kind]}", COND, 11)
     s.text(0, 18.5, f"№ {r.document_number} от {date_long(r.issue_date)}", COND, 9.5)
 
-    # The code scans into the agent's terminal; a 40 mm box leaves the text column 135 mm.
-    qr_box = 42.0
+    # 48 mm holds the largest code (version 21) at the minimum module, quiet zone included.
+    qr_box = 48.0
     s.qr(matrix, W - qr_box, 0.0, qr_box)
     s.fit_text(W - qr_box / 2, qr_box + 3.0, tech_code_text(f.tech_code), qr_box, COND, 6.5, 4.5, "center")
 

@@ -82,7 +82,7 @@ def draw_invoice(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     s.text(0, y, f"Счет на оплату № {r.document_number} от {date_long(r.issue_date)}", COND_BOLD, 14)
     s.hline(0, W, y + 2.5, 1.2)
 
-    qr_box = 40.0
+    qr_box = 48.0
     text_w = W - qr_box - 3.0
     y += 9.0
     supplier = f"{f.name}, ИНН {f.payee_inn}, КПП {f.kpp}"

@@ -12,6 +12,7 @@ process pool when asked.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -75,7 +76,9 @@ def _left_column(s: Sheet, top: float, title: str, matrix: Matrix | None, receip
         # at the 0.4233 mm minimum module with the quiet zone inside the column.
         box = 47.0
         s.qr(matrix, (LEFT_W - box) / 2, top + 8.0, box)
-        s.fit_text(LEFT_W / 2, top + 58.5, tech_code_text(receipt.tech_code), LEFT_W - 3.0, COND, 6, 4.5, "center")
+        s.fit_text(
+            LEFT_W / 2, top + 58.5, tech_code_text(receipt.tech_code), LEFT_W - 3.0, COND, 6, 4.5, "center"
+        )
     s.text(LEFT_W / 2, top + HALF_H - 4.0, "Кассир", SANS_BOLD, 9, "center")
 
 
@@ -93,7 +96,8 @@ def _half(s: Sheet, top: float, r: ReceiptDTO) -> None:
 
     # Payee name with КПП: one line if it fits, otherwise two smaller lines.
     payee = f"{f.name}  КПП {f.kpp}" if f.kpp else f.name
-    _line_field(s, x0, y(7.4), payee, width, COND_BOLD, 8.5)
+    # Two lines must clear «Форма № ПД-4» at the top right.
+    _line_field(s, x0, y(7.4), payee, width, COND_BOLD, 8.5, wrap_width=width - 20.0)
     s.hline(x0, x1, y(8.0))
     s.caption(mid, y(9.9), "(наименование получателя платежа)")
 
@@ -112,10 +116,10 @@ def _half(s: Sheet, top: float, r: ReceiptDTO) -> None:
     s.cells(bic_x, y(18.2), 9, f.bic, cell_w=cw)
     s.caption((x0 + bic_x - 8.5) / 2, y(23.6), "(наименование банка получателя платежа)")
 
-    s.fit_text(x0, y(27.6), "Номер кор./сч. банка получателя платежа", acc_x - x0 - 1.5, COND, 7.5)
-    s.cells(acc_x, y(24.6), 20, f.corresp_acc, cell_w=cw)
+    s.fit_text(x0, y(27.3), "Номер кор./сч. банка получателя платежа", acc_x - x0 - 1.5, COND, 7.5)
+    s.cells(acc_x, y(24.3), 20, f.corresp_acc, cell_w=cw, cell_h=4.0)
 
-    _line_field(s, x0, y(32.7), f.purpose or "", width, COND, 8.5, leading=2.6)
+    _line_field(s, x0, y(32.7), f.purpose or "", width, COND, 8.5, leading=2.5, wrap_size=7.0)
     s.hline(x0, x1, y(33.3))
     s.caption(mid, y(35.1), "(наименование платежа)")
 
@@ -124,11 +128,13 @@ def _half(s: Sheet, top: float, r: ReceiptDTO) -> None:
     s.hline(vx, x1, y(39.8))
 
     fio = " ".join(p for p in (f.last_name, f.first_name, f.middle_name) if p)
-    vx = _label(s, x0, y(43.6), "Ф.И.О. плательщика:")
-    _line_field(s, vx + 1.0, y(43.6), fio, x1 - vx - 1.0, COND, 8.5, two_lines=False)
-    s.hline(vx, x1, y(44.2))
+    vx = _label(s, x0, y(43.2), "Ф.И.О. плательщика:")
+    _line_field(s, vx + 1.0, y(43.2), fio, x1 - vx - 1.0, COND, 8.5, two_lines=False)
+    s.hline(vx, x1, y(43.8))
     vx = _label(s, x0, y(48.0), "Адрес плательщика:")
-    _line_field(s, vx + 1.0, y(48.0), f.payer_address or "", x1 - vx - 1.0, COND, 8.0, leading=2.3)
+    # A long address takes two small lines; the upper one must stay below the Ф.И.О. rule.
+    _line_field(s, vx + 1.0, y(48.0), f.payer_address or "", x1 - vx - 1.0, COND, 8.0, leading=2.3,
+                wrap_size=6.5)  # fmt: skip
     s.hline(vx, x1, y(48.6))
 
     # Sums.  The bank's own fee is unknown when we print, so fee and total stay
@@ -187,6 +193,8 @@ def _line_field(
     *,
     two_lines: bool = True,
     leading: float = 2.8,
+    wrap_width: float | None = None,
+    wrap_size: float = 7.5,
 ) -> None:
     """Text sitting on a rule at baseline ``y``: one line if it fits at ≥ 6.5 pt,
     else two lines growing upwards (the second line keeps the rule's baseline)."""
@@ -197,7 +205,9 @@ def _line_field(
     if text_width(text, font, fs) <= width_pt or not two_lines:
         s.fit_text(x, y, text, width, font, fs, 4.5)
         return
-    fs = min(size, 7.5)
+    if wrap_width is not None:
+        width_pt = wrap_width * mm
+    fs = min(size, wrap_size)
     lines = wrap_text(text, font, fs, width_pt)
     while len(lines) > 2 and fs > 4.5:
         fs = round(fs - 0.25, 2)
@@ -278,7 +288,12 @@ class Pd4Batch:
         self._writer = StreamingPdfWriter(path_or_file, title="ПД-4")
         self._chunk: list[ReceiptDTO] = []
         self._chunk_size = chunk_size
-        self._pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+        # spawn, not fork: forking a process that runs Qt threads can deadlock the child.
+        self._pool = (
+            ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            if workers > 0
+            else None
+        )
         self._pending: list[Future[bytes]] = []
         self._max_pending = 2 * workers
         self.count = 0

@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_amount, split_rub_kop
 from cashier_app.printing.dto import ReceiptDTO
 from cashier_app.resources import FONTS
@@ -92,6 +93,13 @@ def text_width(text: str, font: str, size: float) -> float:
     return pdfmetrics.stringWidth(text, base, size) + size * _BOLD_STROKE
 
 
+def _umask_mode() -> int:
+    """0o666 minus the umask: mkstemp makes 0600 files, a printed PDF should not be."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write to a temp file next to ``path`` and move it into place.
 
@@ -105,6 +113,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -215,10 +224,12 @@ class Sheet:
         a payment document with clipped requisites is worse than none.
         """
         width_pt = width_mm * mm
-        while size > min_size and text_width(s, font, size) > width_pt:
-            size = round(size - 0.25, 2)
-        if text_width(s, font, size) > width_pt:
-            raise ValueError(f"text does not fit {width_mm} mm: {s!r}")
+        w = text_width(s, font, size)
+        if w > width_pt:
+            # Width is proportional to size: one measurement, then round down to 0.25 pt.
+            size = int(size * width_pt / w * 4) / 4
+            if size < min_size or text_width(s, font, size) > width_pt:
+                raise ValueError(f"text does not fit {width_mm} mm: {s!r}")
         self.text(x, y, s, font, size, align)
         return size
 
@@ -323,7 +334,7 @@ class Sheet:
         c.drawPath(path, stroke=1, fill=0)
         font = _FAKE_BOLD.get(font, font)
         base_y = y_bot + (y_top - y_bot - size * 0.72) / 2
-        if value and len({text_width(ch, font, size) for ch in value}) > 1:
+        if value and not value.isdigit() and len({text_width(ch, font, size) for ch in value}) > 1:
             # Proportional letters: centre each one in its cell.
             c.setFont(font, size)
             for i, ch in enumerate(value):
@@ -357,12 +368,10 @@ class Sheet:
     ) -> float:
         """Vector QR code inside a ``box_mm`` square, top-left (x, y).
 
-        Returns the module size used, in mm.  Raises ValueError if the code
-        cannot be printed with modules ≥ 0.4064 mm in that box.
+        Returns the module size used, in mm.  Raises ValidationError if the
+        code cannot be printed with modules ≥ 0.4064 mm in that box.
         """
-        return draw_qr(
-            self.c, matrix, self.x(x), self.y(y), box_mm, max_module_mm, quiet_in_box=quiet_in_box
-        )
+        return draw_qr(self.c, matrix, self.x(x), self.y(y), box_mm, max_module_mm, quiet_in_box=quiet_in_box)
 
 
 def qr_module_mm(
@@ -373,8 +382,12 @@ def qr_module_mm(
     module = min(box_mm / total, max_module_mm, QR_MAX_SYMBOL_MM / n_modules)
     module = int(module / _DOT_MM) * _DOT_MM
     if module < QR_MIN_MODULE_MM:
-        raise ValueError(
-            f"QR of {n_modules} modules needs {total * QR_MIN_MODULE_MM:.1f} mm, the form has {box_mm} mm"
+        # A user-fixable problem (too much text in the requisites), not a crash.
+        raise ValidationError(
+            "QR-код",
+            f"реквизиты не помещаются в QR-код бланка ({n_modules} модулей, нужно "
+            f"{total * QR_MIN_MODULE_MM:.0f} мм, на бланке {box_mm:.0f} мм); "
+            "сократите назначение платежа или адрес",
         )
     return module
 
@@ -628,6 +641,7 @@ class StreamingPdfWriter:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
+            os.chmod(self._tmp, _umask_mode())
             os.replace(self._tmp, self._target)
             self._tmp = None
         else:

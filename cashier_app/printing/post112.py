@@ -113,7 +113,7 @@ def draw_post112(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     # frame, and the layout keeps 4 mm around the zone free of anything else.
     try:
         s.qr(matrix, qx, qy, QR_ZONE, quiet_in_box=False)
-    except ValueError as exc:
+    except ValidationError as exc:
         # 37 mm at the 0.4233 mm minimum module holds a version-17 code, 504 bytes:
         # a 160-character name plus a 210-character purpose do not fit.
         raise ValidationError(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, noload
 
 from cashier_app.domain.errors import NotFound
 from cashier_app.domain.normalize import (
@@ -288,12 +288,23 @@ def _by_gost(s: Session, q: Query) -> SearchResult:
     return SearchResult(hits, False, open_directly=hits[0] if len(hits) == 1 else None)
 
 
+# A hit needs the owner and address, not the card: skip the relationships the card loads.
+_ACCOUNT_HIT_LOAD = (
+    joinedload(m.Account.contract).noload(m.Contract.accounts),
+    noload(m.Account.services),
+    noload(m.Account.tariff),
+)
+_BOOKING_HIT_LOAD = (noload(m.Booking.agency), noload(m.Booking.manager))
+
+
 def _accounts(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
-    return [_account_hit(a, matched_by) for a in s.execute(stmt).unique().scalars()]
+    rows = s.execute(stmt.options(*_ACCOUNT_HIT_LOAD)).unique().scalars()
+    return [_account_hit(a, matched_by) for a in rows]
 
 
 def _bookings(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
-    return [_booking_hit(b, matched_by) for b in s.execute(stmt).unique().scalars()]
+    rows = s.execute(stmt.options(*_BOOKING_HIT_LOAD)).unique().scalars()
+    return [_booking_hit(b, matched_by) for b in rows]
 
 
 def _account_hit(a: m.Account, matched_by: str) -> SearchHit:
