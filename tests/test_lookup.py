@@ -138,7 +138,7 @@ def test_paging_returns_every_row_once(demo_db) -> None:  # type: ignore[no-unty
     while True:
         page = search(demo_db, query, offset=offset, limit=20)
         seen += numbers(page)
-        offset += 20
+        offset = page.next_offset
         if not page.has_more:
             break
     assert len(seen) > 40

@@ -28,8 +28,10 @@ def _check_fresh_schema(url: str) -> None:
         insp = inspect(db.engine)
         assert EXPECTED_TABLES <= set(insp.get_table_names())
         indexed = {tuple(ix["column_names"]) for ix in insp.get_indexes("contracts")}
-        assert ("name_norm",) in indexed and ("phone_norm",) in indexed
-        assert ("passport_no",) in {tuple(ix["column_names"]) for ix in insp.get_indexes("tourists")}
+        assert ("name_norm", "id") in indexed and ("phone_norm",) in indexed
+        assert ("street_norm", "house", "id") in indexed
+        tourist_ix = {tuple(ix["column_names"]) for ix in insp.get_indexes("tourists")}
+        assert ("passport_no",) in tourist_ix and ("name_norm", "id") in tourist_ix
         # The migration and the models describe the same schema.
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -51,5 +51,11 @@ def passport_key(text: str) -> str:
 
 
 def prefix_upper_bound(prefix: str) -> str:
-    """Upper bound of a prefix range; byte order puts U+FFFF after any letter used here."""
-    return prefix + "\uffff"
+    """The first string after every string starting with ``prefix`` (code-point order).
+
+    ``иванов`` → ``иваног``: a real value the planner can estimate, unlike a
+    sentinel character, so PostgreSQL reads the index in order and stops at the page.
+    """
+    if not prefix:
+        return "\U0010ffff"
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

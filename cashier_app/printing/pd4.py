@@ -79,6 +79,10 @@ def _left_column(s: Sheet, top: float, title: str, matrix: Matrix | None, receip
         s.fit_text(
             LEFT_W / 2, top + 58.5, tech_code_text(receipt.tech_code), LEFT_W - 3.0, COND, 6, 4.5, "center"
         )
+    # The journal number, so a lost receipt can be found and reprinted (the form has no box for it).
+    if receipt.document_number:
+        s.fit_text(LEFT_W / 2, top + 62.8, f"Документ № {receipt.document_number}", LEFT_W - 3.0, COND, 7, 5,
+                   "center")
     s.text(LEFT_W / 2, top + HALF_H - 4.0, "Кассир", SANS_BOLD, 9, "center")
 
 

@@ -14,11 +14,10 @@ document printer draws as vector rectangles; ``qr_png`` is for screens.
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
 from functools import cache, lru_cache
-from itertools import pairwise
+from operator import itemgetter
 
 from cashier_app.domain.errors import UserError
 
@@ -410,18 +409,29 @@ def _rs_generator(degree: int) -> tuple[int, ...]:
     return tuple(poly[1:])
 
 
-def _rs_remainder(data: list[int], degree: int) -> list[int]:
-    gen = [_LOG[c] if c else -1 for c in _rs_generator(degree)]
-    rem = [0] * degree
+@cache
+def _rs_products(degree: int) -> tuple[int, ...]:
+    """For every factor f, the generator (without its leading 1) times f, packed big-endian in an int."""
+    gen = _rs_generator(degree)
+    table = [0]
+    for f in range(1, 256):
+        lf = _LOG[f]
+        table.append(int.from_bytes(bytes(_EXP[_LOG[g] + lf] if g else 0 for g in gen), "big"))
+    return tuple(table)
+
+
+def _rs_remainder(data: bytes, degree: int) -> bytes:
+    """The ``degree`` error-correction codewords of ``data`` (polynomial division, one byte a step).
+
+    The remainder is kept as one int, first coefficient in the top byte.
+    """
+    table = _rs_products(degree)
+    top = 8 * (degree - 1)
+    keep = (1 << top) - 1
+    rem = 0
     for byte in data:
-        factor = byte ^ rem[0]
-        rem = [*rem[1:], 0]
-        if factor:
-            lf = _LOG[factor]
-            for k, lg in enumerate(gen):
-                if lg >= 0:
-                    rem[k] ^= _EXP[lg + lf]
-    return rem
+        rem = (rem & keep) << 8 ^ table[byte ^ rem >> top]
+    return rem.to_bytes(degree, "big")
 
 
 # ---------------------------------------------------------------- symbol geometry
@@ -549,13 +559,6 @@ _MASKS = (
 )
 
 
-@lru_cache(maxsize=64)
-def _mask_flags(version: int) -> tuple[tuple[bool, ...], ...]:
-    size = _size(version)
-    order = _template(version)[2]
-    return tuple(tuple(mask(pos % size, pos // size) for pos in order) for mask in _MASKS)
-
-
 def _format_bits(ec: str, mask: int) -> int:
     data = _FORMAT_BITS[ec] << 3 | mask
     rem = data
@@ -585,70 +588,202 @@ def _draw_format(grid: list[list[bool]], ec: str, mask: int) -> None:
     grid[size - 8][8] = True
 
 
+# ---------------------------------------------------------------- bit-parallel symbol layout
+#
+# The penalty of a masked symbol is computed on one big int that holds every row
+# and then every column of the symbol ("lines"), each line framed by four light
+# padding modules on both sides, so a shift by one is a step along the line, a
+# shift by a whole stride is a step across lines, and the padding keeps runs and
+# patterns from leaking from one line into the next.  Positions count from the
+# most significant bit (the first character of the binary string), padding included:
+#
+#   rows:    stride * y + 4 + x            for y in 0..size-1
+#   gap:     one all-light stride (keeps 2×2 blocks from pairing row size-1 with column 0)
+#   columns: stride * (size + 1 + x) + 4 + y
+#
+# Both halves hold the same modules, so dark modules and 2×2 blocks are counted
+# twice and halved; N1 and N3 need both directions anyway.
+
+_PAD = 4
+
+
+class _Layout:
+    __slots__ = ("full", "gather", "nbits", "planes", "real", "row_shift", "size", "stride")
+
+    def __init__(self, version: int) -> None:
+        size = _size(version)
+        stride = size + 2 * _PAD
+        total = (2 * size + 1) * stride
+        dark, func, order = _template(version)
+        nbits = _raw_data_modules(version) // 8 * 8
+        zero, one = nbits, nbits + 1  # indices of "0" and "1" appended to the data bit string
+
+        def positions(x: int, y: int) -> tuple[int, int]:
+            return stride * y + _PAD + x, stride * (size + 1 + x) + _PAD + y
+
+        index = [zero] * total
+        real = ["0"] * total
+        for y in range(size):
+            for x in range(size):
+                r, c = positions(x, y)
+                real[r] = real[c] = "1"
+                if func[y][x]:
+                    index[r] = index[c] = one if dark[y][x] else zero
+        for k, pos in enumerate(order):
+            r, c = positions(pos % size, pos // size)
+            index[r] = index[c] = k if k < nbits else zero  # remainder bits are light before masking
+        planes = []
+        for mask in _MASKS:
+            plane = ["0"] * total
+            for pos in order:
+                x, y = pos % size, pos // size
+                if mask(x, y):
+                    r, c = positions(x, y)
+                    plane[r] = plane[c] = "1"
+            planes.append(int("".join(plane), 2))
+
+        self.size = size
+        self.stride = stride
+        self.nbits = nbits
+        self.gather = itemgetter(*index)
+        self.real = int("".join(real), 2)
+        self.full = (1 << total) - 1
+        self.planes = tuple(planes)
+        self.row_shift = (size + 1) * stride
+
+    def format_plane(self, ec: str, mask: int) -> int:
+        """The 30 format modules (both copies, in rows and columns) for this EC level and mask."""
+        size = self.size
+        grid = [[False] * size for _ in range(size)]
+        _draw_format(grid, ec, mask)
+        grid[size - 8][8] = False  # the dark module is part of the function patterns already
+        top = self.full.bit_length() - 1
+        bits = 0
+        for y in range(size):
+            for x in range(size) if y == 8 else (8,):  # format modules are all in row 8 or column 8
+                if grid[y][x]:
+                    for pos in (self.stride * y + _PAD + x, self.stride * (size + 1 + x) + _PAD + y):
+                        bits |= 1 << (top - pos)
+        return bits
+
+
+@lru_cache(maxsize=64)
+def _layout(version: int) -> _Layout:
+    return _Layout(version)
+
+
+@lru_cache(maxsize=256)
+def _mask_planes(version: int, ec: str) -> tuple[int, ...]:
+    """Per mask pattern: what to XOR onto the unmasked symbol (data mask and format bits)."""
+    layout = _layout(version)
+    return tuple(plane ^ layout.format_plane(ec, m) for m, plane in enumerate(layout.planes))
+
+
 # ---------------------------------------------------------------- penalty (ISO/IEC 18004 7.8.3)
 
-_RUN5 = re.compile(r"0{5,}|1{5,}")
-_FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
 
+def _penalty(dark: int, layout: _Layout) -> int:
+    """N1 + N2 + N3 + N4 of the symbol laid out as described above.
 
-def _penalty(rows: list[str]) -> int:
-    size = len(rows)
-    cols = ["".join(r[x] for r in rows) for x in range(size)]
+    N1: each run of ≥ 5 same-coloured modules in a row or column scores its length − 2.
+    N2: each 2×2 block of one colour scores 3 (overlapping blocks all count).
+    N3: each 1:1:3:1:1 finder-like pattern with 4 light modules on one side
+        (outside the symbol counts as light) scores 40, each side counted apart.
+    N4: 10 per 5 % step the dark share deviates from 50 % (integer formula unchanged).
+    """
+    light_all = layout.full ^ dark  # with the padding
+    light = light_all & layout.real  # without: padding must not lengthen light runs
     score = 0
-    for line in rows + cols:
-        for run in _RUN5.finditer(line):
-            score += run.end() - run.start() - 2
-        score += 40 * len(_FINDER_LIKE.findall("0000" + line + "0000"))
-    ints = [int(r, 2) for r in rows]
-    full = (1 << size) - 1
-    inner = full >> 1
-    for a, b in pairwise(ints):
-        na, nb = ~a & full, ~b & full
-        blocks = (a & (a >> 1) & b & (b >> 1)) | (na & (na >> 1) & nb & (nb >> 1))
-        score += 3 * (blocks & inner).bit_count()
-    dark = sum(r.count("1") for r in rows)
-    total = size * size
-    k = (abs(dark * 20 - total * 10) + total - 1) // total - 1
+    # N1 and N2.  ``pairs`` marks a module whose neighbour along the line has its colour;
+    # ``run5`` the first module of five in a row; a run of length L ≥ 5 leaves L − 4
+    # consecutive marks, and the top mark of each group is one run.
+    blocks = 0
+    for plane in (dark, light):
+        pairs = plane & plane >> 1
+        run5 = pairs & pairs >> 2 & plane >> 4
+        score += run5.bit_count() + 2 * (run5 & ~(run5 >> 1)).bit_count()
+        blocks += (pairs & pairs >> layout.stride).bit_count()
+    score += 3 * (blocks >> 1)
+    # N3.  core: dark-light-dark-dark-dark-light-dark (symmetric); quiet: 4 light.
+    core = dark & light_all >> 1 & dark >> 2 & dark >> 3 & dark >> 4 & light_all >> 5 & dark >> 6
+    quiet = light_all & light_all >> 1
+    quiet &= quiet >> 2
+    score += 40 * ((core & quiet >> 7).bit_count() + (quiet & core >> 4).bit_count())
+    # N4.
+    total = layout.size * layout.size
+    k = (abs((dark.bit_count() >> 1) * 20 - total * 10) + total - 1) // total - 1
     return score + 10 * k
 
 
 # ---------------------------------------------------------------- encoding
 
 
-def _codewords(payload: bytes, version: int, ec: str) -> list[int]:
+def _codewords(payload: bytes, version: int, ec: str) -> bytes:
+    """Data and error-correction codewords, interleaved (ISO/IEC 18004 7.6)."""
     count_bits = 8 if version < 10 else 16
-    capacity_bits = _data_codewords(version, ec) * 8
-    bits = f"{_BYTE_MODE:04b}{len(payload):0{count_bits}b}" + "".join(f"{b:08b}" for b in payload)
-    bits += "0" * min(4, capacity_bits - len(bits))
-    bits += "0" * (-len(bits) % 8)
-    data = [int(bits[i : i + 8], 2) for i in range(0, len(bits), 8)]
-    pad = 0xEC
-    while len(data) < capacity_bits // 8:
-        data.append(pad)
-        pad ^= 0xEC ^ 0x11
+    capacity = _data_codewords(version, ec)
+    # Mode, count, the bytes, and the 4-bit terminator: the header is 12 or 20 bits,
+    # so the terminator always fits (capacity is whole bytes) and ends on a byte boundary.
+    used = (4 + count_bits + 8 * len(payload) + 4) // 8
+    header = _BYTE_MODE << count_bits | len(payload)
+    stream = (header << 8 * len(payload) | int.from_bytes(payload, "big")) << 4
+    data = stream.to_bytes(used, "big") + (b"\xec\x11" * ((capacity - used + 1) // 2))[: capacity - used]
 
     blocks_n = _BLOCKS[ec][version]
     ecc_len = _ECC_PER_BLOCK[ec][version]
     raw = _raw_data_modules(version) // 8
     short_n = blocks_n - raw % blocks_n
-    short_len = raw // blocks_n
-    blocks: list[list[int]] = []
+    short_data = raw // blocks_n - ecc_len
+    datas: list[bytes] = []
+    eccs: list[bytes] = []
     k = 0
     for i in range(blocks_n):
-        n = short_len - ecc_len + (0 if i < short_n else 1)
+        n = short_data + (0 if i < short_n else 1)
         dat = data[k : k + n]
         k += n
-        ecc = _rs_remainder(dat, ecc_len)
-        if i < short_n:
-            dat = [*dat, 0]
-        blocks.append(dat + ecc)
-    out: list[int] = []
-    for i in range(len(blocks[0])):
-        for j, blk in enumerate(blocks):
-            # Short blocks carry a placeholder at the position only long blocks fill.
-            if i != short_len - ecc_len or j >= short_n:
-                out.append(blk[i])
-    return out
+        datas.append(dat)
+        eccs.append(_rs_remainder(dat, ecc_len))
+    out = bytearray()
+    for i in range(short_data):
+        out += bytes(dat[i] for dat in datas)
+    out += bytes(dat[short_data] for dat in datas[short_n:])  # only long blocks have this one
+    for i in range(ecc_len):
+        out += bytes(ecc[i] for ecc in eccs)
+    return bytes(out)
+
+
+def _symbol_rows(payload: bytes | bytearray, ec_level: str, mask: int | None) -> list[str]:
+    """The rows of the symbol as strings of "1" (dark) and "0"."""
+    if not isinstance(payload, bytes | bytearray):
+        raise TypeError("qr_matrix needs bytes; encode the payment string first")
+    if ec_level not in _FORMAT_BITS:
+        raise ValueError("ec_level must be one of L, M, Q, H")
+    if not payload:
+        raise ValueError("empty payload")
+    if mask is not None and mask not in range(8):
+        raise ValueError("mask must be 0–7")
+    version = choose_version(len(payload), ec_level)
+    layout = _layout(version)
+    codewords = _codewords(bytes(payload), version, ec_level)
+    data_bits = format(int.from_bytes(codewords, "big"), f"0{layout.nbits}b") + "01"
+    unmasked = int("".join(layout.gather(data_bits)), 2)
+    planes = _mask_planes(version, ec_level)
+
+    if mask is not None:
+        best = unmasked ^ planes[mask]
+    else:
+        best, best_score = 0, -1
+        for plane in planes:
+            candidate = unmasked ^ plane
+            score = _penalty(candidate, layout)
+            if best_score < 0 or score < best_score:  # the first of equal scores wins
+                best, best_score = candidate, score
+    size, stride = layout.size, layout.stride
+    rows = format(best >> layout.row_shift, f"0{size * stride}b")
+    return [rows[y * stride + _PAD : y * stride + _PAD + size] for y in range(size)]
+
+
+_IS_DARK = "1".__eq__
 
 
 def qr_matrix(payload: bytes, *, ec_level: str = "M", mask: int | None = None) -> Matrix:
@@ -657,58 +792,27 @@ def qr_matrix(payload: bytes, *, ec_level: str = "M", mask: int | None = None) -
     ``True`` is a dark module; the quiet zone (4 modules) is not included.
     ``mask`` forces a mask pattern (0–7); by default the lowest penalty wins.
     """
-    if not isinstance(payload, bytes | bytearray):
-        raise TypeError("qr_matrix needs bytes; encode the payment string first")
-    if ec_level not in _FORMAT_BITS:
-        raise ValueError("ec_level must be one of L, M, Q, H")
-    if not payload:
-        raise ValueError("empty payload")
-    version = choose_version(len(payload), ec_level)
-    base, _func, order = _template(version)
-    size = _size(version)
-    codewords = _codewords(bytes(payload), version, ec_level)
-    data_bits = [b == "1" for b in "".join(f"{c:08b}" for c in codewords)]
-    data_bits += [False] * (len(order) - len(data_bits))
-    flat_base = [v for row in base for v in row]
-
-    best: tuple[int, list[bool]] | None = None
-    candidates = range(8) if mask is None else (mask,)
-    for m in candidates:
-        flat = flat_base[:]
-        flags = _mask_flags(version)[m]
-        for pos, bit, flip in zip(order, data_bits, flags, strict=True):
-            flat[pos] = bit != flip
-        grid = [flat[y * size : (y + 1) * size] for y in range(size)]
-        _draw_format(grid, ec_level, m)
-        if mask is not None:
-            return grid
-        score = _penalty(["".join("1" if v else "0" for v in row) for row in grid])
-        if best is None or score < best[0]:
-            best = (score, [v for row in grid for v in row])
-    assert best is not None
-    flat = best[1]
-    return [flat[y * size : (y + 1) * size] for y in range(size)]
+    return [list(map(_IS_DARK, row)) for row in _symbol_rows(payload, ec_level, mask)]
 
 
 def qr_png(payload: bytes, scale: int = 8, *, quiet_zone: int = 4, ec_level: str = "M") -> bytes:
     """A black-and-white PNG of the QR code, ``scale`` pixels per module."""
     if scale < 1 or quiet_zone < 0:
         raise ValueError("scale must be ≥ 1 and quiet_zone ≥ 0")
-    matrix = qr_matrix(payload, ec_level=ec_level)
-    modules = len(matrix) + 2 * quiet_zone
+    rows = _symbol_rows(payload, ec_level, None)
+    modules = len(rows) + 2 * quiet_zone
     side = modules * scale
-    blank = [False] * quiet_zone
-    raw = bytearray()
-    for row in (
-        [[False] * modules] * quiet_zone
-        + [blank + r + blank for r in matrix]
-        + [[False] * modules] * quiet_zone
-    ):
-        # 1-bit greyscale: a set bit is white.
-        bits = "".join("0" if dark else "1" for dark in row for _ in range(scale))
-        bits += "0" * (-len(bits) % 8)
-        line = b"\x00" + int(bits, 2).to_bytes(len(bits) // 8, "big")
+    width = (side + 7) // 8
+    # 1-bit greyscale: a set bit is white; each line padded with 0 bits to a whole byte.
+    pixels = str.maketrans({"1": "0" * scale, "0": "1" * scale})
+    margin = "1" * (quiet_zone * scale)
+    tail = "0" * (-side % 8)
+    blank = b"\x00" + int("1" * side + tail, 2).to_bytes(width, "big")
+    raw = bytearray(blank * (scale * quiet_zone))
+    for row in rows:
+        line = b"\x00" + int(margin + row.translate(pixels) + margin + tail, 2).to_bytes(width, "big")
         raw += line * scale
+    raw += blank * (scale * quiet_zone)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))

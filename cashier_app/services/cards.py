@@ -22,6 +22,7 @@ from cashier_app.domain.tours import (
     due_minor,
     paid_share_percent,
 )
+from cashier_app.services.commission_report import booking_commission
 from cashier_app.services.lookup import format_address
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
@@ -30,6 +31,12 @@ from cashier_app.storage.db import Database
 METHOD_LABELS = {
     "cash": "Наличные", "card": "Карта", "bank": "Банк", "bonus": "Бонусы", "post": "Почта",
     "contact": "CONTACT", "euroset": "Евросеть", "transfer": "Перевод",
+}
+
+
+STATUS_LABELS = {
+    "pending": "Ожидает оплаты", "paid": "Зачислен", "declined": "Отклонён", "expired": "Истёк срок",
+    "cancelled": "Отменён", "held": "На проверке", "refunded": "Возвращён", "reversed": "Сторнирован",
 }
 
 
@@ -44,6 +51,7 @@ class PaymentLine:
     currency: str
     transaction_ref: str | None
     card_mask: str | None
+    status_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +154,9 @@ class BookingCard:
     methods: list[MethodLine]
     today: date
     last_payments: list[PaymentLine]
+    # The agency's commission for this booking today (issue 6): percent as text and why.
+    commission_percent: str | None = None
+    commission: str | None = None
 
     def to_json(self) -> dict[str, object]:
         d = asdict(self)
@@ -170,6 +181,8 @@ def _payments(s: Session, *, account_id: int | None = None, booking_id: int | No
             method_label=METHOD_LABELS.get(p.method, p.method), status=p.status,
             amount_minor=p.amount_minor, currency=p.currency, transaction_ref=p.transaction_ref,
             card_mask=p.card_mask,
+            status_label=STATUS_LABELS.get(p.status, p.status)
+            + (" (возврат)" if p.entry_kind == "refund" else " (сторно)" if p.entry_kind == "reversal" else ""),
         )
         for p in s.execute(stmt).scalars()
     ]
@@ -227,6 +240,7 @@ def load_booking_card(s: Session, number: str, today: date) -> BookingCard:
     rate_is_today = rate is not None and rate_day == today
     payee = s.get(m.Payee, b.payee_id)
     assert payee is not None
+    commission = booking_commission(s, b, today)
     return BookingCard(
         number=b.number, status=b.status,
         status_label=BOOKING_STATUS_LABELS[BookingStatus(b.status)],
@@ -255,4 +269,6 @@ def load_booking_card(s: Session, number: str, today: date) -> BookingCard:
         ],
         today=today,
         last_payments=_payments(s, booking_id=b.id),
+        commission_percent=str(commission.percent) if commission else None,
+        commission=commission.reason_ru if commission else None,
     )

@@ -64,6 +64,7 @@ class SearchResult:
     # Set when the query opens one record directly (booking + passport, a scanned code).
     open_directly: SearchHit | None = None
     message: str | None = None  # shown when nothing matched, or a warning
+    next_offset: int = 0  # pass back as ``offset`` for the next page
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,36 +179,41 @@ def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
     # Prefix matches are paged; exact ones are never repeated on later pages.
     paged: list[SearchHit] = []
     more = False
+    next_offset = offset
     if "name" in q.kinds or "address" in q.kinds or "street" in q.kinds:
-        paged, more = _paged_text(s, q, offset, limit)
-    hits = _dedupe(exact + paged)
+        paged, more, next_offset = _paged_text(s, q, offset, limit)
+    hits = exact + paged if offset else _dedupe(exact + paged)
     message = None if hits else NOTHING_FOUND_HINT
     if offset == 0 and len(hits) == 1 and not more:
-        return SearchResult(hits, False, open_directly=hits[0], message=message)
-    return SearchResult(hits, more, message=message)
+        return SearchResult(hits, False, open_directly=hits[0], message=message, next_offset=next_offset)
+    return SearchResult(hits, more, message=message, next_offset=next_offset)
 
 
-def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[SearchHit], bool]:
-    """Names (subscribers, then tourists), then addresses, as one paged sequence."""
-    sources = []
+def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[SearchHit], bool, int]:
+    """Names (subscribers, then tourists), then addresses, as one paged sequence.
+
+    Pages are counted in *driving* rows (contracts or tourists) read straight off
+    their ``(key, id)`` index, so a page costs one short index range whatever the
+    planner thinks of the prefix; a contract's accounts are then fetched by id.
+    Returns the hits, whether more exist, and the offset of the next page.
+    """
+    sources: list[tuple[str, Select, str]] = []
     key = text_key(q.text)
     if "name" in q.kinds:
         lo, hi = key, prefix_upper_bound(key)
         sources.append((
             "ФИО абонента",
-            select(m.Account)
-            .join(m.Contract)
+            select(m.Contract.id)
             .where(m.Contract.name_norm >= lo, m.Contract.name_norm < hi)
-            .order_by(m.Contract.name_norm, m.Contract.id, m.Account.id),
-            "account",
+            .order_by(m.Contract.name_norm, m.Contract.id),
+            "contract",
         ))
         sources.append((
             "ФИО туриста",
-            select(m.Booking)
-            .join(m.Tourist)
+            select(m.Tourist.id)
             .where(m.Tourist.name_norm >= lo, m.Tourist.name_norm < hi)
             .order_by(m.Tourist.name_norm, m.Tourist.id),
-            "booking",
+            "tourist",
         ))
     if ("address" in q.kinds or "street" in q.kinds) and q.street:
         lo, hi = q.street, prefix_upper_bound(q.street)
@@ -219,27 +225,67 @@ def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[Sea
             cond = and_(cond, or_(m.Contract.name_norm < key, m.Contract.name_norm >= prefix_upper_bound(key)))
         sources.append((
             "адрес",
-            select(m.Account)
-            .join(m.Contract)
+            select(m.Contract.id)
             .where(cond)
-            .order_by(m.Contract.street_norm, m.Contract.house, m.Contract.id, m.Account.id),
-            "account",
+            .order_by(m.Contract.street_norm, m.Contract.house, m.Contract.id),
+            "contract",
         ))
     hits: list[SearchHit] = []
-    need = limit + 1  # one extra row tells whether there is a next page
+    need = limit + 1  # one extra driving row tells whether there is a next page
+    taken = 0
     skip = offset
     for label, stmt, kind in sources:
-        if len(hits) >= need:
+        if taken >= need:
             break
-        rows_stmt = stmt.offset(skip).limit(need - len(hits))
-        found = _accounts(s, rows_stmt, label) if kind == "account" else _bookings(s, rows_stmt, label)
-        if not found and skip:
+        ids = list(s.execute(stmt.offset(skip).limit(need - taken)).scalars())
+        if not ids and skip:
             # This whole source lies before the requested page; count it to move on.
             skip = max(0, skip - _count(s, stmt))
             continue
         skip = 0
-        hits += found
-    return hits[:limit], len(hits) > limit
+        if taken + len(ids) > limit:
+            ids = ids[: limit - taken]
+            taken = need
+        else:
+            taken += len(ids)
+        hits += _contract_hits(s, ids, label) if kind == "contract" else _tourist_hits(s, ids, label)
+    more = taken > limit
+    consumed = min(taken, limit)
+    return hits, more, offset + consumed
+
+
+def _contract_hits(s: Session, contract_ids: list[int], label: str) -> list[SearchHit]:
+    if not contract_ids:
+        return []
+    rank = {cid: i for i, cid in enumerate(contract_ids)}
+    rows = _accounts(s, select(m.Account).where(m.Account.contract_id.in_(contract_ids)), label)
+    by_number = {h.number: h for h in rows}
+    order = s.execute(
+        select(m.Account.number, m.Account.contract_id).where(m.Account.contract_id.in_(contract_ids))
+    ).all()
+    order.sort(key=lambda r: (rank[r[1]], r[0]))
+    return [by_number[number] for number, _ in order if number in by_number]
+
+
+def _tourist_hits(s: Session, tourist_ids: list[int], label: str) -> list[SearchHit]:
+    """One hit per matched tourist, titled with that tourist's name."""
+    if not tourist_ids:
+        return []
+    rows = s.execute(
+        select(m.Tourist.id, m.Tourist.full_name, m.Booking)
+        .join(m.Booking, m.Booking.id == m.Tourist.booking_id)
+        .where(m.Tourist.id.in_(tourist_ids))
+        .options(*_BOOKING_HIT_LOAD)
+    ).unique().all()
+    by_id = {tid: (name, b) for tid, name, b in rows}
+    out = []
+    for tid in tourist_ids:
+        if tid in by_id:
+            name, booking = by_id[tid]
+            hit = _booking_hit(booking, label)
+            out.append(SearchHit(hit.kind, hit.number, name, hit.detail, hit.amount_minor, hit.currency,
+                                 hit.matched_by, hit.extra))
+    return out
 
 
 def _house_matches(h: str):  # type: ignore[no-untyped-def]

@@ -8,8 +8,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cashier_app.domain.tours import BookingFacts, BookingStatus, TourType
+from cashier_app.domain.tours import BookingFacts, BookingStatus, TourType, milestone_date
 from cashier_app.storage import models as m
+
+# The seed's milestones: a «sale» counts from 50 % paid, Select and spending look at 100 %.
+SALE_PERCENT = 50
+FULL_PERCENT = 100
 
 
 def latest_rate(s: Session, currency: str, day: date) -> tuple[Decimal | None, date | None]:
@@ -45,7 +49,40 @@ def bonus_spent_on(s: Session, booking_id: int) -> int:
     return int(spent) - int(refunded)
 
 
+def booking_payments(s: Session, booking_id: int) -> list[tuple[date, int]]:
+    """Credited ledger entries of a booking as (business day, tour-currency amount); reversals negative.
+
+    The business day is the rate day (the office's local date of the payment);
+    entries without one fall back to the settlement date.
+    """
+    rows = s.execute(
+        select(m.Payment.rate_day, m.Payment.settled_at, m.Payment.created_at, m.Payment.target_amount_minor)
+        .where(m.Payment.booking_id == booking_id, m.Payment.credited.is_(True))
+        .order_by(m.Payment.id)
+    ).all()
+    out: list[tuple[date, int]] = []
+    for rate_day, settled_at, created_at, amount in rows:
+        day = rate_day or (settled_at or created_at).date()
+        out.append((day, int(amount or 0)))
+    return out
+
+
+def milestones(s: Session, b: m.Booking) -> tuple[date | None, date | None]:
+    """(paid_50_on, fully_paid_on) from the ledger; the stored columns when the ledger has nothing."""
+    payments = booking_payments(s, b.id)
+    if not payments:
+        half = b.first_paid_on if b.paid_minor and b.paid_minor * 2 >= b.price_minor else None
+        return half, b.fully_paid_on
+    half = milestone_date(b.price_minor, payments, SALE_PERCENT)
+    full = milestone_date(b.price_minor, payments, FULL_PERCENT)
+    # A refund that takes the total below 100 % again means it is not fully paid now.
+    if b.paid_minor < b.price_minor:
+        full = None
+    return half, full
+
+
 def booking_facts(s: Session, b: m.Booking, today: date) -> BookingFacts:
+    paid_50_on, fully_paid_on = milestones(s, b)
     children = sum(1 for t in b.tourists if (age := _age_on(t.birth_date, b.departure_on)) is not None and age < 12)
     return BookingFacts(
         number=b.number,
@@ -62,5 +99,6 @@ def booking_facts(s: Session, b: m.Booking, today: date) -> BookingFacts:
         hotel_select=b.hotel_select,
         plus_bonus_percent=b.plus_bonus_percent,
         bonus_spent_minor=bonus_spent_on(s, b.id),
-        fully_paid_on=b.fully_paid_on,
+        paid_50_on=paid_50_on,
+        fully_paid_on=fully_paid_on,
     )

@@ -89,7 +89,7 @@ class Contract(Base):
     number: Mapped[str] = mapped_column(_key(32), unique=True)
     payee_id: Mapped[int] = mapped_column(ForeignKey("payees.id"), index=True)
     full_name: Mapped[str] = mapped_column(String(160))
-    name_norm: Mapped[str] = mapped_column(_key(160), index=True)
+    name_norm: Mapped[str] = mapped_column(_key(160))
     phone: Mapped[str | None] = mapped_column(String(32))
     phone_norm: Mapped[str | None] = mapped_column(_key(10), index=True)
     email: Mapped[str | None] = mapped_column(String(120))
@@ -104,7 +104,11 @@ class Contract(Base):
 
     accounts: Mapped[list[Account]] = relationship(back_populates="contract", lazy="selectin")
 
-    __table_args__ = (Index("ix_contracts_street_house", "street_norm", "house"),)
+    # Prefix ranges are read in index order and stop at the page size: the id makes that order total.
+    __table_args__ = (
+        Index("ix_contracts_name_norm", "name_norm", "id"),
+        Index("ix_contracts_street_house", "street_norm", "house", "id"),
+    )
 
 
 class Account(Base):
@@ -203,7 +207,7 @@ class Tourist(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     full_name: Mapped[str] = mapped_column(String(160))
-    name_norm: Mapped[str] = mapped_column(_key(160), index=True)
+    name_norm: Mapped[str] = mapped_column(_key(160))
     # Foreign passport number, digits only (series and number together).
     passport_no: Mapped[str] = mapped_column(_key(16), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
@@ -217,6 +221,8 @@ class Tourist(Base):
     flat: Mapped[str | None] = mapped_column(String(16))
 
     booking: Mapped[Booking] = relationship(back_populates="tourists", lazy="raise")
+
+    __table_args__ = (Index("ix_tourists_name_norm", "name_norm", "id"),)
 
 
 class ExchangeRate(Base):

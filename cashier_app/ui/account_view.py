@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import tr
@@ -102,7 +110,7 @@ class AccountView(QWidget):
         for r, pay in enumerate(card.last_payments):
             values = (
                 f"{pay.created_at.astimezone():%d.%m.%Y %H:%M}", pay.method_label,
-                format_money(pay.amount_minor, pay.currency), pay.transaction_ref or pay.number, pay.status,
+                format_money(pay.amount_minor, pay.currency), pay.transaction_ref or pay.number, pay.status_label,
             )
             for c, v in enumerate(values):
                 self.payments.setItem(r, c, QTableWidgetItem(v))

@@ -7,6 +7,7 @@ import sys
 import time
 
 SMOKE_QUERY = "1"
+ENV_AUTOLOGIN = "CASHIER_AUTOLOGIN"
 
 
 def _has_display() -> bool:
@@ -62,10 +63,18 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
 
     runner = OperationRunner(app)
     window = MainWindow(ctx, runner)
-    window.show()
-    window.search.setFocus()
     for install in _extensions():
         install(window)
+    if not smoke:
+        # Smoke runs as no user: it measures start-up, and no one is there to type a password.
+        user = _sign_in(ctx, runner)
+        if user is None:
+            runner.wait_idle(5000)
+            db.dispose()
+            return 0
+        window.set_user(user)
+    window.show()
+    window.search.setFocus()
 
     if smoke:
         def done() -> None:
@@ -81,6 +90,25 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
     runner.wait_idle(5000)
     db.dispose()
     return code
+
+
+def _sign_in(ctx, runner):  # type: ignore[no-untyped-def]
+    """The user for this session: ``CASHIER_AUTOLOGIN=login:password`` for scripted runs, else the dialog."""
+    from cashier_app.domain.errors import UserError
+    from cashier_app.services.users import authenticate
+    from cashier_app.ui.sign_in_dialog import SignInDialog
+
+    auto = os.environ.get(ENV_AUTOLOGIN)
+    if auto:
+        login, _, password = auto.partition(":")
+        try:
+            return authenticate(ctx.db, ctx.desk, login, password)
+        except UserError as exc:
+            print(f"cashier-app: {ENV_AUTOLOGIN}: {exc}", file=sys.stderr)
+    dialog = SignInDialog(ctx.db, ctx.desk, runner)
+    if dialog.exec() != SignInDialog.DialogCode.Accepted:
+        return None
+    return dialog.user
 
 
 def _extensions():  # type: ignore[no-untyped-def]

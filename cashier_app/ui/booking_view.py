@@ -33,6 +33,7 @@ class BookingView(QWidget):
         self.tour = Form([
             ("status", tr("Статус")), ("tour_type", tr("Тип тура")), ("destination", tr("Страна, отель")),
             ("dates", tr("Даты")), ("manager", tr("Менеджер")), ("agency", tr("Агентство")),
+            ("commission", tr("Комиссия агентства")),
         ])
         self.money = Form(
             [("price", tr("Стоимость")), ("paid", tr("Оплачено")), ("due", tr("К оплате")),
@@ -81,6 +82,7 @@ class BookingView(QWidget):
         t.set("dates", f"{card.departure_on:%d.%m.%Y} — {card.return_on:%d.%m.%Y} ({left})")
         t.set("manager", card.manager)
         t.set("agency", card.agency)
+        t.set("commission", card.commission)
         m = self.money
         m.set("price", format_money(card.price_minor, card.currency))
         m.set("paid", f"{format_money(card.paid_minor, card.currency)} ({card.paid_share.replace('.', ',')} %)")

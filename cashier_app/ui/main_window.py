@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 
 from cashier_app.i18n import tr
 from cashier_app.services import cards, lookup
-from cashier_app.services.context import DeskContext
+from cashier_app.services.context import DeskContext, UserInfo
 from cashier_app.services.lookup import SearchHit, SearchResult
+from cashier_app.services.permissions import ROLE_LABELS
 from cashier_app.storage.db import describe
 from cashier_app.ui import messages
 from cashier_app.ui.account_view import AccountView
@@ -48,6 +49,7 @@ ActionHandler = Callable[["MainWindow", Card], None]
 class MainWindow(QMainWindow):
     card_shown = Signal(object)
     first_query_done = Signal()
+    user_changed = Signal(object)
 
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +129,11 @@ class MainWindow(QMainWindow):
         for w in (self.busy_label, self.user_label, self.desk_label, self.db_label):
             self.statusBar().addPermanentWidget(w)
 
+        # Capabilities add their entries to these menus (cash desk: «Сменить пользователя», «Пользователи»).
+        self.file_menu = self.menuBar().addMenu(tr("Файл"))
+        self.service_menu = self.menuBar().addMenu(tr("Сервис"))
+        self.set_user(ctx.user)
+
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -139,6 +146,17 @@ class MainWindow(QMainWindow):
         self.table.activated.connect(lambda idx: self.open_hit(self.model.hit(idx.row())))
         self.table.clicked.connect(lambda idx: self.open_hit(self.model.hit(idx.row())))
         runner.failed.connect(lambda exc: messages.show_error(self, exc))
+
+    # --- signed-in user -------------------------------------------------------------
+    def set_user(self, user: UserInfo | None) -> None:
+        """Replace the acting user (sign-in, switch user, sign-out) and show who it is."""
+        self.ctx.user = user
+        if user is None:
+            self.user_label.setText(tr("Вход не выполнен"))
+        else:
+            role = ROLE_LABELS.get(user.role, user.role)
+            self.user_label.setText(tr("Пользователь: {name} ({role})", name=user.full_name, role=role))
+        self.user_changed.emit(user)
 
     # --- search ------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

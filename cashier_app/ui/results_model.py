@@ -35,6 +35,7 @@ class ResultsModel(QAbstractTableModel):
         self._generation = 0
         self._has_more = False
         self._loading = False
+        self._next_offset = 0
 
     # --- queries ---------------------------------------------------------------
     def set_query(self, text: str) -> None:
@@ -43,6 +44,7 @@ class ResultsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._has_more = False
+        self._next_offset = 0
         self.endResetModel()
         if not self._query:
             self._set_loading(False)
@@ -67,6 +69,7 @@ class ResultsModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(result.hits) - 1)
             self._rows.extend(result.hits)
             self._has_more = result.has_more
+            self._next_offset = result.next_offset
             self.endInsertRows()
         else:
             self._has_more = False
@@ -103,7 +106,7 @@ class ResultsModel(QAbstractTableModel):
 
     def fetchMore(self, parent: Index) -> None:
         if self.canFetchMore(parent):
-            self._load(len(self._rows))
+            self._load(self._next_offset)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:

@@ -139,10 +139,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("number"),
     )
     with op.batch_alter_table("contracts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_contracts_name_norm"), ["name_norm"], unique=False)
+        batch_op.create_index("ix_contracts_name_norm", ["name_norm", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contracts_payee_id"), ["payee_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contracts_phone_norm"), ["phone_norm"], unique=False)
-        batch_op.create_index("ix_contracts_street_house", ["street_norm", "house"], unique=False)
+        batch_op.create_index("ix_contracts_street_house", ["street_norm", "house", "id"], unique=False)
 
     op.create_table(
         "services",
@@ -527,7 +527,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tourists", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tourists_booking_id"), ["booking_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_tourists_name_norm"), ["name_norm"], unique=False)
+        batch_op.create_index("ix_tourists_name_norm", ["name_norm", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tourists_passport_no"), ["passport_no"], unique=False)
 
     op.create_table(

@@ -1,0 +1,128 @@
+"""``cashier-app pay-card``, ``reconcile`` and ``refund-card``: card payments without the window.
+
+``pay-card`` prints the order number and the payment URL on its first two
+lines (flushed at once, so a script or a test can hand the link to the
+customer), polls the bank, and ends with one JSON line: exit 0 when paid,
+3 when the wait ran out (the order stays pending, it is NOT failed), 1 for
+any other final state.
+
+Test hook (see ``services/card_payments.crash_point``): with
+``CASHIER_TEST_HOOKS=1`` and ``CASHIER_TEST_CRASH_AT=<point>`` the process
+kills itself with SIGKILL at that point; only the crash tests set it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from cashier_app.commands import add_db_arg, cli_context, open_db, print_json
+from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.money import format_money, parse_amount
+
+EXIT_PAID = 0
+EXIT_NOT_PAID = 1
+EXIT_STILL_PENDING = 3
+DEFAULT_WAIT = 20 * 60 + 60  # the bank's 20 minutes and a margin
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pay-card", help="оплата картой: ссылка на оплату, ожидание результата")
+    add_db_arg(p)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--account", metavar="НОМЕР", help="лицевой счёт")
+    target.add_argument("--booking", metavar="НОМЕР", help="заявка")
+    p.add_argument("--amount", metavar="СУММА",
+                   help="сумма: для счёта в рублях (обязательна), для заявки — в валюте тура (по умолчанию весь долг)")
+    p.add_argument("--provider", choices=("sberbank", "tbank"),
+                   help="другой банк вместо банка получателя (только для песочницы: тест, демонстрация)")
+    p.add_argument("--no-browser", action="store_true", help="не открывать ссылку в браузере")
+    p.add_argument("--wait", type=float, metavar="СЕКУНД", default=DEFAULT_WAIT,
+                   help=f"сколько ждать оплаты (по умолчанию {DEFAULT_WAIT}); 0 — не ждать")
+    p.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя (по умолчанию admin)")
+    p.set_defaults(handler=run_pay)
+
+    r = sub.add_parser("reconcile", help="проверить в банке все незавершённые оплаты картой и зачислить оплаченные")
+    add_db_arg(r)
+    r.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя")
+    r.set_defaults(handler=run_reconcile)
+
+    f = sub.add_parser("refund-card", help="возврат оплаты картой через банк (полный или частичный)")
+    add_db_arg(f)
+    f.add_argument("payment", metavar="НОМЕР_ПЛАТЕЖА", help="номер платежа, например P-000000123")
+    f.add_argument("--amount", metavar="РУБ", help="сумма возврата (по умолчанию — весь остаток)")
+    f.add_argument("--reason", required=True, metavar="ТЕКСТ", help="причина возврата")
+    f.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя (нужно право «возвраты»)")
+    f.set_defaults(handler=run_refund)
+
+
+def _poll_secs() -> float:
+    try:
+        return max(0.05, float(os.environ.get("CASHIER_CARD_POLL_SECS", "2")))
+    except ValueError:
+        return 2.0
+
+
+def run_pay(args: argparse.Namespace) -> int:
+    from cashier_app.services import card_payments
+
+    if args.wait < 0:
+        raise ValidationError("--wait", "не может быть отрицательным")
+    amount = None
+    if args.amount is not None:
+        amount = parse_amount(args.amount, "--amount")
+    elif args.account is not None:
+        raise ValidationError("--amount", "укажите сумму в рублях")
+    db = open_db(args)
+    ctx = cli_context(db, args.login)
+    order = card_payments.start(ctx, account=args.account, booking=args.booking, amount_minor=amount,
+                                provider=args.provider)
+    print(order.order_number, flush=True)
+    print(order.payment_url or "", flush=True)
+    print(f"{order.target}: {format_money(order.amount_minor)}, {order.payee_name}; {order.status_text}",
+          file=sys.stderr, flush=True)
+    if order.payment_url and not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(order.payment_url)
+    deadline = time.monotonic() + args.wait
+    interval = _poll_secs()
+    while not order.final and not order.manual and time.monotonic() < deadline:
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+        order = card_payments.check(ctx, order.order_number, allow_register=True)
+    print_json(order.as_json())
+    sys.stdout.flush()
+    if order.paid:
+        return EXIT_PAID
+    return EXIT_NOT_PAID if order.final else EXIT_STILL_PENDING
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    from cashier_app.services import card_payments
+
+    db = open_db(args)
+    ctx = cli_context(db, args.login)
+    lines = card_payments.reconcile(ctx)
+    for line in lines:
+        if line.after is None:
+            print(f"{line.order_number}: {line.before} → не проверен: {line.note}")
+        else:
+            print(f"{line.order_number}: {line.before} → {line.after.state} ({line.after.status_text})")
+    settled = sum(1 for line in lines if line.after is not None and line.after.final)
+    print(f"Проверено заказов: {len(lines)}, завершено: {settled}, "
+          f"ждут оплаты: {sum(1 for line in lines if line.after is not None and not line.after.final)}")
+    return 0
+
+
+def run_refund(args: argparse.Namespace) -> int:
+    from cashier_app.services import card_payments
+
+    amount = parse_amount(args.amount, "--amount") if args.amount is not None else None
+    db = open_db(args)
+    ctx = cli_context(db, args.login)
+    result = card_payments.refund(ctx, args.payment, amount_minor=amount, reason=args.reason)
+    print_json({"payment": result.original_number, "refund_entry": result.entry_number,
+                "amount_minor": result.amount_minor})
+    return 0

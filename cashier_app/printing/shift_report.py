@@ -1,0 +1,66 @@
+"""X and Z shift reports: float, cash taken and returned, cash in/out, expected vs counted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cashier_app.printing.slip import Block, money, render_blocks
+
+DENOMINATION_LABELS = {
+    "500000": "5000 ₽", "200000": "2000 ₽", "100000": "1000 ₽", "50000": "500 ₽", "20000": "200 ₽",
+    "10000": "100 ₽", "5000": "50 ₽", "1000": "10 ₽", "500": "5 ₽", "200": "2 ₽", "100": "1 ₽",
+    "coins": "копейки",
+}
+
+
+def report_blocks(p: dict[str, Any]) -> list[Block]:
+    z = p["kind"] == "z_report"
+    title = "Z-ОТЧЁТ (закрытие смены)" if z else "X-ОТЧЁТ (без закрытия смены)"
+    blocks: list[Block] = [
+        ("title", title),
+        ("kv", "Документ №", p["document_number"]),
+        *([("kv", "Z-отчёт №", p["z_number"])] if p.get("z_number") else []),
+        ("kv", "Смена №", p["shift_number"]),
+        ("kv", "Касса", p["desk"]),
+        ("kv", "Кассир", p["cashier"]),
+        ("kv", "Открыта", p["opened_at"]),
+    ]
+    if p.get("closed_at"):
+        blocks.append(("kv", "Закрыта", p["closed_at"]))
+    blocks.append(("kv", "Сформирован", p["issued_at"]))
+    blocks += [
+        ("rule",),
+        ("kv", "Размен на начало", money(p["float_minor"])),
+        ("kv", "Платежей наличными", f"{p['payments_count']} на {money(p['payments_minor'])}"),
+        ("kv", "Отмены и возвраты", f"{p['returns_count']} на {money(p['returns_minor'])}"),
+        ("kv", "Внесено", money(p["cash_in_minor"])),
+        ("kv", "Изъято", money(p["cash_out_minor"])),
+        ("rule",),
+        ("kv", "Ожидается в кассе", money(p["expected_minor"])),
+    ]
+    if z:
+        blocks.append(("kv", "Пересчитано", money(p["counted_minor"])))
+        diff = p["over_short_minor"]
+        label = "Излишек" if diff > 0 else ("Недостача" if diff < 0 else "Расхождение")
+        blocks.append(("kv", label, money(abs(diff))))
+        denoms = p.get("denominations") or {}
+        if denoms:
+            blocks.append(("rule",))
+            blocks.append(("text", "Пересчёт по номиналам:"))
+            for key, label_d in DENOMINATION_LABELS.items():
+                if denoms.get(key):
+                    value = denoms[key]
+                    text = money(value) if key == "coins" else f"{value} шт."
+                    blocks.append(("kv", label_d, text))
+    if p.get("movements"):
+        blocks.append(("rule",))
+        blocks.append(("text", "Внесения и изъятия:"))
+        for mv in p["movements"]:
+            sign = "+" if mv["kind"] == "in" else "−"
+            blocks.append(("kv", f"{sign} {mv['at']}", f"{money(mv['amount_minor'])} — {mv['reason']}"))
+    blocks += [("gap",), ("sign", "Подпись кассира"), ("sign", "Подпись старшего кассира")]
+    return blocks
+
+
+def render_params(params: dict[str, Any]) -> bytes:
+    return render_blocks(report_blocks(params), params.get("paper", "a4"))

@@ -1,0 +1,137 @@
+"""Cancels and refunds: a reversing ledger entry with a reason; the original stays.
+
+* cancel (permission ``correct``): a cash payment taken today in a shift that
+  is still open — the drawer is the same, so the cash goes back out of it;
+* refund (permission ``refund``): cash goes out of the refunding user's open
+  shift and a refund application (заявление на возврат) is printed and
+  journaled; a card payment is refunded through the bank by the gateway code
+  (``services/card_payments.refund``) when present.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
+from cashier_app.domain.money import format_money
+from cashier_app.services import journal, ledger
+from cashier_app.services.context import DeskContext
+from cashier_app.services.journal import IssuedDocument
+from cashier_app.services.permissions import require
+from cashier_app.services.shifts import _aware, local_text, require_open_shift, summarize
+from cashier_app.storage import models as m
+
+CARD_REFUND_TEXT = "возврат по карте выполняется из журнала платежей через банк"
+METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionResult:
+    original_number: str
+    entry_number: str
+    amount_minor: int  # positive: what went back
+    application: IssuedDocument | None
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Причина", "укажите причину")
+    if len(reason) > 255:
+        raise ValidationError("Причина", "не длиннее 255 символов")
+    return reason
+
+
+def _original(s, number: str) -> m.Payment:  # type: ignore[no-untyped-def]
+    p = s.execute(select(m.Payment).where(m.Payment.number == number)).scalar_one_or_none()
+    if p is None:
+        raise NotFound(f"Платёж № {number} не найден.")
+    if p.entry_kind != "payment":
+        raise RuleViolation(f"{number} — сама запись отмены или возврата; выберите исходный платёж")
+    return p
+
+
+def cancel_payment(ctx: DeskContext, number: str, reason: str, *, now: datetime | None = None) -> CorrectionResult:
+    require(ctx, "correct")
+    reason = _reason(reason)
+    now = now or datetime.now(UTC)
+    with ctx.db.uow() as uow:
+        s = uow.session
+        p = _original(s, number)
+        if p.method != "cash":
+            raise RuleViolation("отменить можно только платёж наличными; для карты — возврат через банк")
+        shift = s.get(m.CashShift, p.shift_id) if p.shift_id else None
+        if shift is None or shift.status != "open":
+            raise RuleViolation("отмена возможна только в той же смене, пока она открыта; оформите возврат")
+        if _aware(p.created_at).astimezone().date() != now.astimezone().date():  # type: ignore[union-attr]
+            raise RuleViolation("отмена возможна только в день платежа; оформите возврат")
+        entry = ledger.add_reversal(s, ctx, p.id, kind="reversal", amount_minor=None, reason=reason,
+                                    shift_id=shift.id, now=now)
+        uow.commit()
+        return CorrectionResult(p.number, entry.number, -entry.amount_minor, None)
+
+
+def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: int | None = None,
+                   customer: str = "", now: datetime | None = None) -> CorrectionResult:
+    require(ctx, "refund")
+    reason = _reason(reason)
+    if amount_minor is not None and (isinstance(amount_minor, bool) or not isinstance(amount_minor, int)
+                                     or amount_minor <= 0):
+        raise ValidationError("Сумма возврата", "сумма должна быть больше нуля")
+    customer = (customer or "").strip()
+    if len(customer) > 160:
+        raise ValidationError("Заявитель", "не длиннее 160 символов")
+    now = now or datetime.now(UTC)
+    with ctx.db.read() as uow:
+        method = _original(uow.session, number).method
+    if method == "card":
+        try:
+            card_payments = importlib.import_module("cashier_app.services.card_payments")
+        except ModuleNotFoundError:
+            card_payments = None
+        refund = getattr(card_payments, "refund", None)
+        if refund is None:
+            raise RuleViolation(CARD_REFUND_TEXT)
+        return refund(ctx, number, amount_minor=amount_minor, reason=reason)
+    if method != "cash":
+        raise RuleViolation(f"возврат платежа способом «{method}» оформляется вне кассы")
+    with ctx.db.uow() as uow:
+        s = uow.session
+        p = _original(s, number)
+        shift = require_open_shift(s, ctx)
+        left = p.amount_minor - ledger.reversed_minor(s, p.id)
+        amount = left if amount_minor is None else amount_minor
+        have = summarize(s, shift).expected_minor
+        if 0 < amount <= left and amount > have:
+            raise ValidationError("Сумма возврата", f"в кассе по учёту только {format_money(have)}")
+        entry = ledger.add_reversal(s, ctx, p.id, kind="refund", amount_minor=amount, reason=reason,
+                                    shift_id=shift.id, now=now)
+        account = booking = None
+        if p.account_id is not None:
+            a = s.get(m.Account, p.account_id)
+            account = a.number if a else None
+            customer = customer or (a.contract.full_name if a else "")
+        else:
+            b = s.get(m.Booking, p.booking_id)
+            booking = b.number if b else None
+        payee = s.get(m.Payee, p.payee_id) if p.payee_id else None
+        number_doc = journal.reserve_number(s)
+        user = s.get(m.User, ctx.user.id) if ctx.user else None
+        params = {
+            "document_number": number_doc, "payee_name": payee.name if payee else "", "customer": customer,
+            "account": account, "booking": booking, "payment_number": p.number,
+            "payment_date": local_text(p.created_at), "payment_amount_minor": p.amount_minor,
+            "payment_method": METHOD_LABELS.get(p.method, p.method), "amount_minor": -entry.amount_minor,
+            "refund_method": "наличными из кассы", "reason": reason, "refund_number": entry.number,
+            "issued_at": local_text(now), "cashier": user.full_name if user else "", "desk": ctx.desk,
+        }
+        pdf = journal.renderer("refund_application")(params)
+        doc = journal.record(s, ctx, number=number_doc, kind="refund_application", params=params, pdf=pdf,
+                             amount_minor=-entry.amount_minor, account_id=p.account_id, booking_id=p.booking_id,
+                             payment_id=entry.id, shift_id=shift.id, payee_id=p.payee_id, now=now)
+        uow.commit()
+        return CorrectionResult(p.number, entry.number, -entry.amount_minor, doc)

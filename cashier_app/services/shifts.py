@@ -1,0 +1,320 @@
+"""Cash shifts: open with a float, cash in/out, X report, close with the counted cash.
+
+Expected cash = float + cash payments − cash cancels/refunds + cash in − cash
+out, all read from the ledger and ``cash_movements`` of the shift.  Closing
+never refuses a difference: over/short is recorded and printed on the Z
+report, which is journaled (kind ``z_report``) and whose SHA-256 is kept on
+the shift, so the closed figures cannot be changed silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
+from cashier_app.domain.money import ABSURD_AMOUNT_MINOR
+from cashier_app.services import audit, journal
+from cashier_app.services.context import DeskContext
+from cashier_app.services.journal import IssuedDocument
+from cashier_app.services.numbering import next_number
+from cashier_app.services.permissions import allowed, require
+from cashier_app.storage import models as m
+
+# Banknotes and coins in kopecks; "coins" is the kopeck change counted as one sum.
+DENOMINATIONS: tuple[int, ...] = (500000, 200000, 100000, 50000, 20000, 10000, 5000, 1000, 500, 200, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftSummary:
+    id: int
+    number: str
+    desk: str
+    user_login: str
+    user_name: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    float_minor: int
+    payments_count: int
+    payments_minor: int
+    returns_count: int
+    returns_minor: int  # negative or zero: cash given back
+    cash_in_minor: int
+    cash_out_minor: int
+    expected_minor: int
+    counted_minor: int | None
+    over_short_minor: int | None
+    z_report_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftReport:
+    summary: ShiftSummary
+    document: IssuedDocument
+
+
+@dataclass(frozen=True, slots=True)
+class CashOnHand:
+    desk: str
+    user_login: str
+    shift_number: str
+    expected_minor: int
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def local_text(dt: datetime | None) -> str:
+    """Office-local time as printed on documents."""
+    if dt is None:
+        return ""
+    return _aware(dt).astimezone().strftime("%d.%m.%Y %H:%M")  # type: ignore[union-attr]
+
+
+def _check_amount(amount_minor: int, field: str, *, allow_zero: bool = False) -> None:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise ValidationError(field, "сумма должна быть целым числом копеек")
+    if amount_minor < 0:
+        raise ValidationError(field, "сумма не может быть отрицательной")
+    if amount_minor == 0 and not allow_zero:
+        raise ValidationError(field, "сумма должна быть больше нуля")
+    if amount_minor > ABSURD_AMOUNT_MINOR:
+        raise ValidationError(field, "слишком большая сумма")
+
+
+def summarize(s: Session, shift: m.CashShift) -> ShiftSummary:
+    cash = (m.Payment.shift_id == shift.id, m.Payment.method == "cash", m.Payment.credited.is_(True))
+    pay_n, pay_sum = s.execute(
+        select(func.count(), func.coalesce(func.sum(m.Payment.amount_minor), 0))
+        .where(*cash, m.Payment.entry_kind == "payment")
+    ).one()
+    ret_n, ret_sum = s.execute(
+        select(func.count(), func.coalesce(func.sum(m.Payment.amount_minor), 0))
+        .where(*cash, m.Payment.entry_kind != "payment")
+    ).one()
+    moves = dict(s.execute(
+        select(m.CashMovement.kind, func.coalesce(func.sum(m.CashMovement.amount_minor), 0))
+        .where(m.CashMovement.shift_id == shift.id).group_by(m.CashMovement.kind)
+    ).all())
+    cash_in, cash_out = int(moves.get("in", 0)), int(moves.get("out", 0))
+    expected = shift.float_minor + int(pay_sum) + int(ret_sum) + cash_in - cash_out
+    if shift.status == "closed" and shift.expected_minor is not None:
+        expected = shift.expected_minor
+    user = s.get(m.User, shift.user_id)
+    return ShiftSummary(
+        id=shift.id, number=shift.number, desk=shift.desk, user_login=user.login if user else "",
+        user_name=user.full_name if user else "", status=shift.status, opened_at=_aware(shift.opened_at),  # type: ignore[arg-type]
+        closed_at=_aware(shift.closed_at), float_minor=shift.float_minor, payments_count=int(pay_n),
+        payments_minor=int(pay_sum), returns_count=int(ret_n), returns_minor=int(ret_sum),
+        cash_in_minor=cash_in, cash_out_minor=cash_out, expected_minor=expected,
+        counted_minor=shift.counted_minor, over_short_minor=shift.over_short_minor,
+        z_report_sha256=shift.z_report_sha256,
+    )
+
+
+def open_shift_row(s: Session, ctx: DeskContext) -> m.CashShift | None:
+    """This user's open shift on this desk (a cash payment needs one)."""
+    if ctx.user is None:
+        return None
+    return s.execute(
+        select(m.CashShift).where(m.CashShift.desk == ctx.desk, m.CashShift.user_id == ctx.user.id,
+                                  m.CashShift.status == "open")
+    ).scalars().first()
+
+
+def require_open_shift(s: Session, ctx: DeskContext) -> m.CashShift:
+    shift = open_shift_row(s, ctx)
+    if shift is None:
+        raise RuleViolation("смена не открыта: откройте смену (меню «Смена → Открыть»), затем принимайте наличные")
+    return shift
+
+
+def current(ctx: DeskContext) -> ShiftSummary | None:
+    require(ctx, "shift_own")
+    with ctx.db.read() as uow:
+        shift = open_shift_row(uow.session, ctx)
+        return summarize(uow.session, shift) if shift else None
+
+
+def proposed_float(ctx: DeskContext) -> int:
+    """The last counted cash on this desk: what stayed in the drawer overnight."""
+    require(ctx, "shift_own")
+    with ctx.db.read() as uow:
+        value = uow.session.execute(
+            select(m.CashShift.counted_minor)
+            .where(m.CashShift.desk == ctx.desk, m.CashShift.status == "closed")
+            .order_by(m.CashShift.closed_at.desc(), m.CashShift.id.desc()).limit(1)
+        ).scalar()
+    return int(value or 0)
+
+
+def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = None) -> ShiftSummary:
+    require(ctx, "shift_own")
+    _check_amount(float_minor, "Размен", allow_zero=True)
+    assert ctx.user is not None
+    now = now or datetime.now(UTC)
+    with ctx.db.uow() as uow:
+        s = uow.session
+        if open_shift_row(s, ctx) is not None:
+            raise RuleViolation("у вас уже открыта смена на этой кассе")
+        shift = m.CashShift(number=next_number(s, "shift"), desk=ctx.desk, user_id=ctx.user.id, status="open",
+                            opened_at=now, float_minor=float_minor)
+        s.add(shift)
+        s.flush()
+        audit.record(s, ctx, "shift.open", "shift", shift.number, None, {"float_minor": float_minor}, now=now)
+        uow.commit()
+        return summarize(s, shift)
+
+
+def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
+                  *, now: datetime | None = None) -> ShiftSummary:
+    require(ctx, "shift_own")
+    if kind not in ("in", "out"):
+        raise ValidationError("Операция", "нужно «in» (внести) или «out» (изъять)")
+    _check_amount(amount_minor, "Сумма")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Основание", "укажите основание внесения или изъятия")
+    if len(reason) > 255:
+        raise ValidationError("Основание", "не длиннее 255 символов")
+    assert ctx.user is not None
+    now = now or datetime.now(UTC)
+    with ctx.db.uow() as uow:
+        s = uow.session
+        shift = require_open_shift(s, ctx)
+        if kind == "out":
+            have = summarize(s, shift).expected_minor
+            if amount_minor > have:
+                raise ValidationError("Сумма", f"в кассе по учёту только {have / 100:.2f} ₽".replace(".", ","))
+        s.add(m.CashMovement(shift_id=shift.id, kind=kind, amount_minor=amount_minor, reason=reason,
+                             user_id=ctx.user.id, created_at=now))
+        s.flush()
+        audit.record(s, ctx, f"shift.cash_{kind}", "shift", shift.number, None,
+                     {"amount_minor": amount_minor, "reason": reason}, now=now)
+        uow.commit()
+        return summarize(s, shift)
+
+
+def _report_params(s: Session, ctx: DeskContext, kind: str, summary: ShiftSummary, number: str,
+                   now: datetime, denominations: dict[str, int] | None, paper: str) -> dict[str, Any]:
+    moves = s.execute(select(m.CashMovement).where(m.CashMovement.shift_id == summary.id)
+                      .order_by(m.CashMovement.id)).scalars()
+    return {
+        "kind": kind, "document_number": number, "shift_number": summary.number, "desk": summary.desk,
+        "cashier": summary.user_name or summary.user_login, "opened_at": local_text(summary.opened_at),
+        "closed_at": local_text(summary.closed_at) if summary.closed_at else None,
+        "issued_at": local_text(now), "float_minor": summary.float_minor,
+        "payments_count": summary.payments_count, "payments_minor": summary.payments_minor,
+        "returns_count": summary.returns_count, "returns_minor": summary.returns_minor,
+        "cash_in_minor": summary.cash_in_minor, "cash_out_minor": summary.cash_out_minor,
+        "expected_minor": summary.expected_minor, "counted_minor": summary.counted_minor,
+        "over_short_minor": summary.over_short_minor, "denominations": denominations, "paper": paper,
+        "movements": [{"kind": mv.kind, "amount_minor": mv.amount_minor, "reason": mv.reason,
+                       "at": local_text(mv.created_at)} for mv in moves],
+    }
+
+
+def x_report(ctx: DeskContext, *, paper: str = "a4", now: datetime | None = None) -> ShiftReport:
+    """The running figures of the open shift; journaled, the shift stays open."""
+    require(ctx, "shift_own")
+    now = now or datetime.now(UTC)
+    with ctx.db.uow() as uow:
+        s = uow.session
+        shift = require_open_shift(s, ctx)
+        summary = summarize(s, shift)
+        number = journal.reserve_number(s)
+        params = _report_params(s, ctx, "x_report", summary, number, now, None, paper)
+        pdf = journal.renderer("x_report")(params)
+        doc = journal.record(s, ctx, number=number, kind="x_report", params=params, pdf=pdf,
+                             amount_minor=summary.expected_minor, shift_id=shift.id, now=now)
+        uow.commit()
+        return ShiftReport(summary, doc)
+
+
+def count_denominations(counts: dict[str, int]) -> int:
+    """Kopecks in a drawer counted by denomination (``{"500000": 3, ..., "coins": 1550}``)."""
+    total = 0
+    for key, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError(f"Номинал {key}", "нужно целое неотрицательное число")
+        if key == "coins":
+            total += value
+        elif key.isdigit() and int(key) in DENOMINATIONS:
+            total += int(key) * value
+        else:
+            raise ValidationError(f"Номинал {key}", "нет такого номинала")
+    return total
+
+
+def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: dict[str, int] | None = None,
+                paper: str = "a4", now: datetime | None = None) -> ShiftReport:
+    """Close the open shift; the difference is recorded, never refused."""
+    require(ctx, "shift_own")
+    if denominations:
+        by_notes = count_denominations(denominations)
+        if counted_minor is None:
+            counted_minor = by_notes
+        elif counted_minor != by_notes:
+            raise ValidationError("Пересчитано", "сумма не совпадает с пересчётом по номиналам")
+    if counted_minor is None:
+        raise ValidationError("Пересчитано", "введите пересчитанную сумму")
+    _check_amount(counted_minor, "Пересчитано", allow_zero=True)
+    now = now or datetime.now(UTC)
+    with ctx.db.uow() as uow:
+        s = uow.session
+        shift = require_open_shift(s, ctx)
+        expected = summarize(s, shift).expected_minor
+        shift.status = "closed"
+        shift.closed_at = now
+        shift.expected_minor = expected
+        shift.counted_minor = counted_minor
+        shift.over_short_minor = counted_minor - expected
+        shift.denominations = denominations or None
+        s.flush()
+        summary = summarize(s, shift)
+        number = journal.reserve_number(s)
+        params = _report_params(s, ctx, "z_report", summary, number, now, denominations or None, paper)
+        params["z_number"] = next_number(s, "z_report")
+        pdf = journal.renderer("z_report")(params)
+        doc = journal.record(s, ctx, number=number, kind="z_report", params=params, pdf=pdf,
+                             amount_minor=counted_minor, shift_id=shift.id, now=now)
+        shift.z_report_sha256 = doc.sha256
+        audit.record(s, ctx, "shift.close", "shift", shift.number, {"status": "open"},
+                     {"expected_minor": expected, "counted_minor": counted_minor,
+                      "over_short_minor": counted_minor - expected, "z_report": number,
+                      "sha256": doc.sha256}, now=now)
+        uow.commit()
+        return ShiftReport(summarize(s, shift), doc)
+
+
+def cash_on_hand(ctx: DeskContext) -> list[CashOnHand]:
+    """Cash expected in every open drawer: per cashier and desk (managers see all, cashiers their own)."""
+    require(ctx, "shift_own")
+    assert ctx.user is not None
+    with ctx.db.read() as uow:
+        s = uow.session
+        stmt = select(m.CashShift).where(m.CashShift.status == "open").order_by(m.CashShift.desk, m.CashShift.id)
+        if not allowed(ctx.user.role, "reports"):
+            stmt = stmt.where(m.CashShift.user_id == ctx.user.id)
+        out = []
+        for shift in s.execute(stmt).scalars():
+            sm = summarize(s, shift)
+            out.append(CashOnHand(sm.desk, sm.user_login, sm.number, sm.expected_minor))
+        return out
+
+
+def get_summary(ctx: DeskContext, number: str) -> ShiftSummary:
+    require(ctx, "shift_own")
+    with ctx.db.read() as uow:
+        shift = uow.session.execute(select(m.CashShift).where(m.CashShift.number == number)).scalar_one_or_none()
+        if shift is None:
+            raise NotFound(f"Смена № {number} не найдена.")
+        return summarize(uow.session, shift)

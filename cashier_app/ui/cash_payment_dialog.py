@@ -1,0 +1,174 @@
+"""Cash payment for the account or booking on screen: amount, cash received, change.
+
+The form makes one operation token when it opens; every submit sends it, so a
+double click or a retry cannot take the money twice (the service returns the
+first payment).  The slip is shown only after the payment is committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.money import format_amount, format_money, parse_amount
+from cashier_app.i18n import tr
+from cashier_app.services import cards, cash
+from cashier_app.services.cash import CashPaymentResult, CashQuote
+from cashier_app.services.context import DeskContext
+from cashier_app.ui import messages
+
+
+class CashPaymentDialog(QDialog):
+    paid = Signal(object)  # CashPaymentResult
+
+    def __init__(self, ctx: DeskContext, runner: Any, card: cards.AccountCard | cards.BookingCard,
+                 paper: str = "a4", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.runner, self.card, self.paper = ctx, runner, card, paper
+        self.token = cash.new_token()
+        self.result: CashPaymentResult | None = None
+        self.quote: CashQuote | None = None
+        self.is_booking = isinstance(card, cards.BookingCard)
+        self.currency = card.currency if self.is_booking else "RUB"
+        self.setWindowTitle(tr("Оплата наличными"))
+        self.setMinimumWidth(440)
+
+        if isinstance(card, cards.BookingCard):
+            what = tr("Заявка № {n}", n=card.number)
+            due = card.due_minor
+        else:
+            what = tr("Лицевой счёт № {n} — {owner}", n=card.number, owner=card.owner)
+            due = card.suggested_minor
+        self.target_label = QLabel(what)
+        self.target_label.setStyleSheet("font-weight: bold;")
+        self.amount = QLineEdit(format_amount(due, sep=" ") if due > 0 else "")
+        self.amount.setObjectName("amount")
+        self.amount.setPlaceholderText("1 000,50")
+        self.received = QLineEdit()
+        self.received.setObjectName("received")
+        self.received.setPlaceholderText(tr("необязательно"))
+        self.rub_label = QLabel("")
+        self.rub_label.setObjectName("rub")
+        self.change_label = QLabel("")
+        self.change_label.setObjectName("change")
+        self.change_label.setStyleSheet("font-size: 14pt;")
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+
+        form = QFormLayout()
+        label = tr("Сумма") if not self.is_booking else tr("Сумма, {cur}", cur=self.currency)
+        form.addRow(label, self.amount)
+        if self.is_booking:
+            form.addRow(tr("К оплате в рублях"), self.rub_label)
+        form.addRow(tr("Получено"), self.received)
+        form.addRow(tr("Сдача"), self.change_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.pay_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.pay_button.setText(tr("Принять оплату"))
+        self.pay_button.setObjectName("pay")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.target_label)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(self.buttons)
+        self.amount.textChanged.connect(self._recalc)
+        self.received.textChanged.connect(self._recalc)
+        self.amount.setFocus()
+        self.amount.selectAll()
+        self._recalc()
+
+    # --- live figures --------------------------------------------------------------
+    def _rub_minor(self) -> int | None:
+        """Rubles to take for the typed amount (a booking needs the day's rate from the quote)."""
+        try:
+            amount = parse_amount(self.amount.text(), tr("Сумма"))
+        except ValidationError:
+            return None
+        if not self.is_booking:
+            return amount
+        if self.quote is not None and self.quote.target_minor == amount:
+            return self.quote.rub_minor
+        return None
+
+    def _recalc(self) -> None:
+        if self.is_booking:
+            self._request_quote()
+        self._show_change()
+
+    def _request_quote(self) -> None:
+        try:
+            amount = parse_amount(self.amount.text(), tr("Сумма"))
+        except ValidationError:
+            self.rub_label.setText("")
+            return
+        number = self.card.number
+        self.runner.run_db(lambda: cash.quote(self.ctx, booking=number, amount_minor=amount),
+                           self._quoted, lambda e: self.rub_label.setText(str(e)))
+
+    def _quoted(self, q: CashQuote) -> None:
+        self.quote = q
+        self.rub_label.setText(tr("{rub} (курс {rate} на {day})", rub=format_money(q.rub_minor),
+                                  rate=str(q.rate), day=q.rate_day or ""))
+        self._show_change()
+
+    def _show_change(self) -> None:
+        rub = self._rub_minor()
+        text = self.received.text().strip()
+        if rub is None or not text:
+            self.change_label.setText("")
+            return
+        try:
+            received = parse_amount(text, tr("Получено"))
+        except ValidationError as exc:
+            self.change_label.setText(exc.message)
+            return
+        if received < rub:
+            self.change_label.setText(tr("не хватает {m}", m=format_money(rub - received)))
+        else:
+            self.change_label.setText(format_money(received - rub))
+
+    # --- paying --------------------------------------------------------------------
+    def submit(self) -> None:
+        if not self.pay_button.isEnabled():
+            return
+        try:
+            amount = parse_amount(self.amount.text(), tr("Сумма"))
+            text = self.received.text().strip()
+            received = parse_amount(text, tr("Получено")) if text else None
+        except ValidationError as exc:
+            self.error.setText(str(exc))
+            messages.show_error(self, exc)
+            return
+        self.error.setText("")
+        self.pay_button.setEnabled(False)
+        ctx, token, paper = self.ctx, self.token, self.paper
+        kwargs = {"booking": self.card.number} if self.is_booking else {"account": self.card.number}
+        self.runner.run_db(
+            lambda: cash.take_cash(ctx, token=token, amount_minor=amount, received_minor=received, paper=paper,
+                                   **kwargs),
+            self._done, self._failed)
+
+    def _done(self, result: CashPaymentResult) -> None:
+        self.result = result
+        self.paid.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.pay_button.setEnabled(True)
+        self.error.setText(str(exc))
+        messages.show_error(self, exc)

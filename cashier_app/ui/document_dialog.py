@@ -1,0 +1,239 @@
+"""«Документы (F2)»: choose the payment document for the card, check the payer, make it.
+
+Kinds the booking card greys out are disabled here with the card's reason;
+for ф. 112ЭП the required fields still empty are listed in red and «Сформировать»
+stays disabled until they are filled.  Issuing runs in the background; the
+result opens in the PDF preview.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cashier_app.domain.errors import RuleViolation, UserError
+from cashier_app.domain.money import format_amount, parse_amount
+from cashier_app.i18n import tr
+from cashier_app.services import documents
+from cashier_app.services.context import DeskContext
+from cashier_app.services.documents import DocumentOptions, KindOption, PayerFields, PayerInput
+from cashier_app.services.journal import IssuedDocument
+from cashier_app.ui import messages
+
+PAYER_FIELDS = (
+    ("full_name", "Ф.И.О. плательщика"),
+    ("postal_index", "Индекс"),
+    ("region", "Регион"),
+    ("city", "Город"),
+    ("street", "Улица"),
+    ("house", "Дом"),
+    ("flat", "Квартира"),
+)
+
+
+def show_refusal(parent: QWidget | None, exc: BaseException) -> None:
+    """A refused rule lists every reason on its own line."""
+    if isinstance(exc, RuleViolation):
+        messages.show_error(parent, tr("Документ не сформирован:") + "\n" + "\n".join(f"• {r}" for r in exc.reasons))
+    else:
+        messages.show_error(parent, exc)
+
+
+class DocumentDialog(QDialog):
+    issued = Signal(object)  # IssuedDocument
+
+    def __init__(self, ctx: DeskContext, runner: Any, options: DocumentOptions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.runner, self.options = ctx, runner, options
+        self.busy = False
+        what = tr("Лицевой счёт") if options.target_kind == "account" else tr("Заявка")
+        self.setWindowTitle(tr("Документ на оплату — {what} {n}", what=what, n=options.number))
+        self.setMinimumWidth(640)
+
+        head = QLabel(tr("{what} <b>{n}</b> — получатель {payee}", what=what, n=options.number,
+                         payee=options.payee_name))
+        if options.rate:
+            head.setText(head.text() + "<br>" + tr("Курс {cur}: {rate} руб. на {day}", cur=options.currency or "",
+                                                    rate=options.rate.replace(".", ","),
+                                                    day=options.rate_day.strftime("%d.%m.%Y") if options.rate_day else "—"))
+
+        kinds_box = QGroupBox(tr("Документ"))
+        kv = QVBoxLayout(kinds_box)
+        self.kind_group = QButtonGroup(self)
+        self.kind_buttons: dict[str, QRadioButton] = {}
+        for i, k in enumerate(options.kinds):
+            text = tr(k.label) if k.available else f"{tr(k.label)} — {k.reason}"
+            btn = QRadioButton(text)
+            btn.setObjectName(f"kind_{k.kind}")
+            btn.setEnabled(k.available)
+            if k.reason:
+                btn.setToolTip(k.reason)
+            self.kind_group.addButton(btn, i)
+            self.kind_buttons[k.kind] = btn
+            kv.addWidget(btn)
+
+        self.amount = QLineEdit()
+        self.amount.setObjectName("amount")
+        self.amount_info = QLabel()
+        self.amount_info.setObjectName("amount_info")
+        self.amount_info.setWordWrap(True)
+
+        payer_box = QGroupBox(tr("Плательщик"))
+        form = QFormLayout(payer_box)
+        self.payer_edits: dict[str, QLineEdit] = {}
+        for key, label in PAYER_FIELDS:
+            edit = QLineEdit(getattr(options.payer, key))
+            edit.setObjectName(f"payer_{key}")
+            edit.textChanged.connect(self._refresh)
+            form.addRow(tr(label), edit)
+            self.payer_edits[key] = edit
+        self.buyer_name = QLineEdit()
+        self.buyer_name.setObjectName("buyer_name")
+        self.buyer_inn = QLineEdit()
+        self.buyer_inn.setObjectName("buyer_inn")
+        self.buyer_rows = (QLabel(tr("Покупатель (организация)")), QLabel(tr("ИНН покупателя")))
+        form.addRow(self.buyer_rows[0], self.buyer_name)
+        form.addRow(self.buyer_rows[1], self.buyer_inn)
+        for w in (self.buyer_name, self.buyer_inn):
+            w.textChanged.connect(self._refresh)
+
+        self.missing = QLabel()
+        self.missing.setObjectName("missing")
+        self.missing.setStyleSheet("color: #c62828;")
+        self.missing.setWordWrap(True)
+
+        self.make_button = QPushButton(tr("Сформировать"))
+        self.make_button.setObjectName("make")
+        self.make_button.setDefault(True)
+        self.journal_button = QPushButton(tr("Журнал документов…"))
+        self.journal_button.setObjectName("journal")
+        close = QPushButton(tr("Закрыть"))
+        self.make_button.clicked.connect(self.make)
+        self.journal_button.clicked.connect(self.open_journal)
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.journal_button)
+        row.addStretch(1)
+        row.addWidget(self.make_button)
+        row.addWidget(close)
+
+        amount_row = QHBoxLayout()
+        amount_row.addWidget(QLabel(tr("Сумма, руб.")))
+        amount_row.addWidget(self.amount)
+        lay = QVBoxLayout(self)
+        lay.addWidget(head)
+        lay.addWidget(kinds_box)
+        lay.addLayout(amount_row)
+        lay.addWidget(self.amount_info)
+        lay.addWidget(payer_box)
+        lay.addWidget(self.missing)
+        lay.addLayout(row)
+
+        self.kind_group.idToggled.connect(lambda _id, on: on and self._kind_changed())
+        first = next((k for k in options.kinds if k.available), None)
+        if first is not None:
+            self.kind_buttons[first.kind].setChecked(True)
+        self._kind_changed()
+
+    # -- state ---------------------------------------------------------------------
+    def current(self) -> KindOption | None:
+        i = self.kind_group.checkedId()
+        return self.options.kinds[i] if i >= 0 else None
+
+    def payer_fields(self) -> PayerFields:
+        return PayerFields(**{k: " ".join(e.text().split()) for k, e in self.payer_edits.items()},
+                           inn=self.options.payer.inn)
+
+    def _kind_changed(self) -> None:
+        k = self.current()
+        if k is None:
+            self.amount.setText("")
+            self.amount.setEnabled(False)
+            self.amount_info.setText(tr("Нет доступных документов для этой карточки."))
+        else:
+            self.amount.setText(format_amount(k.amount_rub_minor, sep=" ") if k.amount_rub_minor else "")
+            self.amount.setEnabled(k.amount_editable)
+            self.amount_info.setText(documents.describe_option(k) if k.amount_rub_minor else "")
+        invoice = k is not None and k.kind == "invoice"
+        for w in (*self.buyer_rows, self.buyer_name, self.buyer_inn):
+            w.setVisible(invoice)
+        self._refresh()
+
+    def missing_fields(self) -> list[str]:
+        k = self.current()
+        if k is None:
+            return []
+        out: list[str] = []
+        if k.kind == "post112":
+            out = documents.missing_post_fields(self.payer_fields())
+        elif k.kind == "invoice":
+            if not self.buyer_name.text().strip():
+                out.append(tr("Покупатель (организация)"))
+            if not self.buyer_inn.text().strip():
+                out.append(tr("ИНН покупателя"))
+        elif not self.payer_edits["full_name"].text().strip():
+            out.append(tr("Ф.И.О. плательщика"))
+        return out
+
+    def _refresh(self) -> None:
+        missing = self.missing_fields()
+        self.missing.setText(tr("Не заполнено: {fields}", fields=", ".join(missing)) if missing else "")
+        self.make_button.setEnabled(self.current() is not None and not missing and not self.busy)
+
+    # -- actions -------------------------------------------------------------------
+    def make(self) -> None:
+        k = self.current()
+        if k is None or self.missing_fields() or self.busy:
+            return
+        amount: int | None = None
+        if k.amount_editable:
+            try:
+                amount = parse_amount(self.amount.text(), tr("Сумма"))
+            except UserError as exc:
+                messages.show_error(self, exc)
+                self.amount.setFocus()
+                return
+        f = self.payer_fields()
+        payer = PayerInput(full_name=f.full_name, postal_index=f.postal_index, region=f.region, city=f.city,
+                           street=f.street, house=f.house, flat=f.flat,
+                           buyer_name=self.buyer_name.text() or None, buyer_inn=self.buyer_inn.text() or None)
+        target = {self.options.target_kind: self.options.number}
+        ctx, today = self.ctx, self.options.today
+        self.busy = True
+        self._refresh()
+        self.runner.run_db(lambda: documents.issue(ctx, k.kind, amount_rub_minor=amount, payer=payer, today=today,
+                                                   **target),
+                           self._done, self._failed)
+
+    def _done(self, doc: IssuedDocument) -> None:
+        self.busy = False
+        self._refresh()
+        self.issued.emit(doc)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self._refresh()
+        show_refusal(self, exc)
+
+    def open_journal(self) -> None:
+        from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog
+
+        dlg = DocumentsJournalDialog(self.ctx, self.runner, **{self.options.target_kind: self.options.number},
+                                     parent=self)
+        self.journal_dialog = dlg
+        dlg.open()

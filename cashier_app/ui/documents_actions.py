@@ -1,0 +1,106 @@
+"""Payment documents in the main window: «Документы (F2)», «Сервис → Квитанции должникам…»,
+«Сервис → Журнал документов…»."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from cashier_app.i18n import tr
+from cashier_app.services import cards, documents
+from cashier_app.services.journal import IssuedDocument
+from cashier_app.ui import messages
+
+TITLES = {
+    "pd4": "Квитанция ПД-4", "post112": "Почтовый перевод ф. 112ЭП", "info_contact": "Информационный лист CONTACT",
+    "info_euroset": "Информационный лист «Евросеть»", "invoice": "Счёт на оплату",
+}
+
+
+def install(window: Any) -> None:
+    window.register_action("documents", open_documents)
+    menu = _service_menu(window)
+    batch = QAction(tr("Квитанции должникам…"), window)
+    batch.setObjectName("debtors_batch_action")
+    batch.triggered.connect(lambda _checked=False: open_batch(window))
+    menu.addAction(batch)
+    journal = QAction(tr("Журнал документов…"), window)
+    journal.setObjectName("documents_journal_action")
+    journal.triggered.connect(lambda _checked=False: open_journal(window))
+    menu.addAction(journal)
+    window.debtors_batch_action, window.documents_journal_action = batch, journal
+
+
+def _service_menu(window: Any) -> Any:
+    title = tr("Сервис")
+    # Another capability may have made the menu already: share it.
+    for menu in window.menuBar().findChildren(QMenu):
+        if menu.title().replace("&", "") == title:
+            return menu
+    return window.menuBar().addMenu(title)
+
+
+def _target(card: object) -> dict[str, str]:
+    if isinstance(card, cards.AccountCard):
+        return {"account": card.number}
+    if isinstance(card, cards.BookingCard):
+        return {"booking": card.number}
+    return {}
+
+
+def open_documents(window: Any, card: object) -> None:
+    from cashier_app.ui.document_dialog import DocumentDialog
+
+    target = _target(card)
+    if not target:
+        return
+    ctx = window.ctx
+    today = ctx.today()
+
+    def show(options: documents.DocumentOptions) -> None:
+        dlg = DocumentDialog(ctx, window.runner, options, parent=window)
+        window.document_dialog = dlg
+        dlg.issued.connect(lambda doc: _issued(window, doc))
+        dlg.open()
+
+    window.runner.run_db(lambda: documents.document_options(ctx, today=today, **target), show,
+                         lambda e: messages.show_error(window, e))
+
+
+def _issued(window: Any, doc: IssuedDocument) -> None:
+    show_preview(window, doc)
+    window.action_finished()
+
+
+def show_preview(window: Any, doc: IssuedDocument) -> Any:
+    """Non-modal preview, kept on the window so it is not garbage-collected."""
+    from cashier_app.ui.pdf_preview import PdfPreviewDialog
+
+    title = f"{tr(TITLES.get(doc.kind, 'Документ'))} № {doc.number}"
+    dlg = PdfPreviewDialog(doc.pdf, title, window, file_name=f"{doc.number}.pdf")
+    window.document_preview = dlg
+    dlg.show()
+    return dlg
+
+
+def open_journal(window: Any) -> None:
+    from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog
+
+    dlg = DocumentsJournalDialog(window.ctx, window.runner, **_target(window.current), parent=window)
+    window.documents_journal_dialog = dlg
+    dlg.open()
+
+
+def open_batch(window: Any) -> None:
+    from cashier_app.ui.batch_dialog import BatchDialog
+
+    path, _ = QFileDialog.getSaveFileName(window, tr("Квитанции должникам — куда сохранить"), "debtors.pdf",
+                                          "PDF (*.pdf)")
+    if not path:
+        return
+    dlg = BatchDialog(window.ctx, path, parent=window)
+    window.batch_dialog = dlg
+    dlg.open()
+    dlg.start()

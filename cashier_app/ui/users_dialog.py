@@ -1,0 +1,139 @@
+"""Users for the administrator: add, set role, reset password, disable/enable, cash limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.money import format_money, parse_amount
+from cashier_app.i18n import tr
+from cashier_app.services import users
+from cashier_app.services.context import DeskContext
+from cashier_app.services.permissions import ROLE_LABELS
+from cashier_app.ui import messages
+
+HEADERS = ("Логин", "ФИО", "Роль", "Состояние", "Лимит наличных")
+
+
+class UsersDialog(QDialog):
+    def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.runner = ctx, runner
+        self.rows: list[users.UserRow] = []
+        self.setWindowTitle(tr("Пользователи"))
+        self.resize(900, 560)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setObjectName("rows")
+        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._selected)
+
+        self.login = QLineEdit()
+        self.login.setObjectName("login")
+        self.full_name = QLineEdit()
+        self.full_name.setObjectName("full_name")
+        self.role = QComboBox()
+        self.role.setObjectName("role")
+        for key in users.ROLES:
+            self.role.addItem(ROLE_LABELS.get(key, key), key)
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(tr("не короче {n} символов", n=users.MIN_PASSWORD))
+        self.limit = QLineEdit()
+        self.limit.setObjectName("limit")
+        self.limit.setPlaceholderText(tr("пусто — без лимита"))
+        box = QGroupBox(tr("Пользователь"))
+        form = QFormLayout(box)
+        form.addRow(tr("Логин"), self.login)
+        form.addRow(tr("ФИО"), self.full_name)
+        form.addRow(tr("Роль"), self.role)
+        form.addRow(tr("Пароль"), self.password)
+        form.addRow(tr("Лимит наличных, ₽"), self.limit)
+
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, label in (("add", "Добавить"), ("role", "Сменить роль"), ("password", "Сбросить пароль"),
+                           ("limit", "Задать лимит"), ("disable", "Отключить"), ("enable", "Включить")):
+            b = QPushButton(tr(label))
+            b.setObjectName(key)
+            b.clicked.connect(lambda _=False, k=key: self.run(k))
+            row.addWidget(b)
+            self.buttons[key] = b
+        row.addStretch(1)
+        close = QPushButton(tr("Закрыть"))
+        close.clicked.connect(self.accept)
+        row.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(box)
+        lay.addLayout(row)
+        self.reload()
+
+    def reload(self) -> None:
+        self.runner.run_db(lambda: users.list_users(self.ctx), self._show, lambda e: messages.show_error(self, e))
+
+    def _show(self, rows: list[users.UserRow]) -> None:
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            state = tr("активен") if r.active else tr("отключён")
+            if r.locked_until is not None:
+                state += tr(", заблокирован до {t}", t=r.locked_until.astimezone().strftime("%H:%M"))
+            limit = format_money(r.cash_limit_minor) if r.cash_limit_minor is not None else tr("без лимита")
+            for j, text in enumerate((r.login, r.full_name, ROLE_LABELS.get(r.role, r.role), state, limit)):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def _selected(self) -> None:
+        i = self.table.currentRow()
+        if 0 <= i < len(self.rows):
+            r = self.rows[i]
+            self.login.setText(r.login)
+            self.full_name.setText(r.full_name)
+            self.role.setCurrentIndex(max(0, self.role.findData(r.role)))
+            self.limit.setText("" if r.cash_limit_minor is None else str(r.cash_limit_minor // 100))
+
+    def _limit(self) -> int | None:
+        text = self.limit.text().strip()
+        return parse_amount(text, tr("Лимит наличных")) if text else None
+
+    def run(self, key: str) -> None:
+        ctx, login = self.ctx, self.login.text().strip()
+        try:
+            if key != "add" and not login:
+                raise ValidationError(tr("Логин"), tr("выберите пользователя в списке"))
+            limit = self._limit() if key in ("add", "limit") else None
+        except ValidationError as exc:
+            messages.show_error(self, exc)
+            return
+        name, role, password = self.full_name.text(), self.role.currentData(), self.password.text()
+        fn = {
+            "add": lambda: users.add_user(ctx, login, name, role, password, limit),
+            "role": lambda: users.set_role(ctx, login, role),
+            "password": lambda: users.reset_password(ctx, login, password),
+            "limit": lambda: users.set_cash_limit(ctx, login, limit),
+            "disable": lambda: users.set_active(ctx, login, False),
+            "enable": lambda: users.set_active(ctx, login, True),
+        }[key]
+        self.runner.run_db(fn, lambda _r: (self.password.clear(), self.reload()),
+                           lambda e: messages.show_error(self, e))

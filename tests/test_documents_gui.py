@@ -1,0 +1,152 @@
+"""The document dialog (F2), the journal dialog and the batch progress dialog, offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from cashier_app.services import cards, documents
+from cashier_app.storage import models as m
+from cashier_app.ui import messages
+from cashier_app.ui.operations import SyncRunner
+from tests.conftest import TODAY
+from tests.test_documents_service import debtor, payable_booking
+from tests.test_ledger import ctx_for
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, fresh_db, monkeypatch):  # type: ignore[no-untyped-def]
+    from cashier_app.ui import documents_actions
+    from cashier_app.ui.main_window import MainWindow
+
+    errors: list[str] = []
+    infos: list[str] = []
+    monkeypatch.setattr(messages, "show_error", lambda _p, exc: errors.append(str(exc)))
+    monkeypatch.setattr(messages, "show_info", lambda _p, text, title=None: infos.append(text))
+    ctx = ctx_for(fresh_db)
+    ctx.today_override = TODAY
+    w = MainWindow(ctx, SyncRunner())
+    qtbot.addWidget(w)
+    documents_actions.install(w)
+    w.errors, w.infos = errors, infos
+    return w
+
+
+def test_f2_makes_a_pd4_for_an_account_and_shows_the_preview(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cashier_app.ui import pdf_preview
+
+    db = window.ctx.db
+    number = debtor(db)
+    window.show_card(cards.account_card(db, number))
+    assert window.buttons["documents"].isEnabled()
+    window.trigger("documents")
+    dlg = window.document_dialog
+    assert list(dlg.kind_buttons) == ["pd4"] and dlg.kind_buttons["pd4"].isChecked()
+    assert dlg.payer_edits["full_name"].text()
+    dlg.grab().save("/tmp/h9_document_dialog_account.png")
+
+    # A wrong amount is refused naming the field, and nothing is journaled.
+    dlg.amount.setText("12,345")
+    dlg.make_button.click()
+    assert window.errors and window.errors[-1].startswith("Сумма")
+    dlg.amount.setText("1 234,50")
+    dlg.make_button.click()
+    assert window.errors[-1:] == [window.errors[0]]
+    preview = window.document_preview
+    assert preview.page_count() == 1
+    assert "ПД-4" in preview.windowTitle()
+    with db.read() as uow:
+        row = uow.session.execute(select(m.Document)).scalar_one()
+    assert row.amount_minor == 123_450 and row.kind == "pd4"
+    assert preview.pdf == documents.reprint(window.ctx, row.number).pdf
+    preview.grab().save("/tmp/h9_preview.png")
+
+    # Printing goes through QPrintDialog, patched: never a real printer.
+    shown: list[object] = []
+
+    class FakePrintDialog:
+        def __init__(self, *a: object) -> None:
+            shown.append(a)
+
+        def exec(self) -> int:
+            return 0
+
+    monkeypatch.setattr(pdf_preview, "QPrintDialog", FakePrintDialog)
+    monkeypatch.setattr(pdf_preview.QPrinterInfo, "availablePrinters", staticmethod(lambda: [object()]))
+    preview.print_button.click()
+    assert len(shown) == 1
+
+
+def test_post_form_lists_missing_fields_and_blocks_make(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    db = window.ctx.db
+    window.show_card(cards.booking_card(db, payable_booking(db), TODAY))
+    window.trigger("documents")
+    dlg = window.document_dialog
+    assert set(dlg.kind_buttons) == {"pd4", "post112", "info_contact", "info_euroset", "invoice"}
+    dlg.kind_buttons["post112"].setChecked(True)
+    assert not dlg.amount.isEnabled()  # full amount only
+    dlg.payer_edits["postal_index"].setText("12")
+    dlg.payer_edits["street"].setText("")
+    assert "Улица" in dlg.missing.text() and "Индекс" in dlg.missing.text()
+    assert not dlg.make_button.isEnabled()
+    dlg.grab().save("/tmp/h9_document_dialog_post.png")
+    dlg.payer_edits["postal_index"].setText("344038")
+    dlg.payer_edits["street"].setText("пр-кт Ленина")
+    assert dlg.missing.text() == "" and dlg.make_button.isEnabled()
+    dlg.make_button.click()
+    assert window.errors == []
+    assert window.document_preview.windowTitle().startswith("Почтовый перевод")
+
+
+def test_disabled_kinds_show_the_reason(window) -> None:  # type: ignore[no-untyped-def]
+    db = window.ctx.db
+    with db.read() as uow:
+        number = uow.session.execute(select(m.Booking.number).where(m.Booking.status == "cancelled").limit(1)).scalar()
+    window.show_card(cards.booking_card(db, number, TODAY))
+    window.trigger("documents")
+    dlg = window.document_dialog
+    assert not any(b.isEnabled() for b in dlg.kind_buttons.values())
+    assert "аннулирована" in dlg.kind_buttons["pd4"].text()
+    assert not dlg.make_button.isEnabled()
+
+
+def test_journal_dialog_lists_and_reprints(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog
+
+    db = window.ctx.db
+    number = debtor(db)
+    doc = documents.issue(window.ctx, "pd4", account=number, today=TODAY)
+    dlg = DocumentsJournalDialog(window.ctx, window.runner, account=number)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 1 and dlg.table.item(0, 0).text() == doc.number
+    dlg.grab().save("/tmp/h9_journal_dialog.png")
+    dlg.reprint_button.click()
+    assert dlg.preview.pdf == doc.pdf
+
+
+def test_batch_dialog_runs_and_cancel_leaves_no_file(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cashier_app.ui.batch_dialog import BatchDialog
+
+    out = tmp_path / "debtors.pdf"
+    dlg = BatchDialog(window.ctx, str(out), limit=6)
+    qtbot.addWidget(dlg)
+    dlg.start()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=60_000)
+    assert dlg.result.count == 6 and out.exists() and dlg.bar.value() == 6
+
+    out2 = tmp_path / "cancelled.pdf"
+    dlg2 = BatchDialog(window.ctx, str(out2))
+    qtbot.addWidget(dlg2)
+    dlg2.worker.progressed.connect(lambda done, _t: done == 3 and dlg2.cancel_button.click())
+    dlg2.start()
+    qtbot.waitUntil(lambda: dlg2.result is not None, timeout=60_000)
+    dlg2.grab().save("/tmp/h9_batch_dialog.png")
+    assert dlg2.result.cancelled and not out2.exists()
+    with window.ctx.db.read() as uow:
+        assert uow.session.execute(select(func.count()).select_from(m.Document)
+                                   .where(m.Document.kind == "pd4_batch")).scalar_one() == 1
+    assert any("Отменено" in t for t in window.infos)
