@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import report, timed  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from _common import report, timed
+from sqlalchemy import func, select
 
-from cashier_app.services.bootstrap import open_database  # noqa: E402
-from cashier_app.services.lookup import search  # noqa: E402
-from cashier_app.storage import models as m  # noqa: E402
-from cashier_app.storage.db import describe  # noqa: E402
+from cashier_app.services.bootstrap import open_database
+from cashier_app.services.lookup import search
+from cashier_app.storage import models as m
+from cashier_app.storage.db import describe
 
 
 def sample(db, column, n: int, rng: random.Random, where=None) -> list[str]:  # type: ignore[no-untyped-def]

@@ -11,10 +11,10 @@ from tests.conftest import ARTIFACTS, TODAY
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
-from cashier_app.ui.main_window import MainWindow  # noqa: E402
-from cashier_app.ui.operations import OperationRunner  # noqa: E402
+from cashier_app.ui.main_window import MainWindow
+from cashier_app.ui.operations import OperationRunner
 
 
 @pytest.fixture

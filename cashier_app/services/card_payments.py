@@ -711,7 +711,13 @@ def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = 
         if p.method != "card" or p.entry_kind != "payment":
             raise RuleViolation(f"{payment_number} — не оплата картой; возврат через банк невозможен")
         go = s.execute(select(m.GatewayOrder).where(m.GatewayOrder.payment_id == p.id)).scalar_one_or_none()
-        if go is None or not p.credited:
+        if go is None:
+            # Taken before this program or on another terminal: the bank refunds it on a written application.
+            raise RuleViolation(
+                f"платёж {payment_number} принят не через платёжный шлюз кассы — возврат на карту "
+                "оформляется в банке по заявлению клиента"
+            )
+        if not p.credited:
             raise RuleViolation(f"платёж {payment_number} не зачислен — возвращать нечего")
         row = _snapshot(s, go)
         left = p.amount_minor - ledger.reversed_minor(s, p.id)

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,7 +24,6 @@ from cashier_app.services.permissions import require
 from cashier_app.services.shifts import _aware, local_text, require_open_shift, summarize
 from cashier_app.storage import models as m
 
-CARD_REFUND_TEXT = "возврат по карте выполняется из журнала платежей через банк"
 METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}
 
 
@@ -89,14 +87,9 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
     with ctx.db.read() as uow:
         method = _original(uow.session, number).method
     if method == "card":
-        try:
-            card_payments = importlib.import_module("cashier_app.services.card_payments")
-        except ModuleNotFoundError:
-            card_payments = None
-        refund = getattr(card_payments, "refund", None)
-        if refund is None:
-            raise RuleViolation(CARD_REFUND_TEXT)
-        return refund(ctx, number, amount_minor=amount_minor, reason=reason)
+        from cashier_app.services import card_payments
+
+        return card_payments.refund(ctx, number, amount_minor=amount_minor, reason=reason)
     if method != "cash":
         raise RuleViolation(f"возврат платежа способом «{method}» оформляется вне кассы")
     with ctx.db.uow() as uow:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session, joinedload, noload
+from sqlalchemy.orm import Session, joinedload, raiseload
 
 from cashier_app.domain.errors import NotFound
 from cashier_app.domain.normalize import (
@@ -336,11 +336,11 @@ def _by_gost(s: Session, q: Query) -> SearchResult:
 
 # A hit needs the owner and address, not the card: skip the relationships the card loads.
 _ACCOUNT_HIT_LOAD = (
-    joinedload(m.Account.contract).noload(m.Contract.accounts),
-    noload(m.Account.services),
-    noload(m.Account.tariff),
+    joinedload(m.Account.contract).raiseload(m.Contract.accounts),
+    raiseload(m.Account.services),
+    raiseload(m.Account.tariff),
 )
-_BOOKING_HIT_LOAD = (noload(m.Booking.agency), noload(m.Booking.manager))
+_BOOKING_HIT_LOAD = (raiseload(m.Booking.agency), raiseload(m.Booking.manager))
 
 
 def _accounts(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
