@@ -427,7 +427,11 @@ def _draft(s: Session, kind: DocumentKind, *, account: str | None, booking: str 
             (Decimal(amount) / day_rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         tour_amount = max(tour_amount, 1)
     lead = _lead(b)
-    fields_ = apply_input(_fields_of(lead, lead.full_name) if lead else PayerFields(), payer)
+    if kind is DocumentKind.INVOICE:
+        # The buyer is an organisation: the tourist's home address is not its address.
+        fields_ = apply_input(PayerFields(), payer)
+    else:
+        fields_ = apply_input(_fields_of(lead, lead.full_name) if lead else PayerFields(), payer)
     buyer_name = buyer_inn = ""
     if kind is DocumentKind.POST112:
         reasons.extend(f"ф. 112ЭП: не заполнено поле «{f}»" for f in missing_post_fields(fields_))

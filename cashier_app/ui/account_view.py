@@ -87,7 +87,7 @@ class AccountView(QWidget):
         m.money("suggested").set_amount(card.suggested_minor, card.currency)
         m.money("credit").set_amount(card.credit_minor, card.currency)
         m.money("blocked").set_amount(card.blocked_minor, card.currency)
-        m.set("tariff", f"{card.tariff or '—'}, {format_money(card.tariff_fee_minor)} / мес.")
+        m.set("tariff", tr("{tariff}, {fee} / мес.", tariff=card.tariff or "—", fee=format_money(card.tariff_fee_minor)))
         m.set("services", ", ".join(f"{n} ({format_money(f)})" for n, f in card.services) or tr("нет"))
         m.set("internet", tr("включён") if card.internet_on else tr("выключен"))
         state = card.block_state_label

@@ -20,27 +20,28 @@ def _has_display() -> bool:
 
 def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = None) -> int:
     from cashier_app import STARTED_AT
+    from cashier_app.i18n import set_language, tr
+    from cashier_app.settings import DeskSettings
 
+    # The language first, so even the «no display» line follows it.
+    settings = DeskSettings()
+    set_language(lang or settings.get("language"))
     if not _has_display():
         if not smoke:
             print(
-                "cashier-app: нет дисплея (DISPLAY не задан); запустите на рабочем столе, "
-                "через xvfb-run, или проверьте запуск: cashier-app --smoke",
+                "cashier-app: " + tr("нет дисплея (DISPLAY не задан); запустите на рабочем столе, "
+                                     "через xvfb-run, или проверьте запуск: cashier-app --smoke"),
                 file=sys.stderr,
             )
             return 1
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-    from cashier_app.i18n import set_language
     from cashier_app.services.bootstrap import ensure_demo_office
     from cashier_app.services.context import DeskContext
-    from cashier_app.settings import DeskSettings
 
-    settings = DeskSettings()
-    set_language(lang or settings.get("language"))
     db, created = ensure_demo_office(db_url or settings.get("db_url"))
     if created:
-        print("cashier-app: создан демо-офис (пользователи admin/admin, manager/manager, cashier/cashier)",
+        print("cashier-app: " + tr("создан демо-офис (пользователи admin/admin, manager/manager, cashier/cashier)"),
               file=sys.stderr)
     ctx = DeskContext(db=db, desk=settings.get("desk"))
 
@@ -52,7 +53,7 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("cashier-app")
-    app.setApplicationDisplayName("Касса")
+    app.setApplicationDisplayName(tr("Касса"))
     translator = QTranslator(app)
     ui_lang = "en" if (lang or settings.get("language")) == "en" else "ru"
     QLocale.setDefault(QLocale(QLocale.Language.Russian if ui_lang == "ru" else QLocale.Language.English))
@@ -84,7 +85,7 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
 
         window.first_query_done.connect(done)
         window.search.setText(SMOKE_QUERY)
-        QTimer.singleShot(30000, lambda: (print("cashier-app: первый запрос не выполнен за 30 с", file=sys.stderr),
+        QTimer.singleShot(30000, lambda: (print("cashier-app: " + tr("первый запрос не выполнен за 30 с"), file=sys.stderr),
                                           app.exit(1)))
     code = app.exec()
     runner.wait_idle(5000)

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit_log
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
 
-HEADERS = ("№", "Время", "Пользователь", "Касса", "Действие", "Объект", "Изменение")
+HEADERS = ("№", N_("Время"), N_("Пользователь"), N_("Касса"), N_("Действие"), N_("Объект"), N_("Изменение"))
 
 
 class AuditDialog(QDialog):

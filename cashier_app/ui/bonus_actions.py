@@ -7,13 +7,13 @@ from typing import Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import bonuses, cards
 from cashier_app.ui import messages
 from cashier_app.ui.bonus_dialog import BonusDialog
 from cashier_app.ui.rates_dialog import RatesDialog
 
-SERVICE_MENU = "Сервис"
+SERVICE_MENU = N_("Сервис")
 
 
 def install(window: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QKeySequence
 
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import shifts
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.settings import DeskSettings
@@ -215,16 +215,16 @@ def install(window: Any) -> None:
     bar = window.menuBar()
     # «Смена» and «Журнал» go between «Файл» and «Сервис».
     file_menu = window.file_menu
-    _action(window, file_menu, "Сменить пользователя", switch_user, "Ctrl+L", "switch_user")
-    shift = bar.insertMenu(window.service_menu.menuAction(), _menu(window, "Смена")).menu()
-    _action(window, shift, "Открыть", open_shift, name="shift_open")
-    _action(window, shift, "Внести", lambda w: cash_movement(w, "in"), name="shift_in")
-    _action(window, shift, "Изъять", lambda w: cash_movement(w, "out"), name="shift_out")
-    _action(window, shift, "X-отчёт", x_report, name="shift_x")
-    _action(window, shift, "Закрыть", close_shift, name="shift_close")
-    jm = bar.insertMenu(window.service_menu.menuAction(), _menu(window, "Журнал")).menu()
-    _action(window, jm, "Платежи", payments_journal, name="journal_payments")
-    _action(window, jm, "Документы", documents_journal, name="journal_documents")
-    _action(window, jm, "Аудит", audit, name="journal_audit")
+    _action(window, file_menu, N_("Сменить пользователя"), switch_user, "Ctrl+L", "switch_user")
+    shift = bar.insertMenu(window.service_menu.menuAction(), _menu(window, N_("Смена"))).menu()
+    _action(window, shift, N_("Открыть"), open_shift, name="shift_open")
+    _action(window, shift, N_("Внести"), lambda w: cash_movement(w, "in"), name="shift_in")
+    _action(window, shift, N_("Изъять"), lambda w: cash_movement(w, "out"), name="shift_out")
+    _action(window, shift, N_("X-отчёт"), x_report, name="shift_x")
+    _action(window, shift, N_("Закрыть"), close_shift, name="shift_close")
+    jm = bar.insertMenu(window.service_menu.menuAction(), _menu(window, N_("Журнал"))).menu()
+    _action(window, jm, N_("Платежи"), payments_journal, name="journal_payments")
+    _action(window, jm, N_("Документы"), documents_journal, name="journal_documents")
+    _action(window, jm, N_("Аудит"), audit, name="journal_audit")
     service = window.service_menu
-    _action(window, service, "Пользователи", users_admin, name="users")
+    _action(window, service, N_("Пользователи"), users_admin, name="users")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from cashier_app.domain.errors import RuleViolation, UserError
 from cashier_app.domain.money import format_amount, parse_amount
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
 from cashier_app.services.documents import DocumentOptions, KindOption, PayerFields, PayerInput
@@ -35,13 +35,13 @@ from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
 
 PAYER_FIELDS = (
-    ("full_name", "Ф.И.О. плательщика"),
-    ("postal_index", "Индекс"),
-    ("region", "Регион"),
-    ("city", "Город"),
-    ("street", "Улица"),
-    ("house", "Дом"),
-    ("flat", "Квартира"),
+    ("full_name", N_("Ф.И.О. плательщика")),
+    ("postal_index", N_("Индекс")),
+    ("region", N_("Регион")),
+    ("city", N_("Город")),
+    ("street", N_("Улица")),
+    ("house", N_("Дом")),
+    ("flat", N_("Квартира")),
 )
 
 

@@ -8,14 +8,14 @@ from typing import Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import cards, documents
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
 
 TITLES = {
-    "pd4": "Квитанция ПД-4", "post112": "Почтовый перевод ф. 112ЭП", "info_contact": "Информационный лист CONTACT",
-    "info_euroset": "Информационный лист «Евросеть»", "invoice": "Счёт на оплату",
+    "pd4": N_("Квитанция ПД-4"), "post112": N_("Почтовый перевод ф. 112ЭП"), "info_contact": N_("Информационный лист CONTACT"),
+    "info_euroset": N_("Информационный лист «Евросеть»"), "invoice": N_("Счёт на оплату"),
 }
 
 
@@ -78,7 +78,7 @@ def show_preview(window: Any, doc: IssuedDocument) -> Any:
     """Non-modal preview, kept on the window so it is not garbage-collected."""
     from cashier_app.ui.pdf_preview import PdfPreviewDialog
 
-    title = f"{tr(TITLES.get(doc.kind, 'Документ'))} № {doc.number}"
+    title = tr("{document} № {n}", document=tr(TITLES.get(doc.kind, N_("Документ"))), n=doc.number)
     dlg = PdfPreviewDialog(doc.pdf, title, window, file_name=f"{doc.number}.pdf")
     window.document_preview = dlg
     dlg.show()

@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
 from cashier_app.services.documents import JournalLine
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
 
-COLUMNS = ("Номер", "Выдан", "Документ", "Сумма", "Действителен до", "Касса")
+COLUMNS = (N_("Номер"), N_("Выдан"), N_("Документ"), N_("Сумма"), N_("Действителен до"), N_("Касса"))
 
 
 class DocumentsJournalDialog(QDialog):

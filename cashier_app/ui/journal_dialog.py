@@ -23,15 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import corrections, journal
 from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import allowed
 from cashier_app.ui import messages
 
-HEADERS = ("Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма", "Счёт / заявка", "Касса", "Кассир",
-           "Смена", "Причина", "Квитанция")
+HEADERS = (N_("Номер"), N_("Дата и время"), N_("Вид"), N_("Способ"), N_("Статус"), N_("Сумма"),
+           N_("Счёт / заявка"), N_("Касса"), N_("Кассир"), N_("Смена"), N_("Причина"), N_("Квитанция"))
 
 
 class JournalDialog(QDialog):

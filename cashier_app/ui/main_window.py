@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import cards, lookup
 from cashier_app.services.context import DeskContext, UserInfo
 from cashier_app.services.lookup import SearchHit, SearchResult
@@ -36,10 +36,10 @@ DEBOUNCE_MS = 250
 
 # key, label, shortcut; a later capability registers a handler to enable its button.
 ACTIONS = (
-    ("documents", "Документы", "F2"),
-    ("cash", "Наличные", "F6"),
-    ("card", "Оплата картой", "F7"),
-    ("bonuses", "Бонусы", "F8"),
+    ("documents", N_("Документы"), "F2"),
+    ("cash", N_("Наличные"), "F6"),
+    ("card", N_("Оплата картой"), "F7"),
+    ("bonuses", N_("Бонусы"), "F8"),
 )
 
 Card = cards.AccountCard | cards.BookingCard

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services.lookup import SearchHit, SearchResult
 
 FetchPage = Callable[[str, int], SearchResult]
@@ -22,7 +22,7 @@ HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 class ResultsModel(QAbstractTableModel):
     """Rows are ``SearchHit`` DTOs; pages come from ``fetch_page`` on the DB worker."""
 
-    COLUMNS = ("Тип", "Номер", "Владелец / турист", "Сумма", "Адрес / тур", "Найдено по")
+    COLUMNS = (N_("Тип"), N_("Номер"), N_("Владелец / турист"), N_("Сумма"), N_("Адрес / тур"), N_("Найдено по"))
     page_loaded = Signal(object)  # SearchResult of the first page
     loading_changed = Signal(bool)
 

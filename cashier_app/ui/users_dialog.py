@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_money, parse_amount
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import users
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import ROLE_LABELS
 from cashier_app.ui import messages
 
-HEADERS = ("Логин", "ФИО", "Роль", "Состояние", "Лимит наличных")
+HEADERS = (N_("Логин"), N_("ФИО"), N_("Роль"), N_("Состояние"), N_("Лимит наличных"))
 
 
 class UsersDialog(QDialog):
@@ -72,8 +72,8 @@ class UsersDialog(QDialog):
 
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
-        for key, label in (("add", "Добавить"), ("role", "Сменить роль"), ("password", "Сбросить пароль"),
-                           ("limit", "Задать лимит"), ("disable", "Отключить"), ("enable", "Включить")):
+        for key, label in (("add", N_("Добавить")), ("role", N_("Сменить роль")), ("password", N_("Сбросить пароль")),
+                           ("limit", N_("Задать лимит")), ("disable", N_("Отключить")), ("enable", N_("Включить"))):
             b = QPushButton(tr(label))
             b.setObjectName(key)
             b.clicked.connect(lambda _=False, k=key: self.run(k))
