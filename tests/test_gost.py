@@ -28,7 +28,8 @@ from cashier_app.printing.gost import (
 )
 from cashier_app.printing.qr import qr_matrix, qr_png
 
-SAMPLES = Path("/work/shared/reference/gost-qr-real-samples.txt")
+# A copy of shared/reference/gost-qr-real-samples.txt, so the suite runs from any checkout.
+SAMPLES = Path(__file__).resolve().parent / "data" / "gost-qr-real-samples.txt"
 
 BASE = {
     "Name": "ООО «Три кита»",
