@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.i18n import N_, tr
+from cashier_app.i18n import N_, language, tr
 from cashier_app.services import cards, lookup
 from cashier_app.services.context import DeskContext, UserInfo
 from cashier_app.services.lookup import SearchHit, SearchResult
@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         # Capabilities add their entries to these menus (cash desk: «Сменить пользователя», «Пользователи»).
         self.file_menu = self.menuBar().addMenu(tr("Файл"))
         self.service_menu = self.menuBar().addMenu(tr("Сервис"))
+        self._add_view_menu()
         self.set_user(ctx.user)
 
         self._debounce = QTimer(self)
@@ -146,6 +147,35 @@ class MainWindow(QMainWindow):
         self.table.activated.connect(lambda idx: self.open_hit(self.model.hit(idx.row())))
         self.table.clicked.connect(lambda idx: self.open_hit(self.model.hit(idx.row())))
         runner.failed.connect(lambda exc: messages.show_error(self, exc))
+
+    # --- interface language -------------------------------------------------------
+    def _add_view_menu(self) -> None:
+        """«Вид → Язык»: the choice is saved for the desk and applies after a restart."""
+        self.view_menu = self.menuBar().addMenu(tr("Вид"))
+        menu = self.view_menu.addMenu(tr("Язык"))
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        # Each language is named in itself, so it can be found whatever the current one.
+        for code, name in (("ru", "Русский"), ("en", "English")):
+            act = menu.addAction(name)
+            act.setObjectName(f"language_{code}")
+            act.setCheckable(True)
+            act.setChecked(code == language())
+            group.addAction(act)
+            act.triggered.connect(lambda _checked=False, c=code: self.choose_language(c))
+            self.language_actions[code] = act
+
+    def choose_language(self, code: str) -> None:
+        from cashier_app.settings import DeskSettings
+
+        try:
+            DeskSettings().set("language", code)
+        except OSError as exc:
+            messages.show_error(self, tr("Не удалось сохранить настройку: {err}", err=exc))
+            return
+        if code != language():
+            messages.show_info(self, tr("Язык интерфейса сменится после перезапуска программы."))
 
     # --- signed-in user -------------------------------------------------------------
     def set_user(self, user: UserInfo | None) -> None:
