@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session, joinedload, raiseload
+from sqlalchemy.orm import Session, aliased, joinedload, raiseload
 
 from cashier_app.domain.errors import NotFound
 from cashier_app.domain.normalize import (
@@ -275,17 +275,10 @@ def _tourist_hits(s: Session, tourist_ids: list[int], label: str) -> list[Search
         select(m.Tourist.id, m.Tourist.full_name, m.Booking)
         .join(m.Booking, m.Booking.id == m.Tourist.booking_id)
         .where(m.Tourist.id.in_(tourist_ids))
-        .options(*_BOOKING_HIT_LOAD)
+        .options(*_BOOKING_HIT_LOAD, raiseload(m.Booking.tourists))
     ).unique().all()
     by_id = {tid: (name, b) for tid, name, b in rows}
-    out = []
-    for tid in tourist_ids:
-        if tid in by_id:
-            name, booking = by_id[tid]
-            hit = _booking_hit(booking, label)
-            out.append(SearchHit(hit.kind, hit.number, name, hit.detail, hit.amount_minor, hit.currency,
-                                 hit.matched_by, hit.extra))
-    return out
+    return [_booking_hit(by_id[tid][1], label, by_id[tid][0]) for tid in tourist_ids if tid in by_id]
 
 
 def _house_matches(h: str):  # type: ignore[no-untyped-def]
@@ -349,8 +342,14 @@ def _accounts(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
 
 
 def _bookings(s: Session, stmt: Select, matched_by: str) -> list[SearchHit]:
-    rows = s.execute(stmt.options(*_BOOKING_HIT_LOAD)).unique().scalars()
-    return [_booking_hit(b, matched_by) for b in rows]
+    # The lead tourist's name comes in the same round trip; the tourist list is not loaded.
+    lead = aliased(m.Tourist)
+    stmt = (
+        stmt.add_columns(lead.full_name)
+        .outerjoin(lead, and_(lead.booking_id == m.Booking.id, lead.is_lead.is_(True)))
+        .options(*_BOOKING_HIT_LOAD, raiseload(m.Booking.tourists))
+    )
+    return [_booking_hit(b, matched_by, lead_name) for b, lead_name in s.execute(stmt).unique().all()]
 
 
 def _account_hit(a: m.Account, matched_by: str) -> SearchHit:
@@ -367,12 +366,14 @@ def _account_hit(a: m.Account, matched_by: str) -> SearchHit:
     )
 
 
-def _booking_hit(b: m.Booking, matched_by: str) -> SearchHit:
-    lead = next((t for t in b.tourists if t.is_lead), b.tourists[0] if b.tourists else None)
+def _booking_hit(b: m.Booking, matched_by: str, lead_name: str | None = None) -> SearchHit:
+    if lead_name is None:
+        lead = next((t for t in b.tourists if t.is_lead), b.tourists[0] if b.tourists else None)
+        lead_name = lead.full_name if lead else ""
     return SearchHit(
         kind="booking",
         number=b.number,
-        title=lead.full_name if lead else "",
+        title=lead_name,
         detail=f"{b.country}, {b.hotel or '—'}, вылет {b.departure_on:%d.%m.%Y}",
         amount_minor=max(0, b.price_minor - b.paid_minor),
         currency=b.currency,
