@@ -87,3 +87,15 @@ def test_init_db_with_scale(tmp_path: Path) -> None:
     assert "400 лицевых счетов" in proc.stdout and "100 заявок" in proc.stdout
     again = cli("init-db", "--db", db, "--demo")
     assert "уже содержит данные" in _one_clean_line(again)
+
+
+def test_smoke_on_postgresql_creates_the_demo_office(pg_database_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = pg_database_factory()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update({"QT_QPA_PLATFORM": "offscreen", "CASHIER_CONFIG_DIR": str(tmp_path)})
+    proc = subprocess.run([sys.executable, "-m", "cashier_app", "--smoke", "--db", url], capture_output=True,
+                          text=True, timeout=180, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "startup_ms=" in proc.stdout and "db=postgresql" in proc.stdout
+    found = cli("find", "dem001", "--json", "--db", url)
+    assert json.loads(found.stdout.splitlines()[0])["number"] == "0000001"
