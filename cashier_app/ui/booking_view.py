@@ -111,7 +111,7 @@ class BookingView(QWidget):
                     detail += f" — {opt.note}"
             else:
                 detail = opt.reason or ""
-            items = (QTableWidgetItem(opt.label), QTableWidgetItem(tr("да") if opt.available else tr("нет")),
+            items = (QTableWidgetItem(opt.label), QTableWidgetItem(tr("да", context="answer") if opt.available else tr("нет", context="answer")),
                      QTableWidgetItem(detail))
             items[1].setForeground(QBrush(AVAILABLE if opt.available else UNAVAILABLE))
             if not opt.available:

@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
     # --- interface language -------------------------------------------------------
     def _add_view_menu(self) -> None:
         """«Вид → Язык»: the choice is saved for the desk and applies after a restart."""
-        self.view_menu = self.menuBar().addMenu(tr("Вид"))
+        self.view_menu = self.menuBar().addMenu(tr("Вид", context="menu"))
         menu = self.view_menu.addMenu(tr("Язык"))
         group = QActionGroup(self)
         group.setExclusive(True)
