@@ -10,8 +10,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e .
+  echo "Installing into .venv (first run takes a few minutes)…" >&2
+  { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e .; } >.venv/install.log 2>&1 \
+    || { cat .venv/install.log >&2; echo "install failed; see .venv/install.log" >&2; exit 1; }
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 # The local bank sandbox, so a card payment works on day one (skipped if the port is taken

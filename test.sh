@@ -10,8 +10,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-test-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+  echo "Installing into .venv (first run takes a few minutes)…" >&2
+  { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[test]'; } >.venv/install.log 2>&1 \
+    || { cat .venv/install.log >&2; echo "install failed; see .venv/install.log" >&2; exit 1; }
   rm -f .venv/.installed-test-*; touch "$stamp"
 fi
 if ! command -v pdftoppm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -293,10 +293,15 @@ def generate(
         if conn.dialect.name == "postgresql":
             _reset_pg_sequences(conn)
 
-    # Fresh statistics, so the planner picks the lookup indexes from the first query on.
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        conn.commit()
+    # Fresh statistics (and, on PostgreSQL, a visibility map for index-only scans), so the
+    # planner picks the lookup indexes from the first query on.
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
     return DemoSummary(
         accounts=counts["accounts"], contracts=counts["contracts"], bookings=bookings,
         payments=counts["next_payment_id"] + booking_payments,
