@@ -295,6 +295,12 @@ def test_batch_of_300_debtors(fresh_db, tmp_path: Path) -> None:
     assert pers == sorted(debtors[:2])
     assert sorted(parse_payload(c).get("PersAcc") for c in last) == sorted(debtors[-2:])
     assert row.kind == "pd4_batch" and row.amount_minor == res.total_minor and row.pdf_sha256 == res.sha256
+    # The receipts are stored row by row as they are made, not held in the journal row.
+    assert "receipts" not in row.params and row.params["count"] == 300
+    with fresh_db.read() as uow:
+        positions = uow.session.execute(select(m.DocumentBatchItem.position).where(
+            m.DocumentBatchItem.batch_number == res.number).order_by(m.DocumentBatchItem.position)).scalars().all()
+    assert positions == list(range(1, 301))
     assert documents.reprint(ctx, res.number).pdf == out.read_bytes()
 
 
@@ -314,6 +320,8 @@ def test_batch_respects_payee_and_cancel_leaves_nothing(fresh_db, tmp_path: Path
     assert res.cancelled and res.number is None
     assert not out.exists() and list(out_dir.iterdir()) == []
     assert journal_count(fresh_db) == before
+    with fresh_db.read() as uow:
+        assert uow.session.execute(select(func.count()).select_from(m.DocumentBatchItem)).scalar_one() == 0
     n = documents.count_debtors(ctx, "dem")
     res = documents.debtors_batch(ctx, out, payee="dem", limit=9, today=TODAY)
     assert res.count == min(9, n) and out.exists()

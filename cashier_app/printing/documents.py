@@ -182,16 +182,22 @@ _HEADER_CHARSETS = {b"1": "cp1251", b"2": "utf-8", b"3": "koi8-r"}
 # -- a batch of ПД-4 in one journal entry -------------------------------------------
 
 
+def batch_item(receipt: ReceiptDTO) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One receipt of a ``pd4_batch`` as (params with the payee by code, the payee's params)."""
+    p = receipt_to_params(receipt)
+    payee = p.pop("payee")
+    p["payee"] = payee["code"]
+    return p, payee
+
+
 def batch_params(receipts: Sequence[ReceiptDTO]) -> dict[str, Any]:
     """Compact params for a ``pd4_batch`` entry: each receipt's params, payees stored once."""
     payees: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for r in receipts:
-        p = receipt_to_params(r)
-        payee = p.pop("payee")
+        row, payee = batch_item(r)
         payees[payee["code"]] = payee
-        p["payee"] = payee["code"]
-        rows.append(p)
+        rows.append(row)
     return {"v": PARAMS_VERSION, "payees": payees, "receipts": rows}
 
 

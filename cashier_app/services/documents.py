@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.accounts import monthly_charge, suggested_payment
@@ -48,7 +48,8 @@ from cashier_app.domain.money import ABSURD_AMOUNT_MINOR, format_money
 from cashier_app.domain.requisites import validate_inn, validate_payee
 from cashier_app.domain.tours import PAYMENT_METHOD_LABELS, PaymentMethod, format_date_ru
 from cashier_app.printing.documents import (
-    batch_params,
+    PARAMS_VERSION,
+    batch_item,
     params_to_receipt,
     payload_text,
     receipt_to_params,
@@ -62,8 +63,21 @@ from cashier_app.services.permissions import require
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
 
-# A batch is one journal entry; its renderer re-makes the whole PDF from the stored params.
+# A batch is one journal entry; its receipts are rows of document_batch_items, and the
+# renderer re-makes the whole PDF from them.
 journal.RENDERERS.setdefault("pd4_batch", "cashier_app.printing.documents:render_batch_params")
+
+
+def _load_batch_params(s: Session, doc: m.Document) -> dict[str, Any]:
+    rows = s.execute(
+        select(m.DocumentBatchItem.params)
+        .where(m.DocumentBatchItem.batch_number == doc.number)
+        .order_by(m.DocumentBatchItem.position)
+    ).scalars()
+    return {**doc.params, "receipts": list(rows)}
+
+
+journal.PARAMS_LOADERS["pd4_batch"] = _load_batch_params
 
 AMOUNT_FIELD = "Сумма"
 
@@ -648,9 +662,24 @@ def debtors_batch(
         number = journal.reserve_number(uow.session)
         uow.commit()
 
-    receipts: list[ReceiptDTO] = []
     total_minor = 0
     done = 0
+    used_payees: dict[str, dict[str, Any]] = {}
+    pending: list[dict[str, Any]] = []
+
+    def flush_items() -> None:
+        # Each page of receipts is stored as it is made: memory stays flat whatever the batch size.
+        if pending:
+            with ctx.db.uow() as w:
+                w.session.execute(insert(m.DocumentBatchItem), pending)
+                w.commit()
+            pending.clear()
+
+    def discard_items() -> None:
+        with ctx.db.uow() as w:
+            w.session.execute(delete(m.DocumentBatchItem).where(m.DocumentBatchItem.batch_number == number))
+            w.commit()
+
     batch = Pd4Batch(str(path), workers=workers, chunk_size=chunk_size)
     try:
         for page in _debtor_pages(ctx, payee_id, limit, page_size):
@@ -658,6 +687,7 @@ def debtors_batch(
                  flat, services_fee) in page:
                 if cancel is not None and cancel.is_set():
                     batch.abort()
+                    discard_items()
                     return BatchResult(None, done, 0, total_minor, None, str(path), cancelled=True)
                 amount = suggested_payment(monthly_charge(tariff_fee or 0, [services_fee], block_state), balance)
                 fields_ = PayerFields(full_name=full_name, postal_index=idx or "", region=region or "",
@@ -669,20 +699,25 @@ def debtors_batch(
                     issue_date=today,
                 )
                 batch.add(receipt)
-                receipts.append(receipt)
+                item, payee_params = batch_item(receipt)
+                used_payees[payee_params["code"]] = payee_params
                 total_minor += amount
                 done += 1
+                pending.append({"batch_number": number, "position": done, "params": item})
                 if progress is not None:
                     progress(done, total)
+            flush_items()
         if cancel is not None and cancel.is_set():
             batch.abort()
+            discard_items()
             return BatchResult(None, done, 0, total_minor, None, str(path), cancelled=True)
         batch.close()
     except BaseException:
         batch.abort()
+        discard_items()
         raise
     digest = _file_sha256(Path(path))
-    params = batch_params(receipts) | {"chunk_size": chunk_size}
+    params = {"v": PARAMS_VERSION, "payees": used_payees, "chunk_size": chunk_size, "count": done}
     when = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session

@@ -40,6 +40,11 @@ RENDERERS: dict[str, str] = {
 }
 
 
+# kind → function(session, document) -> the full params, for kinds whose params do not
+# fit one row (a batch keeps its receipts in ``document_batch_items``).
+PARAMS_LOADERS: dict[str, Callable[[Session, m.Document], dict[str, Any]]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedDocument:
     id: int
@@ -108,7 +113,9 @@ def reprint(db: Database, ctx: DeskContext, number: str) -> IssuedDocument:
         doc = s.execute(select(m.Document).where(m.Document.number == number)).scalar_one_or_none()
         if doc is None:
             raise NotFound(f"Документ № {number} не найден в журнале.")
-        pdf = renderer(doc.kind)(dict(doc.params))
+        loader = PARAMS_LOADERS.get(doc.kind)
+        params = loader(s, doc) if loader else dict(doc.params)
+        pdf = renderer(doc.kind)(params)
         digest = hashlib.sha256(pdf).hexdigest()
         if digest != doc.pdf_sha256:
             raise UserError(

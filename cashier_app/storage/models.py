@@ -386,6 +386,20 @@ class Document(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class DocumentBatchItem(Base):
+    """One receipt of a batch document, written page by page so a batch of any size
+    keeps constant memory; the batch's journal row is added once the PDF is complete."""
+
+    __tablename__ = "document_batch_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_number: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("batch_number", "position", name="uq_batch_item_position"),)
+
+
 class BonusAccount(Base):
     __tablename__ = "bonus_accounts"
 

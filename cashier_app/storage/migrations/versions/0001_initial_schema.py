@@ -58,6 +58,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
+        "document_batch_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_number", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("batch_number", "position", name="uq_batch_item_position"),
+    )
+    op.create_table(
         "exchange_rates",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -615,6 +624,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("document_batch_items")
 
     with op.batch_alter_table("gateway_orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_gateway_orders_state"))
