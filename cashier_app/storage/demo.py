@@ -494,8 +494,10 @@ def _write_bookings(conn, put, rng, pools, total, payee_id, managers, rates, tod
                 **(lead_addr if t == 0 else dict.fromkeys(("postal_index", "region", "city", "street", "house", "flat"))),
             })
         if paid:
-            rate_day = max(pay_day, today - timedelta(days=30))
-            rate = rates[(currency, rate_day)]
+            # Paid on its own day (older payments fall in earlier quarters, as the commission
+            # report expects); before the 30 days of rates the demo knows, the oldest rate stands in.
+            rate_day = pay_day
+            rate = rates.get((currency, rate_day)) or rates[(currency, today - timedelta(days=30))]
             state["payment_id"] += 1
             pid = state["payment_id"]
             when = datetime.combine(rate_day, time(12, 0), tzinfo=UTC)
