@@ -15,6 +15,11 @@ from __future__ import annotations
 _language = "ru"
 
 EN: dict[str, str] = {
+    "графическая библиотека не найдена: {lib}; установите пакеты Qt для X11 "
+    "(Debian/Ubuntu: apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0)": (
+        "a graphics library is missing: {lib}; install Qt's X11 packages "
+        "(Debian/Ubuntu: apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0)"
+    ),
     # --- application, main window -----------------------------------------------
     "Касса": "Cash desk",
     "Поиск: счёт, логин, договор, телефон, ФИО, адрес, заявка, «заявка паспорт», QR": (

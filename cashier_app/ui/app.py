@@ -18,6 +18,32 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _xcb_problem() -> str | None:
+    """Why Qt's X11 plugin cannot load, found before Qt aborts with a screenful of text.
+
+    The plugin links system libraries (libxcb-cursor0, libxcb-icccm4, …) that a
+    minimal Linux may lack; loading it ourselves names the missing one.
+    """
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        return None
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    import ctypes
+    from pathlib import Path
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return None
+    try:
+        ctypes.CDLL(str(plugin))
+    except OSError as exc:
+        missing = str(exc).split(":")[0].strip()
+        return missing or str(exc)
+    return None
+
+
 def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = None) -> int:
     from cashier_app import STARTED_AT
     from cashier_app.i18n import set_language, tr
@@ -35,6 +61,11 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
             )
             return 1
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not smoke and (missing := _xcb_problem()):
+        print("cashier-app: " + tr("графическая библиотека не найдена: {lib}; установите пакеты Qt для X11 "
+                                   "(Debian/Ubuntu: apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 "
+                                   "libxkbcommon-x11-0)", lib=missing), file=sys.stderr)
+        return 1
 
     from cashier_app.services.bootstrap import ensure_demo_office
     from cashier_app.services.context import DeskContext
