@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from cashier_app.services.context import DeskContext
 from cashier_app.storage import models as m
-from tests.conftest import ARTIFACTS, TODAY
-
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt
-
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.operations import OperationRunner
+from tests.conftest import ARTIFACTS, TODAY
 
 
 @pytest.fixture
