@@ -19,6 +19,11 @@ if ! command -v pdftoppm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   # Documents are checked by rasterising them as a printer would; poppler does that.
   (apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q poppler-utils >/dev/null 2>&1; }) || true
 fi
+if [ "${CI:-}" = "true" ] && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ] \
+   && ! .venv/bin/python -c 'import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(("127.0.0.1",5432)))' 2>/dev/null; then
+  # Under CI the PostgreSQL tests must run: start the local server if it is down.
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+fi
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -q "$@"
