@@ -318,6 +318,46 @@ EN: dict[str, str] = {
     "Заявление на возврат": "Refund application",
     "У выбранной записи нет квитанции.": "The selected record has no receipt.",
     "Квитанция {n}": "Receipt {n}",
+    "Загрузка…": "Loading…",
+    "(показано {shown}; прокрутите вниз, чтобы загрузить ещё)": "({shown} shown; scroll down to load more)",
+    # --- refund dialog ------------------------------------------------------------------
+    "Возврат по платежу {n}": "Refund of payment {n}",
+    "Платёж": "Payment",
+    "Уже возвращено": "Already refunded",
+    "Можно вернуть": "Refundable",
+    "Сумма возврата": "Refund amount",
+    "Заявитель": "Applicant",
+    "Ф.И.О. получателя денег": "Full name of the person receiving the money",
+    "например: отказ от услуги, ошибка в сумме": "e.g. service declined, wrong amount",
+    "Деньги вернутся на карту через банк.": "The money goes back to the card through the bank.",
+    "Деньги выдаются наличными из кассы; печатается заявление на возврат.": (
+        "The money is paid out in cash from the drawer; a refund application is printed."
+    ),
+    "Вернуть": "Refund",
+    "не больше остатка {m}": "no more than the remainder {m}",
+    "укажите Ф.И.О. того, кому выдаются деньги": "enter the full name of the person receiving the money",
+    "укажите причину возврата": "state the reason for the refund",
+    # --- documents journal of the office ------------------------------------------------
+    "все документы": "all documents",
+    "Документов: {n}": "Documents: {n}",
+    "Показаны первые {n}; уточните вид или даты.": "The first {n} are shown; narrow the type or the dates.",
+    # Kind labels the documents service gives (shown through tr()).
+    "Квитанция ПД-4 (банк)": "PD-4 payment slip (bank)",
+    "Счёт на оплату (юрлицо)": "Invoice (company)",
+    "Пачка ПД-4 должникам": "PD-4 slips for debtors (batch)",
+    # --- cash on hand -------------------------------------------------------------------
+    "Наличные в кассе": "Cash on hand",
+    "Открытые смены": "Open shifts",
+    "Открыта": "Opened",
+    "Смен": "Shifts",
+    "По кассам": "By desk",
+    "По кассирам": "By cashier",
+    "По учёту программы: размен + наличные платежи − возвраты + внесения − изъятия.": (
+        "As recorded by the program: float + cash payments − refunds + cash in − cash out."
+    ),
+    "Всего в открытых сменах: {m}": "Total in open shifts: {m}",
+    "Открытых смен нет.": "No shifts are open.",
+    "Обновить": "Refresh",
     # --- audit journal ------------------------------------------------------------------
     "Журнал аудита": "Audit log",
     "Время": "Time",

@@ -95,7 +95,7 @@ def verify(db: Database) -> VerifyResult:
             n += 1
             if ev.prev_hash != prev:
                 return VerifyResult(False, n, ev.id, "ссылка на предыдущую запись не совпадает (запись удалена или вставлена)")
-            at = ev.at if ev.at.tzinfo else ev.at.replace(tzinfo=UTC)
+            at = ev.at
             expected = _digest(prev, at, ev.user_login, ev.role, ev.desk, ev.action, ev.entity, ev.entity_id,
                                ev.before, ev.after)
             if ev.hash != expected:

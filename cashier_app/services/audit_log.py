@@ -51,7 +51,7 @@ def list_events(ctx: DeskContext, *, user: str | None = None, action: str | None
                           .astimezone(UTC))
     with ctx.db.read() as uow:
         return [
-            AuditRow(e.id, e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC), e.user_login, e.role, e.desk,
+            AuditRow(e.id, e.at, e.user_login, e.role, e.desk,
                      e.action, e.entity, e.entity_id, e.before, e.after)
             for e in uow.session.execute(stmt).scalars()
         ]

@@ -251,8 +251,6 @@ def _provider_for(payee: m.Payee, override: str | None) -> tuple[str, str]:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def _aware(dt: datetime | None) -> datetime | None:
-    return dt if dt is None or dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _order_row(s: Session, order_number: str) -> m.GatewayOrder:
@@ -271,7 +269,7 @@ def _snapshot(s: Session, go: m.GatewayOrder) -> _Row:
     own = normalise_provider(payee.gateway_provider) if payee.gateway_provider else None
     login = payee.gateway_login or "" if own == go.provider else DEMO_LOGINS.get(go.provider, "")
     return _Row(go.id, go.order_number, go.provider, go.state, go.bank_order_id, go.amount_minor,
-                go.refunded_minor, _aware(go.created_at) or datetime.now(UTC), p.id, p.number, p.credited,
+                go.refunded_minor, go.created_at or datetime.now(UTC), p.id, p.number, p.credited,
                 payee.code, payee.gateway_provider, payee.gateway_base_url or "", login)
 
 

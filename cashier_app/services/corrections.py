@@ -21,7 +21,7 @@ from cashier_app.services import journal, ledger
 from cashier_app.services.context import DeskContext
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.services.permissions import require
-from cashier_app.services.shifts import _aware, local_text, require_open_shift, summarize
+from cashier_app.services.shifts import local_text, require_open_shift, summarize
 from cashier_app.storage import models as m
 
 METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}
@@ -65,7 +65,7 @@ def cancel_payment(ctx: DeskContext, number: str, reason: str, *, now: datetime 
         shift = s.get(m.CashShift, p.shift_id) if p.shift_id else None
         if shift is None or shift.status != "open":
             raise RuleViolation("отмена возможна только в той же смене, пока она открыта; оформите возврат")
-        if _aware(p.created_at).astimezone().date() != now.astimezone().date():  # type: ignore[union-attr]
+        if p.created_at.astimezone().date() != now.astimezone().date():
             raise RuleViolation("отмена возможна только в день платежа; оформите возврат")
         entry = ledger.add_reversal(s, ctx, p.id, kind="reversal", amount_minor=None, reason=reason,
                                     shift_id=shift.id, now=now)

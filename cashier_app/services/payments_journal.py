@@ -12,18 +12,24 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
-from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import to_decimal
+from cashier_app.services import journal
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import allowed, require
-from cashier_app.services.shifts import _aware
 from cashier_app.storage import models as m
 
-MAX_ROWS = 5000
+if TYPE_CHECKING:
+    from cashier_app.services.documents import JournalLine
+
+MAX_ROWS = 5000  # one export
+PAGE_ROWS = 200  # one page of the scrolling journal view
+DOCUMENT_ROWS = 1000
 METHODS = ("cash", "card", "bonus", "bank", "post", "contact", "euroset")
 STATUSES = ("pending", "paid", "declined", "expired", "cancelled", "held", "refunded", "reversed")
 
@@ -92,7 +98,7 @@ def _local_bound(day: date) -> datetime:
     return datetime.combine(day, time.min).astimezone().astimezone(UTC)
 
 
-def query(ctx: DeskContext, f: JournalFilter | None = None, *, limit: int = MAX_ROWS) -> JournalResult:
+def _conditions(ctx: DeskContext, f: JournalFilter | None) -> list:  # type: ignore[type-arg]
     require(ctx, "lookup")
     f = f or JournalFilter()
     _validate(f)
@@ -101,7 +107,6 @@ def query(ctx: DeskContext, f: JournalFilter | None = None, *, limit: int = MAX_
         if f.user and f.user != ctx.user.login:
             raise ValidationError("Кассир", "кассир видит только свои платежи")
         f = JournalFilter(**{**asdict(f), "user": ctx.user.login})
-    orig = aliased(m.Payment)
     conds = []
     if f.date_from:
         conds.append(m.Payment.created_at >= _local_bound(f.date_from))
@@ -119,6 +124,12 @@ def query(ctx: DeskContext, f: JournalFilter | None = None, *, limit: int = MAX_
         conds.append(m.Account.number == f.account)
     if f.booking:
         conds.append(m.Booking.number == f.booking)
+    return conds
+
+
+def _rows(s: Session, conds: list, offset: int, limit: int) -> list[JournalRow]:  # type: ignore[type-arg]
+    """``limit`` rows from ``offset``, newest first (the order is total: ties broken by id)."""
+    orig = aliased(m.Payment)
     slip = (select(func.min(m.Document.number)).where(m.Document.payment_id == m.Payment.id)
             .correlate(m.Payment).scalar_subquery())
     stmt = (
@@ -130,42 +141,176 @@ def query(ctx: DeskContext, f: JournalFilter | None = None, *, limit: int = MAX_
         .outerjoin(orig, orig.id == m.Payment.reverses_id)
         .where(*conds)
         .order_by(m.Payment.created_at.desc(), m.Payment.id.desc())
+        .offset(offset).limit(limit)
     )
+    return [
+        JournalRow(p.id, p.number, p.created_at, p.entry_kind, p.method, p.status,  # type: ignore[arg-type]
+                   p.amount_minor, p.currency, p.target_amount_minor, p.target_currency, acc, bk, p.desk,
+                   login, shift, rev, p.reason, sl)
+        for p, acc, bk, login, shift, rev, sl in s.execute(stmt).all()
+    ]
+
+
+def _totals(s: Session, conds: list) -> JournalTotals:  # type: ignore[type-arg]
+    """Totals over the whole filter, not just the rows shown."""
+    tstmt = (
+        select(m.Payment.entry_kind, m.Payment.method, func.count(), func.coalesce(func.sum(m.Payment.amount_minor), 0))
+        .outerjoin(m.Account, m.Account.id == m.Payment.account_id)
+        .outerjoin(m.Booking, m.Booking.id == m.Payment.booking_id)
+        .outerjoin(m.User, m.User.id == m.Payment.user_id)
+        .where(*conds, m.Payment.credited.is_(True))
+        .group_by(m.Payment.entry_kind, m.Payment.method)
+    )
+    paid = returned = 0
+    by_method: dict[str, int] = {}
+    for kind, method, _n, total in s.execute(tstmt).all():
+        if kind == "payment":
+            paid += int(total)
+        else:
+            returned += int(total)
+        by_method[method] = by_method.get(method, 0) + int(total)
+    count = s.execute(
+        select(func.count()).select_from(m.Payment)
+        .outerjoin(m.Account, m.Account.id == m.Payment.account_id)
+        .outerjoin(m.Booking, m.Booking.id == m.Payment.booking_id)
+        .outerjoin(m.User, m.User.id == m.Payment.user_id)
+        .where(*conds)
+    ).scalar_one()
+    return JournalTotals(int(count), paid, returned, paid + returned, by_method)
+
+
+def query(ctx: DeskContext, f: JournalFilter | None = None, *, limit: int = MAX_ROWS) -> JournalResult:
+    conds = _conditions(ctx, f)
     with ctx.db.read() as uow:
         s = uow.session
-        result = s.execute(stmt.limit(limit + 1)).all()
-        truncated = len(result) > limit
-        rows = [
-            JournalRow(p.id, p.number, _aware(p.created_at), p.entry_kind, p.method, p.status,  # type: ignore[arg-type]
-                       p.amount_minor, p.currency, p.target_amount_minor, p.target_currency, acc, bk, p.desk,
-                       login, shift, rev, p.reason, sl)
-            for p, acc, bk, login, shift, rev, sl in result[:limit]
-        ]
-        # Totals over the whole filter, not just the rows shown.
-        tstmt = (
-            select(m.Payment.entry_kind, m.Payment.method, func.count(), func.coalesce(func.sum(m.Payment.amount_minor), 0))
-            .outerjoin(m.Account, m.Account.id == m.Payment.account_id)
-            .outerjoin(m.Booking, m.Booking.id == m.Payment.booking_id)
-            .outerjoin(m.User, m.User.id == m.Payment.user_id)
-            .where(*conds, m.Payment.credited.is_(True))
-            .group_by(m.Payment.entry_kind, m.Payment.method)
-        )
-        paid = returned = 0
-        by_method: dict[str, int] = {}
-        for kind, method, _n, total in s.execute(tstmt).all():
-            if kind == "payment":
-                paid += int(total)
-            else:
-                returned += int(total)
-            by_method[method] = by_method.get(method, 0) + int(total)
-        count = s.execute(
-            select(func.count()).select_from(m.Payment)
-            .outerjoin(m.Account, m.Account.id == m.Payment.account_id)
-            .outerjoin(m.Booking, m.Booking.id == m.Payment.booking_id)
-            .outerjoin(m.User, m.User.id == m.Payment.user_id)
-            .where(*conds)
-        ).scalar_one()
-    return JournalResult(rows, JournalTotals(int(count), paid, returned, paid + returned, by_method), truncated)
+        rows = _rows(s, conds, 0, limit + 1)
+        truncated = len(rows) > limit
+        return JournalResult(rows[:limit], _totals(s, conds), truncated)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    rows: list[JournalRow]
+    has_more: bool
+    next_offset: int
+    totals: JournalTotals | None  # only with the first page (offset 0): over the whole filter
+
+
+def page(ctx: DeskContext, f: JournalFilter | None = None, *, offset: int = 0, limit: int = PAGE_ROWS) -> JournalPage:
+    """One page of the journal for a scrolling view; the first page also carries the totals."""
+    if offset < 0 or limit <= 0:
+        raise ValueError("offset must be >= 0 and limit > 0")
+    conds = _conditions(ctx, f)
+    with ctx.db.read() as uow:
+        s = uow.session
+        rows = _rows(s, conds, offset, limit + 1)
+        totals = _totals(s, conds) if offset == 0 else None
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return JournalPage(rows, has_more, offset + len(rows), totals)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundInfo:
+    """What the refund dialog needs: how much is left to give back and who the customer is."""
+
+    number: str
+    method: str
+    amount_minor: int
+    currency: str
+    refunded_minor: int  # already reversed or refunded, positive
+    left_minor: int
+    customer: str  # the account owner or the booking's lead tourist; "" if unknown
+    account: str | None
+    booking: str | None
+
+
+def refund_info(ctx: DeskContext, number: str) -> RefundInfo:
+    require(ctx, "refund")
+    from cashier_app.services.ledger import reversed_minor
+
+    with ctx.db.read() as uow:
+        s = uow.session
+        p = s.execute(select(m.Payment).where(m.Payment.number == number)).scalar_one_or_none()
+        if p is None:
+            raise NotFound(f"Платёж № {number} не найден.")
+        if p.entry_kind != "payment":
+            raise RuleViolation(f"{number} — сама запись отмены или возврата; выберите исходный платёж")
+        if not p.credited:
+            raise RuleViolation(f"платёж {number} не зачислен — возвращать нечего")
+        done = reversed_minor(s, p.id)
+        left = p.amount_minor - done
+        if left <= 0:
+            raise RuleViolation(f"платёж {number} уже возвращён полностью")
+        customer, account, booking = "", None, None
+        if p.account_id is not None:
+            a = s.get(m.Account, p.account_id)
+            if a is not None:
+                account = a.number
+                contract = s.get(m.Contract, a.contract_id)
+                customer = contract.full_name if contract else ""
+        elif p.booking_id is not None:
+            b = s.get(m.Booking, p.booking_id)
+            if b is not None:
+                booking = b.number
+                tourists = s.execute(select(m.Tourist).where(m.Tourist.booking_id == b.id)
+                                     .order_by(m.Tourist.is_lead.desc(), m.Tourist.id)).scalars().first()
+                customer = tourists.full_name if tourists else ""
+        return RefundInfo(p.number, p.method, p.amount_minor, p.currency, done, left, customer, account, booking)
+
+
+# -- the documents journal of the whole office (all desks), filtered by kind and date ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    kind: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsPage:
+    lines: list[JournalLine]
+    has_more: bool
+
+
+def document_kinds() -> dict[str, str]:
+    """kind → label, in the order a filter lists them."""
+    from cashier_app.services.documents import JOURNAL_KIND_LABELS
+
+    return {k: JOURNAL_KIND_LABELS.get(k, k) for k in (*JOURNAL_KIND_LABELS,
+                                                      *(k for k in journal.RENDERERS if k not in JOURNAL_KIND_LABELS))}
+
+
+def list_documents(ctx: DeskContext, f: DocumentFilter | None = None, *, offset: int = 0,
+                   limit: int = DOCUMENT_ROWS) -> DocumentsPage:
+    """Every journaled document, newest first (same permission as a card's journal: ``print``)."""
+    from cashier_app.services.documents import JOURNAL_KIND_LABELS, JournalLine
+
+    require(ctx, "print")
+    f = f or DocumentFilter()
+    kinds = document_kinds()
+    if f.kind and f.kind not in kinds:
+        raise ValidationError("Вид документа", f"«{f.kind}» — нет такого")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise ValidationError("Дата по", "раньше даты «с»")
+    conds = []
+    if f.kind:
+        conds.append(m.Document.kind == f.kind)
+    if f.date_from:
+        conds.append(m.Document.issued_at >= _local_bound(f.date_from))
+    if f.date_to:
+        conds.append(m.Document.issued_at < _local_bound(f.date_to + timedelta(days=1)))
+    stmt = (select(m.Document.number, m.Document.kind, m.Document.amount_minor, m.Document.currency,
+                   m.Document.issued_at, m.Document.valid_until, m.Document.desk, m.Document.pdf_sha256)
+            .where(*conds).order_by(m.Document.issued_at.desc(), m.Document.id.desc()).offset(offset).limit(limit + 1))
+    with ctx.db.read() as uow:
+        rows = uow.session.execute(stmt).all()
+    lines = [JournalLine(number=n, kind=k, kind_label=JOURNAL_KIND_LABELS.get(k, k), amount_minor=a, currency=c,
+                         issued_at=at, valid_until=vu, desk=d, sha256=h)  # type: ignore[arg-type]
+             for n, k, a, c, at, vu, d, h in rows[:limit]]
+    return DocumentsPage(lines, len(rows) > limit)
 
 
 COLUMNS = ("Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма", "Валюта", "В валюте тура", "Валюта тура",

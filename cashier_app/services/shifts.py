@@ -64,19 +64,17 @@ class CashOnHand:
     user_login: str
     shift_number: str
     expected_minor: int
+    user_name: str = ""
+    opened_at: datetime | None = None
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def local_text(dt: datetime | None) -> str:
     """Office-local time as printed on documents."""
     if dt is None:
         return ""
-    return _aware(dt).astimezone().strftime("%d.%m.%Y %H:%M")  # type: ignore[union-attr]
+    return dt.astimezone().strftime("%d.%m.%Y %H:%M")  # type: ignore[union-attr]
 
 
 def _check_amount(amount_minor: int, field: str, *, allow_zero: bool = False) -> None:
@@ -111,8 +109,8 @@ def summarize(s: Session, shift: m.CashShift) -> ShiftSummary:
     user = s.get(m.User, shift.user_id)
     return ShiftSummary(
         id=shift.id, number=shift.number, desk=shift.desk, user_login=user.login if user else "",
-        user_name=user.full_name if user else "", status=shift.status, opened_at=_aware(shift.opened_at),  # type: ignore[arg-type]
-        closed_at=_aware(shift.closed_at), float_minor=shift.float_minor, payments_count=int(pay_n),
+        user_name=user.full_name if user else "", status=shift.status, opened_at=shift.opened_at,  # type: ignore[arg-type]
+        closed_at=shift.closed_at, float_minor=shift.float_minor, payments_count=int(pay_n),
         payments_minor=int(pay_sum), returns_count=int(ret_n), returns_minor=int(ret_sum),
         cash_in_minor=cash_in, cash_out_minor=cash_out, expected_minor=expected,
         counted_minor=shift.counted_minor, over_short_minor=shift.over_short_minor,
@@ -307,7 +305,7 @@ def cash_on_hand(ctx: DeskContext) -> list[CashOnHand]:
         out = []
         for shift in s.execute(stmt).scalars():
             sm = summarize(s, shift)
-            out.append(CashOnHand(sm.desk, sm.user_login, sm.number, sm.expected_minor))
+            out.append(CashOnHand(sm.desk, sm.user_login, sm.number, sm.expected_minor, sm.user_name, sm.opened_at))
         return out
 
 

@@ -46,11 +46,6 @@ class UserRow:
     cash_limit_minor: int | None
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def authenticate(db: Database, desk: str, login: str, password: str, *, now: datetime | None = None) -> UserInfo:
@@ -68,7 +63,7 @@ def authenticate(db: Database, desk: str, login: str, password: str, *, now: dat
             audit.record(s, anonymous, "auth.failed", "user", login, None, {"reason": "unknown"}, now=now)
             uow.commit()
             raise SignInError("Неверное имя пользователя или пароль.")
-        locked = _aware(u.locked_until)
+        locked = u.locked_until
         if locked is not None and locked > now:
             left = max(1, int((locked - now).total_seconds() + 59) // 60)
             raise SignInError(
@@ -117,7 +112,7 @@ def user_cash_limit(db: Database, user_id: int) -> int | None:
 # --- administration ---------------------------------------------------------------
 
 def _row(u: m.User) -> UserRow:
-    return UserRow(u.id, u.login, u.full_name, u.role, bool(u.active), _aware(u.locked_until),
+    return UserRow(u.id, u.login, u.full_name, u.role, bool(u.active), u.locked_until,
                    u.failed_attempts or 0, u.cash_limit_minor)
 
 

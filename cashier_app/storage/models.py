@@ -8,7 +8,7 @@ written by ``storage.normalize`` whenever the source column is set.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -27,11 +27,33 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def _key(length: int) -> String:
     """A lookup key: byte-order collation on PostgreSQL so prefix ranges use the index."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored in UTC and always come back timezone-aware.
+
+    SQLite keeps no offset, so what it returns is naive; tagging it here means
+    no service has to remember to.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -235,7 +257,7 @@ class ExchangeRate(Base):
     day: Mapped[date] = mapped_column(Date)
     rate: Mapped[Decimal] = mapped_column(Numeric(12, 4))
     entered_by: Mapped[str | None] = mapped_column(String(64))
-    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    entered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint("currency", "day", name="uq_rates_currency_day"),
@@ -253,7 +275,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cash_limit_minor: Mapped[int | None] = mapped_column(BigInteger)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
@@ -266,8 +288,8 @@ class CashShift(Base):
     desk: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     float_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     expected_minor: Mapped[int | None] = mapped_column(BigInteger)
     counted_minor: Mapped[int | None] = mapped_column(BigInteger)
@@ -287,7 +309,7 @@ class CashMovement(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(255))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_cash_movements_amount"),)
 
@@ -317,8 +339,8 @@ class Payment(Base):
     desk: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("cash_shifts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     gateway_order_number: Mapped[str | None] = mapped_column(String(36), unique=True)
     transaction_ref: Mapped[str | None] = mapped_column(String(64))
     card_mask: Mapped[str | None] = mapped_column(String(24))
@@ -355,9 +377,9 @@ class GatewayOrder(Base):
     card_mask: Mapped[str | None] = mapped_column(String(24))
     last_error: Mapped[str | None] = mapped_column(String(255))
     checks: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     desk: Mapped[str] = mapped_column(String(64))
 
 
@@ -380,7 +402,7 @@ class Document(Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     # The exact input the PDF was made from, so a reprint reproduces it byte for byte.
     params: Mapped[dict] = mapped_column(JSON)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     valid_until: Mapped[date | None] = mapped_column(Date)
     desk: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -455,7 +477,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     user_login: Mapped[str | None] = mapped_column(String(64), index=True)
     role: Mapped[str | None] = mapped_column(String(16))
     desk: Mapped[str] = mapped_column(String(64))

@@ -123,18 +123,20 @@ def payments_journal(window: Any) -> None:
 
 
 def documents_journal(window: Any) -> None:
-    """Reprint any journaled document by its number (the documents dialog may replace this)."""
-    from PySide6.QtWidgets import QInputDialog
+    """Every journaled document of the office: filter by kind and date, reprint, save."""
+    from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog
 
-    from cashier_app.services import journal
+    dlg = DocumentsJournalDialog(window.ctx, window.runner, parent=window)
+    window.last_documents_dialog = dlg
+    dlg.open()
 
-    number, ok = QInputDialog.getText(window, tr("Документы"), tr("Номер документа для повторной печати:"))
-    if not ok or not number.strip():
-        return
-    ctx = window.ctx
-    window.runner.run_db(lambda: journal.reprint(ctx.db, ctx, number.strip()),
-                         lambda doc: show_document(window, doc, tr("Документ")),
-                         lambda e: messages.show_error(window, e))
+
+def cash_on_hand(window: Any) -> None:
+    from cashier_app.ui.cash_on_hand_dialog import CashOnHandDialog
+
+    dlg = CashOnHandDialog(window.ctx, window.runner, window)
+    window.last_shift_dialog = dlg
+    dlg.open()
 
 
 def audit(window: Any) -> None:
@@ -221,6 +223,7 @@ def install(window: Any) -> None:
     _action(window, shift, N_("Внести"), lambda w: cash_movement(w, "in"), name="shift_in")
     _action(window, shift, N_("Изъять"), lambda w: cash_movement(w, "out"), name="shift_out")
     _action(window, shift, N_("X-отчёт"), x_report, name="shift_x")
+    _action(window, shift, N_("Наличные в кассе"), cash_on_hand, name="shift_cash_on_hand")
     _action(window, shift, N_("Закрыть"), close_shift, name="shift_close")
     jm = bar.insertMenu(window.service_menu.menuAction(), _menu(window, N_("Журнал"))).menu()
     _action(window, jm, N_("Платежи"), payments_journal, name="journal_payments")

@@ -1,14 +1,22 @@
-"""The documents journal of one card: list, reprint (byte-identical) into the preview, save."""
+"""The documents journal: of one card, or of the whole office filtered by kind and date.
+
+List, reprint (byte-identical) into the preview, save the PDF.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -19,12 +27,18 @@ from PySide6.QtWidgets import (
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
+from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.services.documents import JournalLine
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
 
 COLUMNS = (N_("Номер"), N_("Выдан"), N_("Документ"), N_("Сумма"), N_("Действителен до"), N_("Касса"))
+
+
+def _local(dt: datetime) -> datetime:
+    # Stored in UTC; SQLite gives it back naive.
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone()
 
 
 class DocumentsJournalDialog(QDialog):
@@ -36,7 +50,31 @@ class DocumentsJournalDialog(QDialog):
         self.lines: list[JournalLine] = []
         what = tr("лицевой счёт {n}", n=account) if account else tr("заявка {n}", n=booking) if booking else tr("все")
         self.setWindowTitle(tr("Журнал документов — {what}", what=what))
-        self.resize(760, 420)
+        self.resize(820, 480)
+        # The whole office's journal is filtered by kind and date; a card's is short and shown whole.
+        self.office = account is None and booking is None
+        self.kind = QComboBox()
+        self.kind.setObjectName("kind")
+        self.kind.addItem(tr("все документы"), None)
+        for kind, label in pj.document_kinds().items():
+            self.kind.addItem(tr(label), kind)
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addDays(-30))
+        self.date_from.setObjectName("date_from")
+        self.date_to = QDateEdit(today)
+        self.date_to.setObjectName("date_to")
+        for d in (self.date_from, self.date_to):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("dd.MM.yyyy")
+        show = QPushButton(tr("Показать"))
+        show.setObjectName("show")
+        show.clicked.connect(self.reload)
+        filters = QHBoxLayout()
+        for w in (QLabel(tr("Вид")), self.kind, QLabel(tr("с")), self.date_from, QLabel(tr("по")), self.date_to, show):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        self.status = QLabel("")
+        self.status.setObjectName("status")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("documents")
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
@@ -57,23 +95,38 @@ class DocumentsJournalDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.reprint_button)
         row.addWidget(self.save_button)
-        row.addStretch(1)
+        row.addWidget(self.status, 1)
         row.addWidget(close)
         lay = QVBoxLayout(self)
+        if self.office:
+            lay.addLayout(filters)
         lay.addWidget(self.table, 1)
         lay.addLayout(row)
         self.reload()
 
+    def current_filter(self) -> pj.DocumentFilter:
+        return pj.DocumentFilter(kind=self.kind.currentData(), date_from=self.date_from.date().toPython(),  # type: ignore[arg-type]
+                                 date_to=self.date_to.date().toPython())  # type: ignore[arg-type]
+
     def reload(self) -> None:
         ctx, account, booking = self.ctx, self.account, self.booking
+        if self.office:
+            f = self.current_filter()
+            self.runner.run_db(lambda: pj.list_documents(ctx, f), lambda page: self._show(page.lines, page.has_more),
+                               lambda e: messages.show_error(self, e))
+            return
         self.runner.run_db(lambda: documents.journal_lines(ctx, account=account, booking=booking), self._show,
                            lambda e: messages.show_error(self, e))
 
-    def _show(self, lines: list[JournalLine]) -> None:
+    def _show(self, lines: list[JournalLine], has_more: bool = False) -> None:
         self.lines = lines
+        if has_more:
+            self.status.setText(tr("Показаны первые {n}; уточните вид или даты.", n=len(lines)))
+        else:
+            self.status.setText(tr("Документов: {n}", n=len(lines)))
         self.table.setRowCount(len(lines))
         for r, ln in enumerate(lines):
-            cells = (ln.number, ln.issued_at.strftime("%d.%m.%Y %H:%M"), ln.kind_label,
+            cells = (ln.number, _local(ln.issued_at).strftime("%d.%m.%Y %H:%M"), tr(ln.kind_label),
                      format_money(ln.amount_minor, ln.currency),
                      ln.valid_until.strftime("%d.%m.%Y") if ln.valid_until else "", ln.desk)
             for c, text in enumerate(cells):

@@ -1,4 +1,9 @@
-"""The payments journal: filters, totals, cancel/refund/reprint for permitted roles, CSV/XLSX export."""
+"""The payments journal: filters, totals, cancel/refund/reprint for permitted roles, CSV/XLSX export.
+
+Rows come through ``JournalModel`` a page of 200 at a time as the table scrolls;
+the totals are always over the whole filter, and an export runs the filter again
+(up to ``payments_journal.MAX_ROWS``), not just the rows loaded so far.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +17,24 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import N_, tr
+from cashier_app.i18n import tr
 from cashier_app.services import corrections, journal
 from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import allowed
 from cashier_app.ui import messages
-
-HEADERS = (N_("Номер"), N_("Дата и время"), N_("Вид"), N_("Способ"), N_("Статус"), N_("Сумма"),
-           N_("Счёт / заявка"), N_("Касса"), N_("Кассир"), N_("Смена"), N_("Причина"), N_("Квитанция"))
+from cashier_app.ui.journal_model import JournalModel
 
 
 class JournalDialog(QDialog):
@@ -41,7 +44,6 @@ class JournalDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
-        self.result: pj.JournalResult | None = None
         self.setWindowTitle(tr("Журнал платежей"))
         self.resize(1200, 640)
         today = QDate.currentDate()
@@ -77,13 +79,22 @@ class JournalDialog(QDialog):
                   self.method, self.status, self.target_kind, self.target, find):
             filters.addWidget(w)
 
-        self.table = QTableWidget(0, len(HEADERS))
+        self.model = JournalModel(runner, lambda f, offset: pj.page(ctx, f, offset=offset), self)
+        self.model.totals_changed.connect(lambda _t: self._show_totals())
+        self.model.rowsInserted.connect(lambda *_: self._show_totals())
+        self.model.failed.connect(lambda e: messages.show_error(self, e))
+        self.table = QTableView()
         self.table.setObjectName("rows")
-        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((110, 120, 70, 60, 80, 110, 110, 80, 80, 90, 160)):
+            self.table.setColumnWidth(col, width)
         self.totals = QLabel("")
         self.totals.setObjectName("totals")
 
@@ -127,44 +138,64 @@ class JournalDialog(QDialog):
         )
 
     def reload(self) -> None:
-        f = self.current_filter()
-        self.runner.run_db(lambda: pj.query(self.ctx, f), self._show, lambda e: messages.show_error(self, e))
+        self.totals.setText(tr("Загрузка…"))
+        self.model.set_filter(self.current_filter())
 
-    def _show(self, result: pj.JournalResult) -> None:
-        self.result = result
-        self.table.setRowCount(len(result.rows))
-        for i, r in enumerate(result.rows):
-            cells = (r.number, r.created_at.astimezone().strftime("%d.%m.%Y %H:%M"), r.entry_kind, r.method, r.status,
-                     format_money(r.amount_minor, r.currency), r.account or r.booking or "", r.desk, r.user or "",
-                     r.shift or "", r.reason or "", r.slip or "")
-            for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        t = result.totals
-        self.totals.setText(tr("Записей: {n}; принято {paid}; возвращено {ret}; итого {net}", n=t.count,
-                               paid=format_money(t.paid_minor), ret=format_money(-t.returned_minor),
-                               net=format_money(t.net_minor)))
+    @property
+    def result(self) -> pj.JournalResult | None:
+        """The rows loaded so far with the totals of the whole filter (None until the first page)."""
+        t = self.model.totals
+        return None if t is None else pj.JournalResult(self.model.rows, t, self.model.has_more)
+
+    def _show_totals(self) -> None:
+        t = self.model.totals
+        if t is None:
+            return
+        text = tr("Записей: {n}; принято {paid}; возвращено {ret}; итого {net}", n=t.count,
+                  paid=format_money(t.paid_minor), ret=format_money(-t.returned_minor), net=format_money(t.net_minor))
+        shown = self.model.rowCount()
+        if shown < t.count:
+            text += "  " + tr("(показано {shown}; прокрутите вниз, чтобы загрузить ещё)", shown=shown)
+        self.totals.setText(text)
 
     def selected(self) -> pj.JournalRow | None:
-        row = self.table.currentRow()
-        if self.result is None or row < 0 or row >= len(self.result.rows):
-            return None
-        return self.result.rows[row]
+        index = self.table.currentIndex()
+        return self.model.row(index.row()) if index.isValid() else None
 
     def _correct(self, kind: str) -> None:
         r = self.selected()
         if r is None:
             messages.show_error(self, tr("Выберите платёж в списке."))
             return
+        if kind == "refund":
+            self._ask_refund(r.number)
+            return
         reason, ok = QInputDialog.getText(self, tr("Причина"), tr("Причина для платежа {n}:", n=r.number))
         if not ok:
             return
         ctx = self.ctx
-        if kind == "cancel":
-            fn = lambda: corrections.cancel_payment(ctx, r.number, reason)  # noqa: E731
-        else:
-            fn = lambda: corrections.refund_payment(ctx, r.number, reason)  # noqa: E731
-        self.runner.run_db(fn, self._corrected, lambda e: messages.show_error(self, e))
+        self.runner.run_db(lambda: corrections.cancel_payment(ctx, r.number, reason), self._corrected,
+                           lambda e: messages.show_error(self, e))
+
+    def _ask_refund(self, number: str) -> None:
+        ctx = self.ctx
+        self.runner.run_db(lambda: pj.refund_info(ctx, number), self._show_refund_dialog,
+                           lambda e: messages.show_error(self, e))
+
+    def _show_refund_dialog(self, info: pj.RefundInfo) -> None:
+        from cashier_app.ui.refund_dialog import RefundDialog
+
+        dlg = RefundDialog(info, self)
+        self.refund_dialog = dlg
+        ctx = self.ctx
+
+        def go() -> None:
+            amount, customer, reason = dlg.amount_minor, dlg.customer_text, dlg.reason_text
+            self.runner.run_db(lambda: corrections.refund_payment(ctx, info.number, reason, amount_minor=amount,
+                                                                  customer=customer),
+                               self._corrected, lambda e: messages.show_error(self, e))
+        dlg.accepted.connect(go)
+        dlg.open()
 
     def _corrected(self, res: corrections.CorrectionResult) -> None:
         messages.show_info(self, tr("Платёж {n}: возвращено {m} (запись {e}).", n=res.original_number,
@@ -185,7 +216,7 @@ class JournalDialog(QDialog):
                            lambda e: messages.show_error(self, e))
 
     def _export(self, kind: str) -> None:
-        if self.result is None:
+        if self.model.current_filter is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, tr("Выгрузить"), f"payments.{kind}",
                                               "CSV (*.csv)" if kind == "csv" else "Excel (*.xlsx)")
@@ -193,7 +224,12 @@ class JournalDialog(QDialog):
             self.export_to(path, kind)
 
     def export_to(self, path: str, kind: str) -> None:
-        result = self.result
-        assert result is not None
+        """The whole filter shown (not only the pages loaded), read again on the DB worker."""
+        f, ctx = self.model.current_filter, self.ctx
+        if f is None:
+            return
         fn = pj.export_csv if kind == "csv" else pj.export_xlsx
-        self.runner.run_db(lambda: fn(result, path), None, lambda e: messages.show_error(self, e))
+
+        def export() -> None:
+            fn(pj.query(ctx, f), path)
+        self.runner.run_db(export, None, lambda e: messages.show_error(self, e))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,7 @@ class RatesDialog(QDialog):
             when = ""
             if row.entered_at is not None:
                 # Stored in UTC (SQLite gives it back naive); shown in the office's local time.
-                at = row.entered_at if row.entered_at.tzinfo else row.entered_at.replace(tzinfo=UTC)
+                at = row.entered_at
                 when = at.astimezone().strftime("%d.%m.%Y %H:%M")
             values = (f"{row.day:%d.%m.%Y}", str(row.rate).replace(".", ","), row.entered_by or "", when)
             for c, v in enumerate(values):
