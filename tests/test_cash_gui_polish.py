@@ -235,7 +235,7 @@ def test_document_list_service_refuses_unknown_kind(demo_db) -> None:  # type: i
     from cashier_app.domain.errors import ValidationError
 
     with pytest.raises(ValidationError) as err:
-        pj.list_documents(ctx_for(demo_db, "cashier"), pj.DocumentFilter(kind="letter"))
+        documents.list_office_documents(ctx_for(demo_db, "cashier"), documents.DocumentFilter(kind="letter"))
     assert err.value.field == "Вид документа"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from cashier_app.storage.db import Database
 
@@ -26,3 +26,8 @@ class DeskContext:
 
     def today(self) -> date:
         return self.today_override or date.today()
+
+
+def day_start_utc(day: date) -> datetime:
+    """The start of a business day (the office's local date) as a UTC timestamp."""
+    return datetime.combine(day, time.min).astimezone().astimezone(UTC)

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from cashier_app.printing.documents import (
 )
 from cashier_app.printing.dto import DocumentKind, PayeeDTO, PayerDTO, ReceiptDTO, TargetKind
 from cashier_app.services import audit, journal
-from cashier_app.services.context import DeskContext
+from cashier_app.services.context import DeskContext, day_start_utc
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.services.permissions import require
 from cashier_app.services.travel_facts import booking_facts, latest_rate
@@ -772,3 +772,56 @@ def describe_option(o: KindOption) -> str:
     if o.valid_until:
         parts.append(f"действительна только {format_date_ru(o.valid_until)}")
     return "; ".join(parts)
+
+
+OFFICE_DOCUMENT_ROWS = 1000
+
+
+# -- the documents journal of the whole office (all desks), filtered by kind and date ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    kind: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsPage:
+    lines: list[JournalLine]
+    has_more: bool
+
+
+def document_kinds() -> dict[str, str]:
+    """kind → label, in the order a filter lists them."""
+    return {k: JOURNAL_KIND_LABELS.get(k, k) for k in (*JOURNAL_KIND_LABELS,
+                                                      *(k for k in journal.RENDERERS if k not in JOURNAL_KIND_LABELS))}
+
+
+def list_office_documents(ctx: DeskContext, f: DocumentFilter | None = None, *, offset: int = 0,
+                   limit: int = OFFICE_DOCUMENT_ROWS) -> DocumentsPage:
+    """Every journaled document, newest first (same permission as a card's journal: ``print``)."""
+    require(ctx, "print")
+    f = f or DocumentFilter()
+    kinds = document_kinds()
+    if f.kind and f.kind not in kinds:
+        raise ValidationError("Вид документа", f"«{f.kind}» — нет такого")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise ValidationError("Дата по", "раньше даты «с»")
+    conds = []
+    if f.kind:
+        conds.append(m.Document.kind == f.kind)
+    if f.date_from:
+        conds.append(m.Document.issued_at >= day_start_utc(f.date_from))
+    if f.date_to:
+        conds.append(m.Document.issued_at < day_start_utc(f.date_to + timedelta(days=1)))
+    stmt = (select(m.Document.number, m.Document.kind, m.Document.amount_minor, m.Document.currency,
+                   m.Document.issued_at, m.Document.valid_until, m.Document.desk, m.Document.pdf_sha256)
+            .where(*conds).order_by(m.Document.issued_at.desc(), m.Document.id.desc()).offset(offset).limit(limit + 1))
+    with ctx.db.read() as uow:
+        rows = uow.session.execute(stmt).all()
+    lines = [JournalLine(number=n, kind=k, kind_label=JOURNAL_KIND_LABELS.get(k, k), amount_minor=a, currency=c,
+                         issued_at=at, valid_until=vu, desk=d, sha256=h)  # type: ignore[arg-type]
+             for n, k, a, c, at, vu, d, h in rows[:limit]]
+    return DocumentsPage(lines, len(rows) > limit)

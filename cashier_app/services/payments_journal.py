@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,17 +19,15 @@ from sqlalchemy.orm import Session, aliased
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import to_decimal
-from cashier_app.services import journal
-from cashier_app.services.context import DeskContext
+from cashier_app.services.context import DeskContext, day_start_utc
 from cashier_app.services.permissions import allowed, require
 from cashier_app.storage import models as m
 
 if TYPE_CHECKING:
-    from cashier_app.services.documents import JournalLine
+    pass
 
 MAX_ROWS = 5000  # one export
 PAGE_ROWS = 200  # one page of the scrolling journal view
-DOCUMENT_ROWS = 1000
 METHODS = ("cash", "card", "bonus", "bank", "post", "contact", "euroset")
 STATUSES = ("pending", "paid", "declined", "expired", "cancelled", "held", "refunded", "reversed")
 
@@ -94,8 +92,7 @@ def _validate(f: JournalFilter) -> None:
 
 
 def _local_bound(day: date) -> datetime:
-    # The business day is the office's local date; timestamps are stored in UTC.
-    return datetime.combine(day, time.min).astimezone().astimezone(UTC)
+    return day_start_utc(day)
 
 
 def _conditions(ctx: DeskContext, f: JournalFilter | None) -> list:  # type: ignore[type-arg]
@@ -257,60 +254,6 @@ def refund_info(ctx: DeskContext, number: str) -> RefundInfo:
                                      .order_by(m.Tourist.is_lead.desc(), m.Tourist.id)).scalars().first()
                 customer = tourists.full_name if tourists else ""
         return RefundInfo(p.number, p.method, p.amount_minor, p.currency, done, left, customer, account, booking)
-
-
-# -- the documents journal of the whole office (all desks), filtered by kind and date ----------------
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentFilter:
-    kind: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentsPage:
-    lines: list[JournalLine]
-    has_more: bool
-
-
-def document_kinds() -> dict[str, str]:
-    """kind → label, in the order a filter lists them."""
-    from cashier_app.services.documents import JOURNAL_KIND_LABELS
-
-    return {k: JOURNAL_KIND_LABELS.get(k, k) for k in (*JOURNAL_KIND_LABELS,
-                                                      *(k for k in journal.RENDERERS if k not in JOURNAL_KIND_LABELS))}
-
-
-def list_documents(ctx: DeskContext, f: DocumentFilter | None = None, *, offset: int = 0,
-                   limit: int = DOCUMENT_ROWS) -> DocumentsPage:
-    """Every journaled document, newest first (same permission as a card's journal: ``print``)."""
-    from cashier_app.services.documents import JOURNAL_KIND_LABELS, JournalLine
-
-    require(ctx, "print")
-    f = f or DocumentFilter()
-    kinds = document_kinds()
-    if f.kind and f.kind not in kinds:
-        raise ValidationError("Вид документа", f"«{f.kind}» — нет такого")
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise ValidationError("Дата по", "раньше даты «с»")
-    conds = []
-    if f.kind:
-        conds.append(m.Document.kind == f.kind)
-    if f.date_from:
-        conds.append(m.Document.issued_at >= _local_bound(f.date_from))
-    if f.date_to:
-        conds.append(m.Document.issued_at < _local_bound(f.date_to + timedelta(days=1)))
-    stmt = (select(m.Document.number, m.Document.kind, m.Document.amount_minor, m.Document.currency,
-                   m.Document.issued_at, m.Document.valid_until, m.Document.desk, m.Document.pdf_sha256)
-            .where(*conds).order_by(m.Document.issued_at.desc(), m.Document.id.desc()).offset(offset).limit(limit + 1))
-    with ctx.db.read() as uow:
-        rows = uow.session.execute(stmt).all()
-    lines = [JournalLine(number=n, kind=k, kind_label=JOURNAL_KIND_LABELS.get(k, k), amount_minor=a, currency=c,
-                         issued_at=at, valid_until=vu, desk=d, sha256=h)  # type: ignore[arg-type]
-             for n, k, a, c, at, vu, d, h in rows[:limit]]
-    return DocumentsPage(lines, len(rows) > limit)
 
 
 COLUMNS = ("Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма", "Валюта", "В валюте тура", "Валюта тура",

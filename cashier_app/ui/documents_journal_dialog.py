@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
-from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.services.documents import JournalLine
 from cashier_app.services.journal import IssuedDocument
@@ -56,7 +55,7 @@ class DocumentsJournalDialog(QDialog):
         self.kind = QComboBox()
         self.kind.setObjectName("kind")
         self.kind.addItem(tr("все документы"), None)
-        for kind, label in pj.document_kinds().items():
+        for kind, label in documents.document_kinds().items():
             self.kind.addItem(tr(label), kind)
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addDays(-30))
@@ -104,15 +103,15 @@ class DocumentsJournalDialog(QDialog):
         lay.addLayout(row)
         self.reload()
 
-    def current_filter(self) -> pj.DocumentFilter:
-        return pj.DocumentFilter(kind=self.kind.currentData(), date_from=self.date_from.date().toPython(),  # type: ignore[arg-type]
+    def current_filter(self) -> documents.DocumentFilter:
+        return documents.DocumentFilter(kind=self.kind.currentData(), date_from=self.date_from.date().toPython(),  # type: ignore[arg-type]
                                  date_to=self.date_to.date().toPython())  # type: ignore[arg-type]
 
     def reload(self) -> None:
         ctx, account, booking = self.ctx, self.account, self.booking
         if self.office:
             f = self.current_filter()
-            self.runner.run_db(lambda: pj.list_documents(ctx, f), lambda page: self._show(page.lines, page.has_more),
+            self.runner.run_db(lambda: documents.list_office_documents(ctx, f), lambda page: self._show(page.lines, page.has_more),
                                lambda e: messages.show_error(self, e))
             return
         self.runner.run_db(lambda: documents.journal_lines(ctx, account=account, booking=booking), self._show,
