@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.services import audit
-from cashier_app.services.context import DeskContext
+from cashier_app.services.context import DeskContext, day_start_utc
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 
@@ -45,10 +45,9 @@ def list_events(ctx: DeskContext, *, user: str | None = None, action: str | None
     if action:
         stmt = stmt.where(m.AuditEvent.action.startswith(action))
     if since:
-        stmt = stmt.where(m.AuditEvent.at >= datetime.combine(since, time.min).astimezone().astimezone(UTC))
+        stmt = stmt.where(m.AuditEvent.at >= day_start_utc(since))
     if until:
-        stmt = stmt.where(m.AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min).astimezone()
-                          .astimezone(UTC))
+        stmt = stmt.where(m.AuditEvent.at < day_start_utc(until + timedelta(days=1)))
     with ctx.db.read() as uow:
         return [
             AuditRow(e.id, e.at, e.user_login, e.role, e.desk,
