@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from cashier_app.i18n import tr
-from cashier_app.services import card_payments, cards
-from cashier_app.services.card_payments import CardOrder
+from cashier_app.services import cards
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
-from cashier_app.ui.card_payment_dialog import CardPaymentDialog
+
+if TYPE_CHECKING:  # the gateway clients load on first use, off the start-up path
+    from cashier_app.services import card_payments
+    from cashier_app.services.card_payments import CardOrder
 
 POLL_SECS = 3.0
 MAX_BACKOFF_SECS = 60.0
@@ -63,6 +65,8 @@ class PaymentWatcher(QObject):
             self.timer.start()
 
     def tick(self) -> None:
+        from cashier_app.services import card_payments
+
         now = time.monotonic()
         ctx = self.ctx
         for number, w in list(self.orders.items()):
@@ -99,6 +103,8 @@ class PaymentWatcher(QObject):
         ctx = self.ctx
 
         def work() -> tuple[list[card_payments.ReconcileLine], list[str]]:
+            from cashier_app.services import card_payments
+
             return card_payments.reconcile(ctx), card_payments.open_orders(ctx)
 
         def done(result: tuple[list[card_payments.ReconcileLine], list[str]]) -> None:
@@ -143,6 +149,8 @@ def open_card_payment(window: Any, card: object) -> None:
     if not isinstance(card, cards.AccountCard | cards.BookingCard):
         messages.show_info(window, tr("Откройте лицевой счёт или заявку."))
         return
+    from cashier_app.ui.card_payment_dialog import CardPaymentDialog
+
     # ``window.card_open_url`` lets a test (or a kiosk set-up) replace the system browser.
     dialog = CardPaymentDialog(window.ctx, window.runner, window.card_watcher, card,
                                open_url=getattr(window, "card_open_url", None), parent=window)

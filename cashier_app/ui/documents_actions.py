@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from cashier_app.i18n import N_, tr
-from cashier_app.services import cards, documents
-from cashier_app.services.journal import IssuedDocument
+from cashier_app.services import cards
 from cashier_app.ui import messages
+
+if TYPE_CHECKING:  # the documents service (reportlab, QR) loads on first use, not at start-up
+    from cashier_app.services import documents
+    from cashier_app.services.journal import IssuedDocument
 
 TITLES = {
     "pd4": N_("Квитанция ПД-4"), "post112": N_("Почтовый перевод ф. 112ЭП"), "info_contact": N_("Информационный лист CONTACT"),
@@ -64,6 +67,8 @@ def open_documents(window: Any, card: object) -> None:
         window.document_dialog = dlg
         dlg.issued.connect(lambda doc: _issued(window, doc))
         dlg.open()
+
+    from cashier_app.services import documents
 
     window.runner.run_db(lambda: documents.document_options(ctx, today=today, **target), show,
                          lambda e: messages.show_error(window, e))
