@@ -81,6 +81,8 @@ class Payee(Base):
     gateway_base_url: Mapped[str | None] = mapped_column(String(255))
     # A login or terminal key; the secret itself lives in the OS keyring.
     gateway_login: Mapped[str | None] = mapped_column(String(64))
+    # An extra CA certificate (PEM file path on this desk), e.g. the Russian Trusted Root CA.
+    gateway_ca_file: Mapped[str | None] = mapped_column(String(255))
 
 
 class Tariff(Base):

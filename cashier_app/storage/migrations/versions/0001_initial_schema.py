@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("gateway_provider", sa.String(length=16), nullable=True),
         sa.Column("gateway_base_url", sa.String(length=255), nullable=True),
         sa.Column("gateway_login", sa.String(length=64), nullable=True),
+        sa.Column("gateway_ca_file", sa.String(length=255), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
