@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "sandbox",
     "travel",
     "cashdesk",
+    "payees",
 )
 
 EXIT_USER_ERROR = 2

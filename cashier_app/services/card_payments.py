@@ -183,6 +183,7 @@ class _Row:
     payee_provider: str | None
     base_url: str
     login: str
+    ca_file: str | None = None  # the payee's extra CA (PEM), added to certifi's bundle
 
 
 # --- test hook ---------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def _timeouts() -> tuple[float, float]:
 
 def _client(row: _Row) -> GatewayClient:
     connect, read = _timeouts()
-    settings = GatewaySettings(row.provider, row.base_url, row.login, None, connect, read)
+    settings = GatewaySettings(row.provider, row.base_url, row.login, row.ca_file, connect, read)
     return make_client(settings, gateway_secret(row.provider, row.payee_code, row.base_url))
 
 
@@ -270,7 +271,7 @@ def _snapshot(s: Session, go: m.GatewayOrder) -> _Row:
     login = payee.gateway_login or "" if own == go.provider else DEMO_LOGINS.get(go.provider, "")
     return _Row(go.id, go.order_number, go.provider, go.state, go.bank_order_id, go.amount_minor,
                 go.refunded_minor, go.created_at or datetime.now(UTC), p.id, p.number, p.credited,
-                payee.code, payee.gateway_provider, payee.gateway_base_url or "", login)
+                payee.code, payee.gateway_provider, payee.gateway_base_url or "", login, payee.gateway_ca_file)
 
 
 def _dto(s: Session, go: m.GatewayOrder) -> CardOrder:
