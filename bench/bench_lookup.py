@@ -23,6 +23,7 @@ from _common import report, timed
 from sqlalchemy import func, select
 
 from cashier_app.services.bootstrap import open_database
+from cashier_app.services.cards import account_card, booking_card
 from cashier_app.services.lookup import search
 from cashier_app.storage import models as m
 from cashier_app.storage.db import describe
@@ -77,6 +78,11 @@ def main() -> int:
         report("surname prefix, first 50", timed(each(names), runs), 50),
         report("address (street + house), first 50", timed(each(addresses), runs), 50),
     ]
+    # What the counter shows next: the whole card (a booking's card includes the agency's commission tier).
+    acc_it, book_it = iter(accounts * 3), iter(bookings * 3)
+    cards_runs = max(50, runs // 4)
+    report("account card", timed(lambda: account_card(db, next(acc_it)), cards_runs))
+    report("booking card (with commission)", timed(lambda: booking_card(db, next(book_it)), cards_runs))
     over = [ln for ln in lines if "OVER" in ln]
     print(f"done: {len(lines) - len(over)} of {len(lines)} within target", flush=True)
     db.dispose()

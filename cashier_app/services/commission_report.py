@@ -7,11 +7,12 @@ internal rates on the payment day (the latest known on or before it).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.commission import (
@@ -27,7 +28,7 @@ from cashier_app.domain.commission import (
 )
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.tours import BookingStatus, TourType
-from cashier_app.services.travel_facts import booking_facts, booking_payments, latest_rate
+from cashier_app.services.travel_facts import age_on
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 
@@ -66,34 +67,78 @@ def parse_quarter(text: str, field: str = "--quarter") -> Quarter:
     return quarter
 
 
+class _Rates:
+    """The rate history of a few currencies, read once, asked by day (latest on or before it)."""
+
+    def __init__(self, s: Session, currencies: set[str]) -> None:
+        self._days: dict[str, list[date]] = {}
+        self._rates: dict[str, list[Decimal]] = {}
+        wanted = currencies | {"USD"}
+        for cur, day, rate in s.execute(
+            select(m.ExchangeRate.currency, m.ExchangeRate.day, m.ExchangeRate.rate)
+            .where(m.ExchangeRate.currency.in_(wanted)).order_by(m.ExchangeRate.currency, m.ExchangeRate.day)
+        ):
+            self._days.setdefault(cur, []).append(day)
+            self._rates.setdefault(cur, []).append(rate)
+
+    def on(self, currency: str, day: date) -> Decimal | None:
+        days = self._days.get(currency)
+        if not days:
+            return None
+        i = bisect_right(days, day) - 1
+        return self._rates[currency][i] if i >= 0 else None
+
+    def usd_per_unit(self, currency: str, day: date) -> Decimal:
+        if currency == "USD":
+            return Decimal(1)
+        own, usd = self.on(currency, day), self.on("USD", day)
+        return own / usd if own is not None and usd is not None else Decimal(0)
+
+
 def usd_per_unit(s: Session, currency: str, day: date) -> Decimal:
-    if currency == "USD":
-        return Decimal(1)
-    own, _ = latest_rate(s, currency, day)
-    usd, _ = latest_rate(s, "USD", day)
-    if own is None or usd is None:
-        return Decimal(0)  # no rates at all: the application counts in tourists, not in USD
-    return own / usd
-
-
-def app_facts(s: Session, b: m.Booking, today: date) -> CommissionAppFacts:
-    facts = booking_facts(s, b, today)
-    return CommissionAppFacts(
-        number=b.number, status=BookingStatus(b.status), tour_type=TourType(b.tour_type), currency=b.currency,
-        price_minor=b.price_minor, payments=tuple(booking_payments(s, b.id)), confirmed_on=b.confirmed_on,
-        tourists=facts.tourists, children_under_12=facts.children_under_12,
-        single_service=b.tour_type == TourType.HOTEL_ONLY.value,
-        usd_per_unit=usd_per_unit(s, b.currency, b.confirmed_on or today),
-    )
+    """USD per one unit of ``currency`` on ``day`` (0 when there are no rates)."""
+    return _Rates(s, {currency}).usd_per_unit(currency, day)
 
 
 def _apps(s: Session, agency_id: int, quarter: Quarter, today: date) -> list[CommissionAppFacts]:
+    """The agency's applications of a quarter, read in a fixed number of queries (not one per booking)."""
     start, end = quarter_bounds(quarter)
-    rows = s.execute(select(m.Booking).where(
+    window = and_(
         m.Booking.agency_id == agency_id, m.Booking.confirmed_on.is_not(None),
         m.Booking.confirmed_on >= start - timedelta(days=_GRACE_CALENDAR_DAYS), m.Booking.confirmed_on <= end,
-    ).order_by(m.Booking.id)).unique().scalars().all()
-    return [app_facts(s, b, today) for b in rows]
+    )
+    rows = s.execute(
+        select(m.Booking.id, m.Booking.number, m.Booking.status, m.Booking.tour_type, m.Booking.currency,
+               m.Booking.price_minor, m.Booking.confirmed_on, m.Booking.departure_on)
+        .where(window).order_by(m.Booking.id)
+    ).all()
+    if not rows:
+        return []
+    ids = select(m.Booking.id).where(window).scalar_subquery()
+    payments: dict[int, list[tuple[date, int]]] = {}
+    for bid, rate_day, settled_at, created_at, amount in s.execute(
+        select(m.Payment.booking_id, m.Payment.rate_day, m.Payment.settled_at, m.Payment.created_at,
+               m.Payment.target_amount_minor)
+        .where(m.Payment.booking_id.in_(ids), m.Payment.credited.is_(True)).order_by(m.Payment.id)
+    ):
+        # The same business day as travel_facts.booking_payments: the rate day, else the settlement date.
+        payments.setdefault(bid, []).append((rate_day or (settled_at or created_at).date(), int(amount or 0)))
+    tourists: dict[int, list[date | None]] = {}
+    for bid, birth in s.execute(select(m.Tourist.booking_id, m.Tourist.birth_date).where(m.Tourist.booking_id.in_(ids))):
+        tourists.setdefault(bid, []).append(birth)
+    rates = _Rates(s, {r.currency for r in rows})
+    out = []
+    for r in rows:
+        births = tourists.get(r.id, [])
+        children = sum(1 for b in births if (age := age_on(b, r.departure_on)) is not None and age < 12)
+        out.append(CommissionAppFacts(
+            number=r.number, status=BookingStatus(r.status), tour_type=TourType(r.tour_type), currency=r.currency,
+            price_minor=r.price_minor, payments=tuple(payments.get(r.id, ())), confirmed_on=r.confirmed_on,
+            tourists=max(len(births), 1), children_under_12=min(children, max(len(births), 1)),
+            single_service=r.tour_type == TourType.HOTEL_ONLY.value,
+            usd_per_unit=rates.usd_per_unit(r.currency, r.confirmed_on or today),
+        ))
+    return out
 
 
 def agency_facts(s: Session, agency: m.Agency, *, before_booking: m.Booking | None = None) -> AgencyFacts:

@@ -29,7 +29,7 @@ def latest_rate(s: Session, currency: str, day: date) -> tuple[Decimal | None, d
     return (row[0], row[1]) if row else (None, None)
 
 
-def _age_on(birth: date | None, today: date) -> int | None:
+def age_on(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
@@ -83,7 +83,7 @@ def milestones(s: Session, b: m.Booking) -> tuple[date | None, date | None]:
 
 def booking_facts(s: Session, b: m.Booking, today: date) -> BookingFacts:
     paid_50_on, fully_paid_on = milestones(s, b)
-    children = sum(1 for t in b.tourists if (age := _age_on(t.birth_date, b.departure_on)) is not None and age < 12)
+    children = sum(1 for t in b.tourists if (age := age_on(t.birth_date, b.departure_on)) is not None and age < 12)
     return BookingFacts(
         number=b.number,
         status=BookingStatus(b.status),

@@ -240,6 +240,13 @@ def generate(
             {"id": 4, "name": "ООО «Вокруг света»", "inn": "5260054321", "city": "г. Нижний Новгород",
              "is_network": False, "registered_on": date(2021, 6, 5), "sales_plan_usd_minor": 1_500_000},
         ]
+        # A large office deals with many agencies (a few hundred bookings each a quarter), not four.
+        for i in range(len(agency_rows) + 1, bookings // 300 + 1):
+            agency_rows.append({
+                "id": i, "name": f"ООО «Турагентство № {i}»", "inn": None, "city": pools.cities[i % 5][1],
+                "is_network": i % 25 == 0, "registered_on": date(2015 + i % 10, 1 + i % 12, 1 + i % 28),
+                "sales_plan_usd_minor": 1_000_000 + (i % 7) * 500_000,
+            })
         put(m.Agency.__table__, agency_rows)
         user_rows = []
         for i, (login, password, role, full_name) in enumerate(DEMO_USERS):
@@ -259,6 +266,8 @@ def generate(
             )
         put(m.User.__table__, user_rows)
         managers = [(u["id"], u["agency_id"]) for u in user_rows if u["role"] in ("manager", "admin")]
+        # Agencies without a user of this office book through the operator's site: no manager here.
+        managers += [(None, a["id"]) for a in agency_rows[4:]]
 
         say("курсы валют")
         rate_rows = []
