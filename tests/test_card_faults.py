@@ -117,3 +117,34 @@ def test_fault_at_refund(office: Office, bank_name: str, kind: str) -> None:
     assert [r.amount_minor for r in mine] == [-20_000]
     assert balance(office.db, acc) == paid_balance - 20_000
     assert audit.verify(office.db).ok
+
+
+def test_lost_refund_answer_is_settled_by_reconcile(office: Office) -> None:
+    """Sber refund.do has no idempotency key: when neither the answer nor a status arrives, nothing is
+    recorded and nothing is re-sent; ``reconcile`` later records what the bank refunded, exactly once."""
+    ctx = ctx_for(office.db)
+    manager = ctx_for(office.db, "manager")
+    acc = account_of(office.db, PAYEE_OF_BANK["sberbank"])
+    order = card_payments.start(ctx, account=acc, amount_minor=AMOUNT)
+    office.bank.pay(order.order_number, "sberbank")
+    assert card_payments.check(ctx, order.order_number).credited
+    paid_balance = balance(office.db, acc)
+    office.bank.fault(REFUND["sberbank"], "drop_after_processing")
+    # The check before the refund gets through; every status after the lost answer fails.
+    office.bank.fault(STATUS["sberbank"], "http500", count=1000, after=1)
+    with pytest.raises(UserError, match="неизвестен"):
+        card_payments.refund(manager, order.payment_number, amount_minor=20_000, reason="ошибка")
+    assert balance(office.db, acc) == paid_balance  # the bank has refunded, the ledger does not know yet
+    assert office.bank.orders(order_number=order.order_number)[0]["refunded"] == 20_000
+    office.bank.control("reset", {})
+    lines = card_payments.reconcile(ctx)
+    assert any(ln.order_number == order.order_number and ln.after is not None for ln in lines)
+    assert balance(office.db, acc) == paid_balance - 20_000
+    card_payments.reconcile(ctx)  # a second pass finds nothing more to record
+    assert balance(office.db, acc) == paid_balance - 20_000
+    with office.db.read() as uow:
+        mine = uow.session.query(m.Payment).filter(m.Payment.reverses_id == order.payment_id).all()
+        assert [r.amount_minor for r in mine] == [-20_000]
+        go = uow.session.query(m.GatewayOrder).filter(m.GatewayOrder.order_number == order.order_number).one()
+        assert go.refunded_minor == 20_000 and go.last_error is None
+    assert audit.verify(office.db).ok

@@ -44,8 +44,9 @@ class Bank:
     def pay(self, order_number: str, bank: str, card: str = CARD_OK, **extra: Any) -> dict[str, Any]:
         return self.control("pay", {"order_number": order_number, "bank": bank, "card": card, "cvc": CVC, **extra})
 
-    def fault(self, endpoint: str, kind: str, count: int = 1, delay_secs: float = 1.0) -> None:
-        self.control("faults", {"endpoint": endpoint, "kind": kind, "count": count, "delay_secs": delay_secs})
+    def fault(self, endpoint: str, kind: str, count: int = 1, delay_secs: float = 1.0, after: int = 0) -> None:
+        self.control("faults", {"endpoint": endpoint, "kind": kind, "count": count, "delay_secs": delay_secs,
+                                "after": after})
 
     def advance(self, seconds: float) -> None:
         self.control("clock", {"advance_secs": seconds})

@@ -750,7 +750,12 @@ def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = 
         raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
     except GatewayNetworkError:
         log.warning("card refund %s: answer lost, re-checking by status", key)
-        st = _refund_recheck(client, row, amount, key, expected_total)
+        try:
+            st = _refund_recheck(client, row, amount, key, expected_total)
+        except UserError:
+            # The bank may still have refunded: reconcile (and every start) asks it again.
+            _mark_refund_unknown(ctx, row, key)
+            raise
     if st.refunded_kopecks is not None and st.refunded_kopecks < expected_total:
         raise UserError(f"Банк подтвердил возврат только {format_money(st.refunded_kopecks - row.refunded_minor)}; "
                         "проверьте заказ в личном кабинете банка.")
@@ -805,17 +810,64 @@ def _refund_recheck(client: GatewayClient, row: _Row, amount: int, key: str, exp
         time.sleep(0.25)
 
 
+REFUND_UNKNOWN = "refund-unknown:"
+
+
+def _mark_refund_unknown(ctx: DeskContext, row: _Row, key: str) -> None:
+    with ctx.db.uow() as uow:
+        uow.session.execute(
+            update(m.GatewayOrder).where(m.GatewayOrder.id == row.order_id)
+            .values(last_error=f"{REFUND_UNKNOWN}{key}", updated_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False))
+        uow.commit()
+
+
+def _settle_refund(ctx: DeskContext, order_number: str) -> CardOrder:
+    """A refund whose answer was lost: record what the bank has refunded beyond the ledger, once."""
+    with ctx.db.read() as uow:
+        s = uow.session
+        go = _order_row(s, order_number)
+        key = (go.last_error or "").removeprefix(REFUND_UNKNOWN)
+        row = _snapshot(s, go)
+        p = s.get(m.Payment, row.payment_id)
+        assert p is not None
+        left = p.amount_minor - ledger.reversed_minor(s, p.id)
+    st = _client(row).status(row.order_number, row.bank_order_id)
+    refunded = st.refunded_kopecks
+    if refunded is not None and refunded > row.refunded_minor and left > 0:
+        _record_refund(ctx, row, min(refunded - row.refunded_minor, left), left,
+                       "возврат подтверждён банком при сверке (ответ на возврат был потерян)", key)
+    if refunded is not None:
+        # The bank has answered: whatever it refunded is now in the ledger, so the mark goes.
+        with ctx.db.uow() as uow:
+            uow.session.execute(
+                update(m.GatewayOrder).where(m.GatewayOrder.id == row.order_id,
+                                             m.GatewayOrder.last_error == go.last_error)
+                .values(last_error=None).execution_options(synchronize_session=False))
+            uow.commit()
+    return get(ctx, order_number)
+
+
 def reconcile(ctx: DeskContext) -> list[ReconcileLine]:
-    """Re-check every order still open (any desk) and settle what the bank has decided."""
+    """Re-check every order still open (any desk) and settle what the bank has decided,
+    including refunds whose answer was lost."""
     with ctx.db.read() as uow:
         rows = uow.session.execute(
             select(m.GatewayOrder.order_number, m.GatewayOrder.state)
             .where(m.GatewayOrder.state.in_(ACTIVE_STATES)).order_by(m.GatewayOrder.id)).all()
+        refunds = uow.session.execute(
+            select(m.GatewayOrder.order_number, m.GatewayOrder.state)
+            .where(m.GatewayOrder.last_error.startswith(REFUND_UNKNOWN)).order_by(m.GatewayOrder.id)).all()
     out: list[ReconcileLine] = []
     for number, state in rows:
         try:
             out.append(ReconcileLine(number, state, check(ctx, number)))
         except UserError as exc:
+            out.append(ReconcileLine(number, state, None, str(exc)))
+    for number, state in refunds:
+        try:
+            out.append(ReconcileLine(number, state, _settle_refund(ctx, number)))
+        except (UserError, GatewayNetworkError) as exc:
             out.append(ReconcileLine(number, state, None, str(exc)))
     return out
 

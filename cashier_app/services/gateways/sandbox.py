@@ -8,7 +8,8 @@ daily limit, orders persisted in sqlite, and a control API for tests::
     POST /_control/pay     {"bank_order_id"| "order_number" [+ "bank"], "card", "exp", "cvc", "three_ds_code"}
     POST /_control/faults  {"endpoint": "register.do" | "Init" | "/v2/Init" | "*", "kind": "delay" |
                             "http500" | "malformed_json" | "drop_after_processing" |
-                            "drop_before_processing", "count": 1, "delay_secs": 1.0}
+                            "drop_before_processing", "count": 1, "delay_secs": 1.0,
+                            "after": 0 (let that many matching calls through first)}
     GET  /_control/faults, DELETE /_control/faults
     POST /_control/clock   {"advance_secs": 1300} | {"offset_secs": 0};  GET /_control/clock
     GET  /_control/orders  [?bank=sberbank|tbank&order_number=...]
@@ -92,6 +93,8 @@ class Fault:
     count: int = 1
     delay_secs: float = 1.0
     id: int = 0
+    # Let this many matching calls through first: "the status check before a refund works, the ones after fail".
+    after: int = 0
 
     def matches(self, path: str) -> bool:
         if self.endpoint == "*":
@@ -118,6 +121,9 @@ class Faults:
         with self.lock:
             for fault in self.items:
                 if fault.matches(path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.count -= 1
                     if fault.count <= 0:
                         self.items.remove(fault)
@@ -806,6 +812,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     kind=kind,
                     count=int(data.get("count", 1)),
                     delay_secs=float(data.get("delay_secs", 1.0)),
+                    after=max(0, int(data.get("after", 0))),
                 )
             )
             return 200, {"id": fault.id}
