@@ -583,7 +583,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _public_base(self) -> str:
         host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-        return f"http://{host}"
+        scheme = "https" if hasattr(self.connection, "getpeercert") else "http"  # an SSL socket has it
+        return f"{scheme}://{host}"
 
     def _drop(self) -> None:
         """Close the socket without a byte of answer: the client cannot know what happened."""
@@ -858,10 +859,13 @@ class SandboxServer:
         sber_password: str = "demo",
         tbank_terminal: str = "DemoTerminal",
         tbank_password: str = "demo-password",
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self.db_path = str(db_path)
         self.host = host
         self.port = port
+        # (certificate PEM, key PEM): serve https, so a client's certificate checks are exercised for real.
+        self.tls = tls
         self.credentials = Credentials(sber_user, sber_password, tbank_terminal, tbank_password)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -873,7 +877,15 @@ class SandboxServer:
         server = _Server((self.host, self.port), SandboxHandler)
         server.bank = SandboxBank(self.store, self.credentials)
         host, port = server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        scheme = "http"
+        if self.tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://{host}:{port}"
         return server
 
     def start(self) -> str:
