@@ -340,7 +340,6 @@ EN: dict[str, str] = {
     # --- documents journal of the office ------------------------------------------------
     "все документы": "all documents",
     "Документов: {n}": "Documents: {n}",
-    "Показаны первые {n}; уточните вид или даты.": "The first {n} are shown; narrow the type or the dates.",
     # Kind labels the documents service gives (shown through tr()).
     "Квитанция ПД-4 (банк)": "PD-4 payment slip (bank)",
     "Счёт на оплату (юрлицо)": "Invoice (company)",
@@ -368,6 +367,7 @@ EN: dict[str, str] = {
     "действие, например payment": "action, e.g. payment",
     "Проверить цепочку": "Verify chain",
     "Событий: {n}": "Events: {n}",
+    "(прокрутите вниз, чтобы загрузить ещё)": "(scroll down to load more)",
     "Цепочка цела: проверено {n} записей.": "The chain is intact: {n} records checked.",
     "Цепочка нарушена на записи № {id}: {why}": "The chain is broken at record No. {id}: {why}",
     # --- exchange rates -----------------------------------------------------------------

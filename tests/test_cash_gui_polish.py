@@ -192,9 +192,9 @@ def test_documents_menu_lists_filters_reprints_and_saves(qtbot, fresh_db, said, 
     window.cash_menu_actions["journal_documents"].trigger()
     dlg = window.last_documents_dialog
     assert dlg.office and dlg.kind.isVisibleTo(dlg)
-    shown = [dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount())]
+    shown = [dlg.model.data(dlg.model.index(r, 0)) for r in range(dlg.model.rowCount())]
     assert shown == [x.number, pd4.number]  # newest first
-    assert dlg.table.item(1, 2).text() == "Квитанция ПД-4 (банк)"
+    assert dlg.model.data(dlg.model.index(1, 2)) == "Квитанция ПД-4 (банк)"
     assert dlg.status.text() == "Документов: 2"
     _shot(dlg, "documents")
 

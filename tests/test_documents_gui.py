@@ -122,7 +122,7 @@ def test_journal_dialog_lists_and_reprints(window, qtbot) -> None:  # type: igno
     doc = documents.issue(window.ctx, "pd4", account=number, today=TODAY)
     dlg = DocumentsJournalDialog(window.ctx, window.runner, account=number)
     qtbot.addWidget(dlg)
-    assert dlg.table.rowCount() == 1 and dlg.table.item(0, 0).text() == doc.number
+    assert dlg.model.rowCount() == 1 and dlg.model.data(dlg.model.index(0, 0)) == doc.number
     dlg.grab().save("/tmp/h9_journal_dialog.png")
     dlg.reprint_button.click()
     assert dlg.preview.pdf == doc.pdf

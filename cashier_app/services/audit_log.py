@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.services import audit
@@ -33,27 +33,69 @@ class AuditRow:
     after: Any
 
 
-def list_events(ctx: DeskContext, *, user: str | None = None, action: str | None = None,
-                since: date | None = None, until: date | None = None, limit: int = 2000) -> list[AuditRow]:
-    """Newest first; ``action`` matches a prefix (``payment`` finds payment.credit and payment.refund)."""
+PAGE_ROWS = 200  # one page of the scrolling audit view
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    user: str | None = None
+    action: str | None = None  # a prefix: ``payment`` finds payment.credit and payment.refund
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    rows: list[AuditRow]
+    has_more: bool
+
+
+def _select(ctx: DeskContext, f: AuditFilter) -> Select[tuple[m.AuditEvent]]:
     require(ctx, "view_audit")
-    if since and until and since > until:
+    if f.since and f.until and f.since > f.until:
         raise ValidationError("Дата по", "раньше даты «с»")
-    stmt = select(m.AuditEvent).order_by(m.AuditEvent.id.desc()).limit(limit)
-    if user:
-        stmt = stmt.where(m.AuditEvent.user_login == user)
-    if action:
-        stmt = stmt.where(m.AuditEvent.action.startswith(action))
-    if since:
-        stmt = stmt.where(m.AuditEvent.at >= day_start_utc(since))
-    if until:
-        stmt = stmt.where(m.AuditEvent.at < day_start_utc(until + timedelta(days=1)))
+    stmt = select(m.AuditEvent).order_by(m.AuditEvent.id.desc())
+    if f.user:
+        stmt = stmt.where(m.AuditEvent.user_login == f.user)
+    if f.action:
+        stmt = stmt.where(m.AuditEvent.action.startswith(f.action))
+    if f.since:
+        stmt = stmt.where(m.AuditEvent.at >= day_start_utc(f.since))
+    if f.until:
+        stmt = stmt.where(m.AuditEvent.at < day_start_utc(f.until + timedelta(days=1)))
+    return stmt
+
+
+def _read(ctx: DeskContext, stmt: Select[tuple[m.AuditEvent]]) -> list[AuditRow]:
     with ctx.db.read() as uow:
         return [
             AuditRow(e.id, e.at, e.user_login, e.role, e.desk,
                      e.action, e.entity, e.entity_id, e.before, e.after)
             for e in uow.session.execute(stmt).scalars()
         ]
+
+
+def list_events(ctx: DeskContext, *, user: str | None = None, action: str | None = None,
+                since: date | None = None, until: date | None = None, limit: int | None = 2000) -> list[AuditRow]:
+    """Newest first; ``action`` matches a prefix (``payment`` finds payment.credit and payment.refund).
+
+    ``limit=None``: every event of the filter (an export).
+    """
+    stmt = _select(ctx, AuditFilter(user, action, since, until))
+    return _read(ctx, stmt if limit is None else stmt.limit(limit))
+
+
+def page(ctx: DeskContext, f: AuditFilter | None = None, *, offset: int = 0, limit: int = PAGE_ROWS) -> AuditPage:
+    """One page of the filter, newest first, for a scrolling view."""
+    if offset < 0 or limit <= 0:
+        raise ValueError("offset must be >= 0 and limit > 0")
+    rows = _read(ctx, _select(ctx, f or AuditFilter()).offset(offset).limit(limit + 1))
+    return AuditPage(rows[:limit], len(rows) > limit)
+
+
+def export_filter_csv(ctx: DeskContext, f: AuditFilter, path: str | Path) -> None:
+    """Every event of the filter (not only the pages a view has loaded) into a CSV file."""
+    export_csv(list_events(ctx, user=f.user, action=f.action, since=f.since, until=f.until, limit=None), path)
 
 
 def verify(ctx: DeskContext) -> audit.VerifyResult:

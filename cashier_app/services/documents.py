@@ -774,7 +774,7 @@ def describe_option(o: KindOption) -> str:
     return "; ".join(parts)
 
 
-OFFICE_DOCUMENT_ROWS = 1000
+OFFICE_DOCUMENT_ROWS = 200  # one page of the scrolling office journal
 
 
 # -- the documents journal of the whole office (all desks), filtered by kind and date ----------------

@@ -1,8 +1,11 @@
-"""The audit trail for the administrator: filter by user, action and date; verify; export CSV."""
+"""The audit trail for the administrator: filter by user, action and date; verify; export CSV.
+
+Rows come through ``AuditModel`` a page of 200 at a time as the table scrolls; the export
+reads the whole filter again, not just the rows loaded so far.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -12,28 +15,26 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from cashier_app.i18n import N_, tr
+from cashier_app.i18n import tr
 from cashier_app.services import audit_log
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
-
-HEADERS = ("№", N_("Время"), N_("Пользователь"), N_("Касса"), N_("Действие"), N_("Объект"), N_("Изменение"))
+from cashier_app.ui.audit_model import AuditModel
 
 
 class AuditDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
-        self.rows: list[audit_log.AuditRow] = []
         self.setWindowTitle(tr("Журнал аудита"))
         self.resize(1100, 600)
         self.user = QLineEdit()
@@ -52,14 +53,23 @@ class AuditDialog(QDialog):
         top = QHBoxLayout()
         for w in (self.user, self.action, QLabel(tr("с")), self.since, show, verify):
             top.addWidget(w)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setObjectName("rows")
-        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.status = QLabel("")
         self.status.setObjectName("status")
+        self.model = AuditModel(runner, lambda f, offset: audit_log.page(ctx, f, offset=offset), self)
+        self.model.failed.connect(lambda e: messages.show_error(self, e))
+        self.model.rowsInserted.connect(lambda *_: self._show_count())
+        self.model.modelReset.connect(self._show_count)
+        self.table = QTableView()
+        self.table.setObjectName("rows")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((60, 130, 100, 90, 140, 160)):
+            self.table.setColumnWidth(col, width)
         export = QPushButton(tr("Выгрузить CSV…"))
         export.clicked.connect(self._export)
         close = QPushButton(tr("Закрыть"))
@@ -74,23 +84,20 @@ class AuditDialog(QDialog):
         lay.addLayout(bottom)
         self.reload()
 
-    def reload(self) -> None:
-        user, action = self.user.text().strip() or None, self.action.text().strip() or None
-        since = self.since.date().toPython()
-        self.runner.run_db(lambda: audit_log.list_events(self.ctx, user=user, action=action, since=since),  # type: ignore[arg-type]
-                           self._show, lambda e: messages.show_error(self, e))
+    def current_filter(self) -> audit_log.AuditFilter:
+        return audit_log.AuditFilter(user=self.user.text().strip() or None, action=self.action.text().strip() or None,
+                                     since=self.since.date().toPython())  # type: ignore[arg-type]
 
-    def _show(self, rows: list[audit_log.AuditRow]) -> None:
-        self.rows = rows
-        self.table.setRowCount(len(rows))
-        for i, r in enumerate(rows):
-            change = json.dumps(r.after, ensure_ascii=False) if r.after is not None else ""
-            cells = (str(r.id), r.at.astimezone().strftime("%d.%m.%Y %H:%M:%S"), r.user or "—", r.desk, r.action,
-                     f"{r.entity} {r.entity_id or ''}", change)
-            for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.status.setText(tr("Событий: {n}", n=len(rows)))
+    def reload(self) -> None:
+        self.model.set_filter(self.current_filter())
+
+    @property
+    def rows(self) -> list[audit_log.AuditRow]:
+        """The rows loaded so far."""
+        return self.model.rows
+
+    def _show_count(self) -> None:
+        self.status.setText(self.model.count_text(tr("Событий: {n}", n=self.model.rowCount())))
 
     def verify(self) -> None:
         def shown(res):  # type: ignore[no-untyped-def]
@@ -103,5 +110,12 @@ class AuditDialog(QDialog):
     def _export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("Выгрузить"), "audit.csv", "CSV (*.csv)")
         if path:
-            rows = self.rows
-            self.runner.run_db(lambda: audit_log.export_csv(rows, path), None, lambda e: messages.show_error(self, e))
+            self.export_to(path)
+
+    def export_to(self, path: str) -> None:
+        """Every event of the filter shown (not only the pages loaded), read again on the DB worker."""
+        f, ctx = self.model.current_filter, self.ctx
+        if f is None:
+            return
+        self.runner.run_db(lambda: audit_log.export_filter_csv(ctx, f, path), None,
+                           lambda e: messages.show_error(self, e))

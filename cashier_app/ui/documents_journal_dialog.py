@@ -1,11 +1,12 @@
 """The documents journal: of one card, or of the whole office filtered by kind and date.
 
-List, reprint (byte-identical) into the preview, save the PDF.
+List, reprint (byte-identical) into the preview, save the PDF.  Rows come through
+``DocumentsModel``: the office's a page of ``documents.OFFICE_DOCUMENT_ROWS`` at a time as the
+table scrolls, a card's (short) in one page.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -16,28 +17,21 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from cashier_app.domain.money import format_money
-from cashier_app.i18n import N_, tr
+from cashier_app.i18n import tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
-from cashier_app.services.documents import JournalLine
+from cashier_app.services.documents import DocumentFilter, DocumentsPage, JournalLine
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
-
-COLUMNS = (N_("Номер"), N_("Выдан"), N_("Документ"), N_("Сумма"), N_("Действителен до"), N_("Касса"))
-
-
-def _local(dt: datetime) -> datetime:
-    # Stored in UTC; SQLite gives it back naive.
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone()
+from cashier_app.ui.documents_model import DocumentsModel
 
 
 class DocumentsJournalDialog(QDialog):
@@ -46,7 +40,6 @@ class DocumentsJournalDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
         self.account, self.booking = account, booking
-        self.lines: list[JournalLine] = []
         what = tr("лицевой счёт {n}", n=account) if account else tr("заявка {n}", n=booking) if booking else tr("все")
         self.setWindowTitle(tr("Журнал документов — {what}", what=what))
         self.resize(820, 480)
@@ -74,14 +67,22 @@ class DocumentsJournalDialog(QDialog):
         filters.addStretch(1)
         self.status = QLabel("")
         self.status.setObjectName("status")
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.model = DocumentsModel(runner, self._fetch_page, self)
+        self.model.failed.connect(lambda e: messages.show_error(self, e))
+        self.model.modelReset.connect(self._rows_changed)
+        self.model.rowsInserted.connect(lambda *_: self._rows_changed())
+        self.table = QTableView()
         self.table.setObjectName("documents")
-        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((130, 120, 260, 110, 120)):
+            self.table.setColumnWidth(col, width)
         self.reprint_button = QPushButton(tr("Перепечатать"))
         self.reprint_button.setObjectName("reprint")
         self.save_button = QPushButton(tr("Сохранить PDF…"))
@@ -107,39 +108,31 @@ class DocumentsJournalDialog(QDialog):
         return documents.DocumentFilter(kind=self.kind.currentData(), date_from=self.date_from.date().toPython(),  # type: ignore[arg-type]
                                  date_to=self.date_to.date().toPython())  # type: ignore[arg-type]
 
-    def reload(self) -> None:
-        ctx, account, booking = self.ctx, self.account, self.booking
+    def _fetch_page(self, f: DocumentFilter | None, offset: int) -> DocumentsPage:
+        """On the DB worker: a page of the office's journal, or a card's documents whole."""
         if self.office:
-            f = self.current_filter()
-            self.runner.run_db(lambda: documents.list_office_documents(ctx, f), lambda page: self._show(page.lines, page.has_more),
-                               lambda e: messages.show_error(self, e))
-            return
-        self.runner.run_db(lambda: documents.journal_lines(ctx, account=account, booking=booking), self._show,
-                           lambda e: messages.show_error(self, e))
+            return documents.list_office_documents(self.ctx, f, offset=offset)
+        return DocumentsPage(documents.journal_lines(self.ctx, account=self.account, booking=self.booking), False)
 
-    def _show(self, lines: list[JournalLine], has_more: bool = False) -> None:
-        self.lines = lines
-        if has_more:
-            self.status.setText(tr("Показаны первые {n}; уточните вид или даты.", n=len(lines)))
-        else:
-            self.status.setText(tr("Документов: {n}", n=len(lines)))
-        self.table.setRowCount(len(lines))
-        for r, ln in enumerate(lines):
-            cells = (ln.number, _local(ln.issued_at).strftime("%d.%m.%Y %H:%M"), tr(ln.kind_label),
-                     format_money(ln.amount_minor, ln.currency),
-                     ln.valid_until.strftime("%d.%m.%Y") if ln.valid_until else "", ln.desk)
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        if lines:
+    def reload(self) -> None:
+        self.model.set_filter(self.current_filter() if self.office else DocumentFilter())
+
+    @property
+    def lines(self) -> list[JournalLine]:
+        """The documents loaded so far."""
+        return self.model.rows
+
+    def _rows_changed(self) -> None:
+        n = self.model.rowCount()
+        self.status.setText(self.model.count_text(tr("Документов: {n}", n=n)))
+        if n and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
-        enabled = bool(lines)
-        self.reprint_button.setEnabled(enabled)
-        self.save_button.setEnabled(enabled)
+        self.reprint_button.setEnabled(bool(n))
+        self.save_button.setEnabled(bool(n))
 
     def selected(self) -> JournalLine | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.lines[rows[0].row()] if rows else None
+        return self.model.row(rows[0].row()) if rows else None
 
     def _reprint(self, then: Any) -> None:
         line = self.selected()
