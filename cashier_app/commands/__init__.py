@@ -16,6 +16,12 @@ def add_db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="база данных")
 
 
+def add_as_arg(parser: argparse.ArgumentParser, dest: str = "login") -> None:
+    """``--as LOGIN``: the user a headless command acts as (see :func:`cli_context`)."""
+    parser.add_argument("--as", dest=dest, metavar="ЛОГИН",
+                        help="от имени пользователя (по умолчанию CASHIER_USER или admin)")
+
+
 def open_db(args: argparse.Namespace, *, migrate: bool = True):  # type: ignore[no-untyped-def]
     """The database for a command, checked and migrated; one clear line if unreachable."""
     from cashier_app.services.bootstrap import open_database

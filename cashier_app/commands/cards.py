@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from cashier_app.commands import add_db_arg, cli_context, open_db, print_json
+from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, print_json
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_money, parse_amount
 
@@ -41,12 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-browser", action="store_true", help="не открывать ссылку в браузере")
     p.add_argument("--wait", type=float, metavar="СЕКУНД", default=DEFAULT_WAIT,
                    help=f"сколько ждать оплаты (по умолчанию {DEFAULT_WAIT}); 0 — не ждать")
-    p.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя (по умолчанию admin)")
+    add_as_arg(p)
     p.set_defaults(handler=run_pay)
 
     r = sub.add_parser("reconcile", help="проверить в банке все незавершённые оплаты картой и зачислить оплаченные")
     add_db_arg(r)
-    r.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя")
+    add_as_arg(r)
     r.set_defaults(handler=run_reconcile)
 
     f = sub.add_parser("refund-card", help="возврат оплаты картой через банк (полный или частичный)")
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("payment", metavar="НОМЕР_ПЛАТЕЖА", help="номер платежа, например P-000000123")
     f.add_argument("--amount", metavar="РУБ", help="сумма возврата (по умолчанию — весь остаток)")
     f.add_argument("--reason", required=True, metavar="ТЕКСТ", help="причина возврата")
-    f.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя (нужно право «возвраты»)")
+    add_as_arg(f)
     f.set_defaults(handler=run_refund)
 
 

@@ -10,14 +10,14 @@ import argparse
 import json
 from pathlib import Path
 
-from cashier_app.commands import add_db_arg, cli_context, open_db, parse_date, print_json
+from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
 from cashier_app.domain.errors import UserError, ValidationError
 from cashier_app.domain.money import format_money, parse_amount
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_db_arg(p)
-    p.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя (по умолчанию CASHIER_USER или admin)")
+    add_as_arg(p)
 
 
 def _ctx(args: argparse.Namespace):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cashier_app.commands import add_db_arg, cli_context, open_db, parse_date, print_json
+from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
 from cashier_app.domain.errors import RuleViolation, ValidationError
 
 EXIT_REFUSED = 2
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--buyer-inn", metavar="ИНН", help="для счёта: ИНН организации")
     r.add_argument("--date", help="дата документа и курса, ГГГГ-ММ-ДД (по умолчанию — сегодня)")
     r.add_argument("-o", "--output", required=True, metavar="ФАЙЛ.pdf")
-    r.add_argument("--as", dest="login", metavar="ЛОГИН", help="пользователь (по умолчанию CASHIER_USER или admin)")
+    add_as_arg(r)
     r.add_argument("--json", action="store_true", help="номер и сведения о документе в JSON")
     add_db_arg(r)
     r.set_defaults(handler=run_receipt)
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--workers", type=int, default=0, metavar="N", help="процессов для отрисовки (0 — в этом)")
     b.add_argument("--date", help="дата квитанций, ГГГГ-ММ-ДД")
     b.add_argument("-o", "--output", required=True, metavar="ФАЙЛ.pdf")
-    b.add_argument("--as", dest="login", metavar="ЛОГИН")
+    add_as_arg(b)
     b.add_argument("--quiet", action="store_true", help="без строки прогресса")
     add_db_arg(b)
     b.set_defaults(handler=run_batch)
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reprint", help="перепечатать документ из журнала (байт в байт)")
     p.add_argument("number", metavar="НОМЕР_ДОКУМЕНТА")
     p.add_argument("-o", "--output", required=True, metavar="ФАЙЛ.pdf")
-    p.add_argument("--as", dest="login", metavar="ЛОГИН")
+    add_as_arg(p)
     add_db_arg(p)
     p.set_defaults(handler=run_reprint)
 
@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--booking", metavar="НОМЕР")
     j.add_argument("--limit", type=int, default=200, metavar="N")
     j.add_argument("--json", action="store_true")
-    j.add_argument("--as", dest="login", metavar="ЛОГИН")
+    add_as_arg(j)
     add_db_arg(j)
     j.set_defaults(handler=run_list)
 

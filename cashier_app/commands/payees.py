@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cashier_app.commands import add_db_arg, cli_context, open_db, print_json
+from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, print_json
 from cashier_app.domain.errors import NotFound, RuleViolation
 from cashier_app.services.payees import F_SECRET, PayeeProblems
 
@@ -33,11 +33,6 @@ _FIELDS = (
 )
 
 
-def _as_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="login_as", metavar="ЛОГИН",
-                   help="от имени пользователя (по умолчанию CASHIER_USER или admin)")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     root = sub.add_parser("payees", help="получатели платежей: реквизиты и платёжные шлюзы")
     ps = root.add_subparsers(dest="payees_command", metavar="ДЕЙСТВИЕ", required=True)
@@ -45,14 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ps.add_parser("list", help="список получателей")
     p.add_argument("--json", action="store_true")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_list)
 
     p = ps.add_parser("show", help="реквизиты и шлюз получателя (секрет не показывается)")
     p.add_argument("code", metavar="КОД")
     p.add_argument("--json", action="store_true")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_show)
 
     p = ps.add_parser("set", help="создать получателя (новый КОД) или изменить реквизиты (незаданные — без изменений)")
@@ -60,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for dest, opt, text in _FIELDS:
         p.add_argument(opt, dest=dest, help=text)
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_set)
 
     p = ps.add_parser("gateway", help="платёжный шлюз получателя; секрет — только через --secret-stdin")
@@ -71,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ca-file", metavar="ФАЙЛ", help="доп. корневой сертификат PEM (например, Минцифры)")
     p.add_argument("--secret-stdin", action="store_true", help="прочитать пароль шлюза из стандартного ввода")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_gateway)
 
 

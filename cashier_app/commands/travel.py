@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cashier_app.commands import add_db_arg, cli_context, open_db, parse_date, print_json
+from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_amount, format_money, parse_amount
-
-
-def _as_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="login", metavar="ЛОГИН", help="от имени пользователя (по умолчанию CASHIER_USER или admin)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,12 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("rate", metavar="КУРС", help="рублей за единицу, до 4 знаков: 92.4567 или 92,4567")
     p.add_argument("--date", help="день курса, ГГГГ-ММ-ДД (по умолчанию — сегодня)")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_rates_set)
     p = rs.add_parser("import", help="загрузить курсы из CSV (currency,date,rate); всё или ничего")
     p.add_argument("file", metavar="ФАЙЛ")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_rates_import)
     p = rs.add_parser("list", help="история курсов")
     p.add_argument("--currency", metavar="ВАЛЮТА")
@@ -42,18 +38,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = bs.add_parser("accrue", help="начислить бонусы (повторный запуск ничего не добавляет)")
     p.add_argument("--date", help="день расчёта ГГГГ-ММ-ДД")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_accrue)
     p = bs.add_parser("burn", help="сгорание бонусов за месяц без продаж")
     p.add_argument("--month", required=True, help="месяц ГГГГ-ММ")
     p.add_argument("--date", help="день запуска ГГГГ-ММ-ДД")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_burn)
     p = bs.add_parser("balance", help="остатки бонусных счетов")
     p.add_argument("--json", action="store_true")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_balance)
     p = bs.add_parser("spend", help="оплатить заявку бонусами")
     p.add_argument("booking", metavar="ЗАЯВКА")
@@ -62,14 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--account", choices=("manager", "agency"), default="manager")
     p.add_argument("--date", help="день ГГГГ-ММ-ДД")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_spend)
     p = bs.add_parser("price", help="новая стоимость заявки (при снижении бонусы возвращаются первыми)")
     p.add_argument("booking", metavar="ЗАЯВКА")
     p.add_argument("price", metavar="СТОИМОСТЬ")
     p.add_argument("--date", help="день ГГГГ-ММ-ДД")
     add_db_arg(p)
-    _as_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_price)
 
     a = sub.add_parser("agency", help="агентства: комиссия по кварталам")
