@@ -206,3 +206,18 @@ def test_language_menu_saves_the_choice(qtbot, english_window, tmp_path, monkeyp
     w.language_actions["en"].trigger()  # the language already running: saved, nothing to say
     assert DeskSettings().get("language") == "en"
     assert len(shown) == 1
+
+
+def test_domain_labels_shown_in_the_ui_have_english() -> None:
+    """Tour types, statuses, payment methods and roles come from the domain in Russian; the views
+    pass them through tr(), so each needs an English entry."""
+    from cashier_app.domain.accounts import BLOCK_STATE_LABELS
+    from cashier_app.domain.tours import BOOKING_STATUS_LABELS, PAYMENT_METHOD_LABELS, TOUR_TYPE_LABELS
+    from cashier_app.i18n import EN
+    from cashier_app.services.cards import METHOD_LABELS, STATUS_LABELS
+    from cashier_app.services.permissions import ROLE_LABELS
+
+    labels = [*TOUR_TYPE_LABELS.values(), *BOOKING_STATUS_LABELS.values(), *PAYMENT_METHOD_LABELS.values(),
+              *BLOCK_STATE_LABELS.values(), *METHOD_LABELS.values(), *STATUS_LABELS.values(), *ROLE_LABELS.values()]
+    missing = [label for label in labels if label not in EN]
+    assert missing == []

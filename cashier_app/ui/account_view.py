@@ -90,7 +90,7 @@ class AccountView(QWidget):
         m.set("tariff", tr("{tariff}, {fee} / мес.", tariff=card.tariff or "—", fee=format_money(card.tariff_fee_minor)))
         m.set("services", ", ".join(f"{n} ({format_money(f)})" for n, f in card.services) or tr("нет"))
         m.set("internet", tr("включён") if card.internet_on else tr("выключен"))
-        state = card.block_state_label
+        state = tr(card.block_state_label)
         if card.block_until:
             state += tr(" до {d}", d=f"{card.block_until:%d.%m.%Y}")
         m.set("block_state", state)
@@ -109,8 +109,8 @@ class AccountView(QWidget):
         self.payments.setRowCount(len(card.last_payments))
         for r, pay in enumerate(card.last_payments):
             values = (
-                f"{pay.created_at.astimezone():%d.%m.%Y %H:%M}", pay.method_label,
-                format_money(pay.amount_minor, pay.currency), pay.transaction_ref or pay.number, pay.status_label,
+                f"{pay.created_at.astimezone():%d.%m.%Y %H:%M}", tr(pay.method_label),
+                format_money(pay.amount_minor, pay.currency), pay.transaction_ref or pay.number, tr(pay.status_label),
             )
             for c, v in enumerate(values):
                 self.payments.setItem(r, c, QTableWidgetItem(v))

@@ -72,8 +72,8 @@ class BookingView(QWidget):
         self.card = card
         self.title.setText(tr("Заявка № {n}", n=card.number))
         t = self.tour
-        t.set("status", card.status_label)
-        t.set("tour_type", card.tour_type_label)
+        t.set("status", tr(card.status_label))
+        t.set("tour_type", tr(card.tour_type_label))
         t.set("destination", f"{card.country}, {card.hotel or '—'}")
         if card.days_to_departure >= 0:
             left = tr("до вылета {d}", d=days_ru(card.days_to_departure))
@@ -111,7 +111,7 @@ class BookingView(QWidget):
                     detail += f" — {opt.note}"
             else:
                 detail = opt.reason or ""
-            items = (QTableWidgetItem(opt.label), QTableWidgetItem(tr("да", context="answer") if opt.available else tr("нет", context="answer")),
+            items = (QTableWidgetItem(tr(opt.label)), QTableWidgetItem(tr("да", context="answer") if opt.available else tr("нет", context="answer")),
                      QTableWidgetItem(detail))
             items[1].setForeground(QBrush(AVAILABLE if opt.available else UNAVAILABLE))
             if not opt.available:

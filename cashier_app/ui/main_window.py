@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         if user is None:
             self.user_label.setText(tr("Вход не выполнен"))
         else:
-            role = ROLE_LABELS.get(user.role, user.role)
+            role = tr(ROLE_LABELS.get(user.role, user.role))
             self.user_label.setText(tr("Пользователь: {name} ({role})", name=user.full_name, role=role))
         self.user_changed.emit(user)
 

@@ -54,7 +54,7 @@ class UsersDialog(QDialog):
         self.role = QComboBox()
         self.role.setObjectName("role")
         for key in users.ROLES:
-            self.role.addItem(ROLE_LABELS.get(key, key), key)
+            self.role.addItem(tr(ROLE_LABELS.get(key, key)), key)
         self.password = QLineEdit()
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -100,7 +100,7 @@ class UsersDialog(QDialog):
             if r.locked_until is not None:
                 state += tr(", заблокирован до {t}", t=r.locked_until.astimezone().strftime("%H:%M"))
             limit = format_money(r.cash_limit_minor) if r.cash_limit_minor is not None else tr("без лимита")
-            for j, text in enumerate((r.login, r.full_name, ROLE_LABELS.get(r.role, r.role), state, limit)):
+            for j, text in enumerate((r.login, r.full_name, tr(ROLE_LABELS.get(r.role, r.role)), state, limit)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
 
