@@ -687,3 +687,13 @@ def test_zxing_text_guesses_charset_so_bytes_are_used() -> None:
     payload = build_payload({**BASE, "Purpose": "Оплата"})
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(payload, scale=4))))
     assert parse_payload(found[0].bytes).fields["Purpose"] == "Оплата"
+
+
+@pytest.mark.parametrize("value", ["…", "«Ёлка»", "№ 5 — §2", "©°±"])
+def test_scanner_latin1_repair_covers_bytes_80_to_bf(value: str) -> None:
+    """cp1251 puts «…», «Ё», «№», quotes and dashes in 0x80–0xBF; typed as Latin-1 they are C1 or
+    Latin-1 symbols, not letters, and must still be repaired (found by the round-trip property)."""
+    payload = build_payload({**BASE, "Purpose": value})
+    assert payload[6:7] == b"1"
+    assert parse_scanned_text(payload.decode("latin-1")).fields["Purpose"] == value
+    assert parse_scanned_text(payload.decode("cp1251")).fields["Purpose"] == value

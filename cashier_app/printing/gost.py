@@ -433,16 +433,17 @@ def _as_single_bytes(text: str) -> bytes | None:
 def parse_scanned_text(text: str) -> ParsedPayment:
     """Read what a 2D scanner typed into a text field.
 
-    With header digit 1 (or 3) and characters in U+00C0–U+00FF the scanner sent
-    the 8-bit bytes as Latin-1 (``ÎÎÎ`` for ``ООО``): re-encode and decode by the
-    digit.  With digit 2 the same is done only if the result is valid UTF-8.
+    With header digit 1 (or 3) and characters in U+0080–U+00FF the scanner sent
+    the 8-bit bytes as Latin-1 (``ÎÎÎ`` for ``ООО``, ``\x85`` for ``…``): re-encode
+    and decode by the digit.  Typography that Latin-1 and windows-1251 share
+    (« » © °) comes out unchanged either way.  With digit 2 the same is done only if the result is valid UTF-8.
     Otherwise the text is taken as already decoded.
     """
     cleaned = text.lstrip(" \t\r\n\ufeff").rstrip("\r\n\x00")
     if not _HEADER_RE.fullmatch(cleaned[:7]):
         raise _not_payment("строка должна начинаться с ST00011, ST00012 или ST00013")
     digit = cleaned[6]
-    if any("\u00c0" <= ch <= "\u00ff" for ch in cleaned):
+    if any("\u0080" <= ch <= "\u00ff" for ch in cleaned):
         raw = _as_single_bytes(cleaned)
         if raw is not None:
             try:
