@@ -10,16 +10,13 @@ from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +26,7 @@ from cashier_app.services import audit_log
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
 from cashier_app.ui.audit_model import AuditModel
+from cashier_app.ui.widgets import journal_table
 
 
 class AuditDialog(QDialog):
@@ -59,17 +57,7 @@ class AuditDialog(QDialog):
         self.model.failed.connect(lambda e: messages.show_error(self, e))
         self.model.rowsInserted.connect(lambda *_: self._show_count())
         self.model.modelReset.connect(self._show_count)
-        self.table = QTableView()
-        self.table.setObjectName("rows")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((60, 130, 100, 90, 140, 160)):
-            self.table.setColumnWidth(col, width)
+        self.table = journal_table(self.model, "rows", (60, 130, 100, 90, 140, 160))
         export = QPushButton(tr("Выгрузить CSV…"))
         export.clicked.connect(self._export)
         close = QPushButton(tr("Закрыть"))

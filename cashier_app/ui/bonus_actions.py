@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
 
-from cashier_app.i18n import N_, tr
+from cashier_app.i18n import tr
 from cashier_app.services import bonuses, cards
 from cashier_app.ui import messages
 from cashier_app.ui.bonus_dialog import BonusDialog
 from cashier_app.ui.rates_dialog import RatesDialog
-
-SERVICE_MENU = N_("Сервис")
 
 
 def install(window: Any) -> None:
@@ -21,21 +18,13 @@ def install(window: Any) -> None:
     # Bonuses are spent on bookings only: the button follows the card shown.
     window.card_shown.connect(lambda card: _follow_card(window, card))
     _follow_card(window, window.current)
-    menu = _service_menu(window)
+    menu = window.service_menu
     action = QAction(tr("Курсы валют…"), window)
     action.setObjectName("rates_action")
     action.triggered.connect(lambda _checked=False: open_rates(window))
     menu.addAction(action)
     window.rates_action = action
 
-
-def _service_menu(window: Any) -> Any:
-    title = tr(SERVICE_MENU)
-    # Another capability may have made the menu already: share it.
-    for menu in window.menuBar().findChildren(QMenu):
-        if menu.title().replace("&", "") == title:
-            return menu
-    return window.menuBar().addMenu(title)
 
 
 def _follow_card(window: Any, card: object) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog
 
 from cashier_app.i18n import N_, tr
 from cashier_app.services import cards
@@ -24,7 +24,7 @@ TITLES = {
 
 def install(window: Any) -> None:
     window.register_action("documents", open_documents)
-    menu = _service_menu(window)
+    menu = window.service_menu
     batch = QAction(tr("Квитанции должникам…"), window)
     batch.setObjectName("debtors_batch_action")
     batch.triggered.connect(lambda _checked=False: open_batch(window))
@@ -35,14 +35,6 @@ def install(window: Any) -> None:
     menu.addAction(journal)
     window.debtors_batch_action, window.documents_journal_action = batch, journal
 
-
-def _service_menu(window: Any) -> Any:
-    title = tr("Сервис")
-    # Another capability may have made the menu already: share it.
-    for menu in window.menuBar().findChildren(QMenu):
-        if menu.title().replace("&", "") == title:
-            return menu
-    return window.menuBar().addMenu(title)
 
 
 def _target(card: object) -> dict[str, str]:

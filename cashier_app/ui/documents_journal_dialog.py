@@ -11,16 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +29,7 @@ from cashier_app.services.documents import DocumentFilter, DocumentsPage, Journa
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
 from cashier_app.ui.documents_model import DocumentsModel
+from cashier_app.ui.widgets import journal_table
 
 
 class DocumentsJournalDialog(QDialog):
@@ -71,18 +69,7 @@ class DocumentsJournalDialog(QDialog):
         self.model.failed.connect(lambda e: messages.show_error(self, e))
         self.model.modelReset.connect(self._rows_changed)
         self.model.rowsInserted.connect(lambda *_: self._rows_changed())
-        self.table = QTableView()
-        self.table.setObjectName("documents")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((130, 120, 260, 110, 120)):
-            self.table.setColumnWidth(col, width)
+        self.table = journal_table(self.model, "documents", (130, 120, 260, 110, 120))
         self.reprint_button = QPushButton(tr("Перепечатать"))
         self.reprint_button.setObjectName("reprint")
         self.save_button = QPushButton(tr("Сохранить PDF…"))

@@ -11,18 +11,15 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +32,7 @@ from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import allowed
 from cashier_app.ui import messages
 from cashier_app.ui.journal_model import JournalModel
+from cashier_app.ui.widgets import journal_table
 
 
 class JournalDialog(QDialog):
@@ -83,18 +81,7 @@ class JournalDialog(QDialog):
         self.model.totals_changed.connect(lambda _t: self._show_totals())
         self.model.rowsInserted.connect(lambda *_: self._show_totals())
         self.model.failed.connect(lambda e: messages.show_error(self, e))
-        self.table = QTableView()
-        self.table.setObjectName("rows")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((110, 120, 70, 60, 80, 110, 110, 80, 80, 90, 160)):
-            self.table.setColumnWidth(col, width)
+        self.table = journal_table(self.model, "rows", (110, 120, 70, 60, 80, 110, 110, 80, 80, 90, 160))
         self.totals = QLabel("")
         self.totals.setObjectName("totals")
 
