@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "sandbox",
     "travel",
     "cashdesk",
+    "audit",
+    "users",
     "payees",
 )
 
@@ -56,8 +58,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_utf8(args: list[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python passes such bytes as lone surrogates), named."""
+    for i, arg in enumerate(args):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            option = arg.partition("=")[0] if arg.startswith("--") and "=" in arg else (
+                args[i - 1] if i and args[i - 1].startswith("-") else "")
+            try:
+                option.encode("utf-8")
+            except UnicodeEncodeError:
+                option = ""
+            return option or f"аргумент № {i + 1}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # Refused before parsing: argparse and every message would echo the bytes and fail to print them.
+    if (field := _not_utf8(args_list)) is not None:
+        print(f"cashier-app: {field}: не в кодировке UTF-8 (проверьте кодировку терминала)", file=sys.stderr)
+        return EXIT_USER_ERROR
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
@@ -67,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(db_url=args.db, smoke=args.smoke, lang=args.lang)
         return int(args.handler(args) or 0)
     except UserError as exc:
-        print(f"cashier-app: {exc}", file=sys.stderr)
+        print(f"cashier-app: {' '.join(str(exc).splitlines())}", file=sys.stderr)  # one line, even if typed text had breaks
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("cashier-app: прервано", file=sys.stderr)

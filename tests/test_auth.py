@@ -136,3 +136,67 @@ def test_role_matrix_over_guarded_services(fresh_db, role) -> None:  # type: ign
             with pytest.raises(PermissionDenied) as err:
                 call(ctx)
             assert ("Недостаточно прав" in str(err.value)) or ("Войдите" in str(err.value)), name
+
+
+# --- the lockout counter under parallel attempts (PostgreSQL, issue 10) -------------------------------
+
+RACE_PROCESSES = 8
+RACE_ATTEMPTS = 3  # 24 wrong passwords in all: far more than MAX_FAILED
+
+
+def _wrong_passwords(args: tuple[str, int, object, object]) -> None:
+    """One desk guessing: its own engine, three wrong passwords, each answer sent back."""
+    from cashier_app.storage.db import Database
+
+    url, n, barrier, answers = args
+    db = Database(url)
+    barrier.wait()  # type: ignore[attr-defined]  # all desks start together so the attempts overlap
+    for _ in range(RACE_ATTEMPTS):
+        try:
+            users.authenticate(db, f"desk-{n}", "racer", "wrong-guess")
+            answers.put("signed in")  # type: ignore[attr-defined]
+        except SignInError as exc:
+            answers.put(str(exc))  # type: ignore[attr-defined]
+    db.dispose()
+
+
+def test_parallel_wrong_passwords_lock_after_exactly_five_on_postgresql(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
+    """24 wrong passwords from 8 processes at once: five are counted, the fifth locks, the rest are refused.
+
+    Without the row lock in ``authenticate`` the counts are lost (each desk reads the same
+    count and writes it back plus one) and the account is never locked.
+    """
+    import multiprocessing as mp
+
+    from cashier_app.services.bootstrap import open_database
+    from cashier_app.services.passwords import hash_password
+
+    url = pg_database_factory()
+    db = open_database(url)
+    with db.uow() as uow:
+        uow.session.add(m.User(login="racer", full_name="Гонка", role="cashier", password_hash=hash_password("right-1"),
+                               active=True, failed_attempts=0))
+        uow.commit()
+    ctx = mp.get_context("spawn")
+    barrier, answers = ctx.Barrier(RACE_PROCESSES), ctx.Queue()
+    procs = [ctx.Process(target=_wrong_passwords, args=((url, n, barrier, answers),)) for n in range(RACE_PROCESSES)]
+    for p in procs:
+        p.start()
+    got = [answers.get(timeout=120) for _ in range(RACE_PROCESSES * RACE_ATTEMPTS)]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    counted = [a for a in got if "осталось попыток" in a]
+    locking = [a for a in got if "заблокирован на 5 мин" in a]
+    refused = [a for a in got if "заблокирован после" in a]
+    assert len(counted) == 4 and len(locking) == 1, got
+    assert len(refused) == RACE_PROCESSES * RACE_ATTEMPTS - 5, got
+    with db.read() as uow:
+        u = uow.session.execute(select(m.User).where(m.User.login == "racer")).scalar_one()
+        assert u.locked_until is not None
+        failed = uow.session.execute(select(m.AuditEvent).where(m.AuditEvent.action == "auth.failed")).scalars().all()
+    assert len(failed) == 5
+    # Locked means locked: the right password is refused too.
+    with pytest.raises(SignInError, match="заблокирован"):
+        users.authenticate(db, "desk-x", "racer", "right-1")
+    db.dispose()

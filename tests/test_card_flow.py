@@ -167,10 +167,15 @@ def test_duplicate_order_number_is_recovered_not_registered_twice(office: Office
     before = balance(office.db, acc)
     ctx = ctx_for(office.db)
     opened = card_payments.open_order(ctx, account=acc, amount_minor=150_000)
-    # The first Register reached the bank but its answer never reached us (e.g. the desk crashed).
-    _raw_client(bank_name, office.bank.url).create_order(opened.order_number, 150_000, "Л/с")
+    with office.db.read() as uow:
+        uid = uow.session.execute(select(m.GatewayOrder.order_uid).where(
+            m.GatewayOrder.order_number == opened.order_number)).scalar_one()
+    # The first Register (with our identity) reached the bank but its answer never reached us (a crash).
+    # An order under our number WITHOUT our identity is a stranger's: tests/test_card_identity.py.
+    _raw_client(bank_name, office.bank.url).create_order(opened.order_number, 150_000, "Л/с", order_uid=uid)
     order = card_payments.register(ctx, opened.order_number)
     assert order.state in ("registered", "pending") and order.bank_order_id
+    assert order.order_number == opened.order_number
     assert len(office.bank.orders(order_number=opened.order_number)) == 1
     office.bank.pay(order.order_number, bank_name)
     assert card_payments.check(ctx, order.order_number).state == "paid"

@@ -13,11 +13,26 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*args: str, env: dict[str, str] | None = None, timeout: int = 90) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
+AUTH_VARS = ("CASHIER_USER", "CASHIER_PASSWORD", "CASHIER_TOKEN")
+
+
+def as_user(login: str, password: str | None = None) -> dict[str, str]:
+    """Environment for a ``cashier-app`` process acting as a demo user (demo passwords equal the logins)."""
+    return {"CASHIER_USER": login, "CASHIER_PASSWORD": login if password is None else password}
+
+
+def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without a developer's own credentials, plus ``env``."""
+    return {**{k: v for k, v in os.environ.items() if k not in AUTH_VARS}, **(env or {})}
+
+
+def cli(*args: str, env: dict[str, str] | None = None, user: str | None = None, stdin: str | None = None,
+        timeout: int = 90) -> subprocess.CompletedProcess[str]:
+    """Run ``cashier-app``; ``user`` signs in as that demo user (``--as`` in ``args`` still wins)."""
+    full_env = clean_env({**(as_user(user) if user else {}), **(env or {})})
     return subprocess.run(
         [sys.executable, "-m", "cashier_app", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=full_env,
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=full_env, input=stdin,
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -291,9 +290,12 @@ def test_ca_file_reaches_the_card_client(fresh_db, monkeypatch, tmp_path) -> Non
 
 # --- CLI ----------------------------------------------------------------------------------------------
 
-def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+        user: str = "admin") -> subprocess.CompletedProcess[str]:
+    from tests.test_cli import as_user, clean_env
+
     return subprocess.run([sys.executable, "-m", "cashier_app", *args], capture_output=True, text=True,
-                          input=stdin, timeout=90, cwd=ROOT, env={**os.environ, **(env or {})})
+                          input=stdin, timeout=90, cwd=ROOT, env=clean_env({**as_user(user), **(env or {})}))
 
 
 def test_cli_list_show_set_gateway(fresh_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -314,7 +316,7 @@ def test_cli_list_show_set_gateway(fresh_db, tmp_path) -> None:  # type: ignore[
     assert proc.returncode == 0 and "создан" in proc.stdout, proc.stderr
     proc = cli("payees", "set", "newco", "--postal-index", "117998", *db)
     assert proc.returncode == 0 and "изменён" in proc.stdout, proc.stderr
-    proc = cli("payees", "set", "newco", "--postal-index", "117999", "--as", "cashier", *db)
+    proc = cli("payees", "set", "newco", "--postal-index", "117999", *db, user="cashier")
     assert proc.returncode == 2 and "Недостаточно прав" in proc.stderr
 
     gw = ["payees", "gateway", "newco", "--provider", "tbank", "--url", "https://securepay.tinkoff.ru/v2",

@@ -10,6 +10,11 @@ from typing import Any
 
 from cashier_app.domain.errors import ValidationError
 
+# Exit codes shared by the commands (README, «Коды завершения»).
+EXIT_REFUSED = 2  # nothing was done: a user mistake, a refused rule, the database unreachable
+EXIT_DONE_BUT = 3  # the money moved (committed), something after it failed: the file, the slip
+EXIT_OUTCOME_UNKNOWN = 4  # the connection dropped at the commit and the database cannot be asked again
+
 
 def add_db_arg(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS keeps a global ``--db`` given before the sub-command.
@@ -19,7 +24,8 @@ def add_db_arg(parser: argparse.ArgumentParser) -> None:
 def add_as_arg(parser: argparse.ArgumentParser, dest: str = "login") -> None:
     """``--as LOGIN``: the user a headless command acts as (see :func:`cli_context`)."""
     parser.add_argument("--as", dest=dest, metavar="ЛОГИН",
-                        help="от имени пользователя (по умолчанию CASHIER_USER или admin)")
+                        help="от имени пользователя (или CASHIER_USER); пароль — CASHIER_PASSWORD или запрос, "
+                             "либо токен в CASHIER_TOKEN")
 
 
 def open_db(args: argparse.Namespace, *, migrate: bool = True):  # type: ignore[no-untyped-def]
@@ -43,25 +49,77 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
-def cli_context(db, login: str | None = None):  # type: ignore[no-untyped-def]
-    """The acting user for a headless command.
+ENV_USER = "CASHIER_USER"
+ENV_PASSWORD = "CASHIER_PASSWORD"
+ENV_TOKEN = "CASHIER_TOKEN"
 
-    Someone with a shell on the office machine already holds the database, so
-    the command acts as the user named by ``--as`` or ``CASHIER_USER`` (default
-    ``admin``) without a password; services still check that user's role.
+
+def cli_context(db, login: str | None = None):  # type: ignore[no-untyped-def]
+    """The acting user for a headless command, authenticated.
+
+    There is no default user and no password on the command line (``ps`` and
+    shell history show argv): the user is ``--as`` or ``CASHIER_USER``, proved
+    by ``CASHIER_TOKEN`` (a token an administrator issued; it names its user,
+    so ``--as`` may be left out), ``CASHIER_PASSWORD``, or a password typed at
+    the prompt.  Wrong passwords count toward the same lockout as the window's
+    sign-in, and a locked or disabled user is refused here as there.
     """
     import os
 
-    from sqlalchemy import select
+    from cashier_app.domain.errors import UserError
+    from cashier_app.services import user_tokens, users
+    from cashier_app.services.context import DeskContext
+    from cashier_app.settings import DeskSettings
+
+    desk = DeskSettings().get("desk")
+    login = login or os.environ.get(ENV_USER) or None
+    token = os.environ.get(ENV_TOKEN)
+    if token:
+        info = user_tokens.authenticate_token(db, desk, token, login=login)
+        return DeskContext(db=db, desk=desk, user=info)
+    if not login:
+        raise UserError("укажите пользователя: --as ЛОГИН или CASHIER_USER (и пароль в CASHIER_PASSWORD, "
+                        "или токен в CASHIER_TOKEN)")
+    password = os.environ.get(ENV_PASSWORD)
+    if password is None:
+        password = _prompt(f"Пароль пользователя {login}: ",
+                           "нужен пароль: задайте CASHIER_PASSWORD или CASHIER_TOKEN, либо запустите из терминала")
+    info = users.authenticate(db, desk, login, password, via="cli")
+    return DeskContext(db=db, desk=desk, user=info)
+
+
+def _prompt(text: str, no_tty: str) -> str:
+    import getpass
 
     from cashier_app.domain.errors import UserError
-    from cashier_app.services.context import DeskContext, UserInfo
-    from cashier_app.settings import DeskSettings
-    from cashier_app.storage import models as m
 
-    login = login or os.environ.get("CASHIER_USER") or "admin"
-    with db.read() as uow:
-        u = uow.session.execute(select(m.User).where(m.User.login == login)).scalar_one_or_none()
-    if u is None or not u.active:
-        raise UserError(f"пользователь «{login}» не найден или отключён")
-    return DeskContext(db=db, desk=DeskSettings().get("desk"), user=UserInfo(u.id, u.login, u.full_name, u.role))
+    if not sys.stdin.isatty():
+        raise UserError(no_tty)
+    return getpass.getpass(text)
+
+
+def read_new_password(field: str = "пароль") -> str:
+    """A new password from the prompt (typed twice) or, from a script, one line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Новый пароль: ")
+        if getpass.getpass("Ещё раз: ") != first:
+            raise ValidationError(field, "пароли не совпадают")
+        return first
+    # One line; the newline a shell or `echo` adds is not part of the password.
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ValidationError(field, "пустой ввод: передайте пароль одной строкой на стандартный ввод")
+    return line
+
+
+def check_output_path(path: str | None, option: str) -> None:
+    """Refuse a bad output file before anything is done: money must not move for a file we cannot write."""
+    from cashier_app.services.output_files import check_target
+
+    if not path:
+        return
+    # One set of rules for every output option: a folder, a missing folder, no write access, a device
+    # (it cannot be replaced atomically), a name too long or with a NUL byte.
+    check_target(path, option)

@@ -4,7 +4,9 @@
 lines (flushed at once, so a script or a test can hand the link to the
 customer), polls the bank, and ends with one JSON line: exit 0 when paid,
 3 when the wait ran out (the order stays pending, it is NOT failed), 1 for
-any other final state.
+any other final state.  After a lost register answer the order is recovered
+or cancelled and replaced before the link is printed; what happened is said
+on stderr and in the JSON's ``recovery``.
 
 Test hook (see ``services/card_payments.crash_point``): with
 ``CASHIER_TEST_HOOKS=1`` and ``CASHIER_TEST_CRASH_AT=<point>`` the process
@@ -83,6 +85,10 @@ def run_pay(args: argparse.Namespace) -> int:
     print(order.payment_url or "", flush=True)
     print(f"{order.target}: {format_money(order.amount_minor)}, {order.payee_name}; {order.status_text}",
           file=sys.stderr, flush=True)
+    if order.recovery:
+        # A lost register answer: what was done about it (recovered, replaced by a new order, kept).
+        print(order.recovery, file=sys.stderr, flush=True)
+    link_shown, recovery = bool(order.payment_url), order.recovery
     if order.payment_url and not args.no_browser:
         import webbrowser
 
@@ -92,7 +98,12 @@ def run_pay(args: argparse.Namespace) -> int:
     while not order.final and not order.manual and time.monotonic() < deadline:
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
         order = card_payments.check(ctx, order.order_number, allow_register=True)
-    print_json(order.as_json())
+        if order.payment_url and not link_shown:
+            # The bank answered late: the second line was empty, so the link goes here.
+            link_shown = True
+            print(f"Заказ {order.order_number} зарегистрирован, ссылка на оплату: {order.payment_url}",
+                  file=sys.stderr, flush=True)
+    print_json({**order.as_json(), "recovery": recovery})
     sys.stdout.flush()
     if order.paid:
         return EXIT_PAID

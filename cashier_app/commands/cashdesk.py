@@ -1,16 +1,37 @@
-"""Cash desk commands: ``shift``, ``pay-cash``, ``cancel``, ``refund``, ``journal``, ``audit``, ``users``.
+"""Cash desk commands: ``shift``, ``pay-cash``, ``cancel``, ``refund``, ``journal`` (``audit`` is commands/audit).
 
-They act as the user named by ``--as`` (or ``CASHIER_USER``); the services
+They act as the authenticated user (``--as`` / ``CASHIER_USER`` with a
+password or ``CASHIER_TOKEN``, see ``commands.cli_context``); the services
 check that user's role exactly as in the GUI.
+
+Money first, paper second, and the answer always tells which happened:
+output files are checked before money moves; a failure after the commit says
+«оплата проведена: P-…» and exits ``EXIT_DONE_BUT`` (3); a connection lost
+during the commit is answered only after looking the operation up again
+(``services/outcomes``): done, not done (exit 2, safe to retry), or — with the
+database still unreachable — unknown (exit 4, retry with the same ``--token``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
+from cashier_app.commands import (
+    EXIT_DONE_BUT,
+    EXIT_OUTCOME_UNKNOWN,
+    EXIT_REFUSED,
+    add_as_arg,
+    add_db_arg,
+    check_output_path,
+    cli_context,
+    open_db,
+    parse_date,
+    print_json,
+)
 from cashier_app.domain.errors import UserError, ValidationError
 from cashier_app.domain.money import format_money, parse_amount
 
@@ -59,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.add_argument("--amount", required=True, metavar="СУММА",
                     help="рубли для лицевого счёта; для заявки — в валюте тура (рубли по курсу дня)")
     pc.add_argument("--received", metavar="РУБ", help="получено от клиента (для сдачи)")
-    pc.add_argument("--token", help="идентификатор операции: повтор с тем же токеном не платит второй раз")
+    pc.add_argument("--token", help="идентификатор операции (до 64 знаков): повтор с тем же токеном не платит "
+                                    "второй раз; без него создаётся новый и печатается первой строкой в stderr")
     pc.add_argument("--pdf", metavar="ФАЙЛ", help="сохранить квитанцию")
     _common(pc)
     pc.add_argument("--json", action="store_true")
@@ -93,47 +115,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     j.add_argument("--json", action="store_true")
     j.set_defaults(handler=run_journal)
 
-    a = sub.add_parser("audit", help="журнал аудита: verify, list")
-    asub = a.add_subparsers(dest="audit_cmd", metavar="ДЕЙСТВИЕ", required=True)
-    v = asub.add_parser("verify", help="проверить цепочку; код 1 — цепочка нарушена")
-    ls = asub.add_parser("list", help="события аудита")
-    ls.add_argument("--user")
-    ls.add_argument("--action", help="действие или его начало (payment, shift.close)")
-    ls.add_argument("--since", metavar="ГГГГ-ММ-ДД")
-    ls.add_argument("--limit", type=int, default=200)
-    ls.add_argument("--csv", metavar="ФАЙЛ")
-    for p in (v, ls):
-        _common(p)
-        p.add_argument("--json", action="store_true")
-    a.set_defaults(handler=run_audit)
-
-    u = sub.add_parser("users", help="пользователи: list, add, role, password, disable, enable, limit")
-    usub = u.add_subparsers(dest="users_cmd", metavar="ДЕЙСТВИЕ", required=True)
-    ul = usub.add_parser("list")
-    ua = usub.add_parser("add")
-    ua.add_argument("user_login", metavar="ЛОГИН")
-    ua.add_argument("--name", required=True)
-    ua.add_argument("--role", required=True)
-    ua.add_argument("--password", required=True)
-    ua.add_argument("--limit", metavar="РУБ")
-    ur = usub.add_parser("role")
-    ur.add_argument("user_login", metavar="ЛОГИН")
-    ur.add_argument("role")
-    up = usub.add_parser("password")
-    up.add_argument("user_login", metavar="ЛОГИН")
-    up.add_argument("password")
-    ud = usub.add_parser("disable")
-    ud.add_argument("user_login", metavar="ЛОГИН")
-    ue = usub.add_parser("enable")
-    ue.add_argument("user_login", metavar="ЛОГИН")
-    um = usub.add_parser("limit")
-    um.add_argument("user_login", metavar="ЛОГИН")
-    um.add_argument("amount", metavar="РУБ|none")
-    for p in (ul, ua, ur, up, ud, ue, um):
-        _common(p)
-        p.add_argument("--json", action="store_true")
-    u.set_defaults(handler=run_users)
-
 
 def _summary_json(sm) -> dict:  # type: ignore[no-untyped-def]
     from dataclasses import asdict
@@ -152,18 +133,44 @@ def _print_summary(sm) -> None:  # type: ignore[no-untyped-def]
         print(f"  пересчитано: {format_money(sm.counted_minor)}; расхождение: {format_money(sm.over_short_minor)}")
 
 
-def _save_pdf(path: str | None, pdf: bytes) -> None:
-    if path:
-        from cashier_app.printing.pdf_base import write_atomic
+def _save_pdf(path: str | None, pdf: bytes) -> str | None:
+    """Write the PDF; a sentence saying what failed instead of raising (the money has already moved)."""
+    if not path:
+        return None
+    from cashier_app.printing.pdf_base import write_atomic
 
+    try:
         write_atomic(Path(path), pdf)
+    except OSError as exc:
+        return f"файл «{path}» не записан: {exc.strerror or exc}"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _is_lost_answer(exc: BaseException) -> bool:
+    """A database error or an interrupt: the commit may or may not have happened."""
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError | KeyboardInterrupt)
+
+
+def _done_but(what: str, problem: str) -> int:
+    print(f"cashier-app: {what}; {problem}", file=sys.stderr)
+    return EXIT_DONE_BUT
 
 
 def run_shift(args: argparse.Namespace) -> int:
     from cashier_app.services import shifts
 
-    ctx = _ctx(args)
     cmd = args.shift_cmd
+    if cmd in ("x", "close"):
+        check_output_path(args.pdf, "--pdf")
+    ctx = _ctx(args)
     if cmd == "open":
         float_minor = (parse_amount(args.float_, "--float", allow_zero=True) if args.float_ is not None
                        else shifts.proposed_float(ctx))
@@ -172,7 +179,9 @@ def run_shift(args: argparse.Namespace) -> int:
         sm = shifts.cash_movement(ctx, args.movement, parse_amount(args.amount, "--amount"), args.reason)
     elif cmd == "x":
         rep = shifts.x_report(ctx, paper=_paper())
-        _save_pdf(args.pdf, rep.document.pdf)
+        problem = _save_pdf(args.pdf, rep.document.pdf)
+        if problem:
+            raise UserError(f"X-отчёт {rep.document.number}: {problem}")
         sm = rep.summary
     elif cmd == "close":
         denoms = None
@@ -184,11 +193,26 @@ def run_shift(args: argparse.Namespace) -> int:
             if not isinstance(denoms, dict):
                 raise ValidationError("--denominations", "нужен JSON-объект номинал → количество")
         counted = parse_amount(args.counted, "--counted", allow_zero=True) if args.counted is not None else None
-        rep = shifts.close_shift(ctx, counted, denominations=denoms, paper=_paper())
-        _save_pdf(args.pdf, rep.document.pdf)
+        before = shifts.current(ctx)
+        try:
+            rep = shifts.close_shift(ctx, counted, denominations=denoms, paper=_paper())
+        except UserError:
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            if before is None or not _is_lost_answer(exc):
+                raise
+            return _shift_close_outcome(ctx, before.number, exc)
         sm = rep.summary
         if not args.json:
             print(f"Z-отчёт {rep.document.number}, SHA-256 {rep.document.sha256}")
+        problem = _save_pdf(args.pdf, rep.document.pdf)
+        if problem:
+            if args.json:
+                print_json(_summary_json(sm))
+            else:
+                _print_summary(sm)
+            return _done_but(f"смена закрыта: {sm.number}, Z-отчёт {rep.document.number} "
+                             f"(копия: cashier-app reprint {rep.document.number} -o ФАЙЛ)", problem)
     else:  # status
         sm = shifts.current(ctx)
         hands = shifts.cash_on_hand(ctx)
@@ -211,54 +235,182 @@ def run_shift(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shift_close_outcome(ctx, number: str, exc: BaseException) -> int:  # type: ignore[no-untyped-def]
+    """The connection dropped while closing: ask again whether the shift is closed before answering."""
+    from sqlalchemy import select
+
+    from cashier_app.services import outcomes
+    from cashier_app.storage import models as m
+
+    try:
+        with ctx.db.read() as uow:
+            shift_id = uow.session.execute(select(m.CashShift.id).where(m.CashShift.number == number)).scalar_one()
+        state = outcomes.shift_state(ctx.db, shift_id)
+    except Exception:
+        print(f"cashier-app: исход неизвестен: связь с базой прервалась при закрытии смены {number} "
+              f"({_reason(exc)}), и база не отвечает; проверьте: cashier-app shift status", file=sys.stderr)
+        return EXIT_OUTCOME_UNKNOWN
+    if state is not None and state.status == "closed":
+        print(f"смена {number} закрыта" + (f", Z-отчёт {state.z_report}" if state.z_report else ""))
+        print(f"cashier-app: связь с базой прервалась при записи ({_reason(exc)}), но смена закрыта — "
+              f"проверено повторным запросом; копия отчёта: cashier-app reprint {state.z_report or 'НОМЕР'} -o ФАЙЛ",
+              file=sys.stderr)
+        return 0
+    print(f"cashier-app: смена {number} не закрыта: связь с базой прервалась ({_reason(exc)}); "
+          f"закрыть ещё раз безопасно", file=sys.stderr)
+    return EXIT_REFUSED
+
+
 def run_pay_cash(args: argparse.Namespace) -> int:
     from cashier_app.services import cash
 
-    ctx = _ctx(args)
+    check_output_path(args.pdf, "--pdf")
     amount = parse_amount(args.amount, "--amount")
     received = parse_amount(args.received, "--received") if args.received is not None else None
-    res = cash.take_cash(ctx, token=args.token or cash.new_token(), amount_minor=amount, account=args.account,
-                         booking=args.booking, received_minor=received, paper=_paper())
-    if res.slip:
-        _save_pdf(args.pdf, res.slip.pdf)
+    if args.token is not None and not (0 < len(args.token) <= 64):
+        raise ValidationError("--token", "от 1 до 64 знаков")
+    ctx = _ctx(args)
+    token = args.token or cash.new_token()
+    # Before the money moves, so that whatever happens next the same payment can be retried
+    # with ``--token`` and is never taken twice.
+    print(f"токен операции: {token}", file=sys.stderr, flush=True)
+    try:
+        res = cash.take_cash(ctx, token=token, amount_minor=amount, account=args.account, booking=args.booking,
+                             received_minor=received, paper=_paper())
+    except UserError:
+        raise  # refused before anything was written
+    except (Exception, KeyboardInterrupt) as exc:
+        return _pay_cash_outcome(ctx, args, token, exc)
+    return _print_cash(args, token, res, _save_pdf(args.pdf, res.slip.pdf) if res.slip else None)
+
+
+def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None) -> int:  # type: ignore[no-untyped-def]
     if args.json:
         print_json({"payment": res.payment_number, "amount_minor": res.amount_minor,
                     "received_minor": res.received_minor, "change_minor": res.change_minor,
                     "target_amount_minor": res.target_amount_minor, "target_currency": res.target_currency,
-                    "repeated": res.repeated, "slip": res.slip.number if res.slip else None})
-        return 0
-    print(f"платёж {res.payment_number}: {format_money(res.amount_minor)}"
-          + (" (повтор: уже оплачено этим токеном)" if res.repeated else ""))
-    if res.change_minor is not None:
-        print(f"получено {format_money(res.received_minor or 0)}, сдача {format_money(res.change_minor)}")
-    if res.slip:
-        print(f"квитанция {res.slip.number}")
+                    "repeated": res.repeated, "slip": res.slip.number if res.slip else None, "token": token,
+                    "problem": problem})
+    else:
+        print(f"платёж {res.payment_number}: {format_money(res.amount_minor)}"
+              + (" (повтор: уже оплачено этим токеном)" if res.repeated else ""))
+        if res.change_minor is not None:
+            print(f"получено {format_money(res.received_minor or 0)}, сдача {format_money(res.change_minor)}")
+        if res.slip:
+            print(f"квитанция {res.slip.number}")
+    sys.stdout.flush()
+    if problem:
+        return _done_but(f"оплата проведена: {res.payment_number} ({format_money(res.amount_minor)})", problem)
     return 0
+
+
+def _pay_cash_outcome(ctx, args: argparse.Namespace, token: str, exc: BaseException) -> int:  # type: ignore[no-untyped-def]
+    """``take_cash`` failed: ask the database, by the token, whether the payment is there before answering."""
+    from dataclasses import replace
+
+    from cashier_app.services import cash, outcomes
+
+    retry = f"повторите с тем же токеном: --token {token} (второй раз не заплатит)"
+    try:
+        found = outcomes.cash_payment_by_token(ctx.db, token)
+    except Exception:
+        print(f"cashier-app: исход платежа неизвестен: связь с базой прервалась ({_reason(exc)}), и база не "
+              f"отвечает; {retry}", file=sys.stderr)
+        return EXIT_OUTCOME_UNKNOWN
+    if found is None:
+        if not _is_lost_answer(exc):
+            raise exc  # a bug before the commit: nothing was taken, the traceback is for the developer
+        print(f"cashier-app: платёж не проведён: {_reason(exc)}; деньги не приняты — {retry}", file=sys.stderr)
+        return 130 if isinstance(exc, KeyboardInterrupt) else EXIT_REFUSED
+    if _is_lost_answer(exc):
+        print(f"cashier-app: связь с базой прервалась ({_reason(exc)}), но платёж проведён — проверено по токену",
+              file=sys.stderr)
+    problem: str | None = None
+    try:  # the slip comes after the money; it can be made again for the same payment
+        slip = cash.issue_slip(ctx, found.payment_id, paper=_paper())
+    except Exception as slip_exc:
+        slip, problem = None, f"квитанция не сформирована: {_reason(slip_exc)}"
+    if slip is not None:
+        problem = _save_pdf(args.pdf, slip.pdf)
+    return _print_cash(args, token, replace(found, slip=slip), problem)
 
 
 def run_correction(args: argparse.Namespace) -> int:
     from cashier_app.services import corrections
 
+    is_refund = args.correction == "refund"
+    if is_refund:
+        check_output_path(args.pdf, "--pdf")
+    amount = parse_amount(args.amount, "--amount") if is_refund and args.amount is not None else None
     ctx = _ctx(args)
-    if args.correction == "cancel":
-        res = corrections.cancel_payment(ctx, args.payment, args.reason)
-    else:
-        amount = parse_amount(args.amount, "--amount") if args.amount is not None else None
-        res = corrections.refund_payment(ctx, args.payment, args.reason, amount_minor=amount, customer=args.customer)
-        if res.application:
-            _save_pdf(args.pdf, res.application.pdf)
+    started = datetime.now(UTC)
+    try:
+        if not is_refund:
+            res = corrections.cancel_payment(ctx, args.payment, args.reason)
+        else:
+            res = corrections.refund_payment(ctx, args.payment, args.reason, amount_minor=amount,
+                                             customer=args.customer)
+    except UserError:
+        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        if not _is_lost_answer(exc):
+            raise
+        return _correction_outcome(ctx, args, started, exc)
+    problem = _save_pdf(args.pdf, res.application.pdf) if is_refund and res.application else None
+    _print_correction(args, res.original_number, res.entry_number, res.amount_minor,
+                      res.application.number if res.application else None)
+    if problem:
+        return _done_but(f"возврат проведён: {res.entry_number} по {res.original_number} "
+                         f"({format_money(res.amount_minor)})", problem)
+    return 0
+
+
+def _print_correction(args: argparse.Namespace, original: str, entry: str, amount_minor: int,
+                      application: str | None) -> None:
     if args.json:
-        print_json({"payment": res.original_number, "entry": res.entry_number, "amount_minor": res.amount_minor,
-                    "application": res.application.number if res.application else None})
+        print_json({"payment": original, "entry": entry, "amount_minor": amount_minor, "application": application})
     else:
-        print(f"{res.original_number}: {'отменён' if args.correction == 'cancel' else 'возврат'} "
-              f"{format_money(res.amount_minor)} (запись {res.entry_number})")
+        print(f"{original}: {'отменён' if args.correction == 'cancel' else 'возврат'} "
+              f"{format_money(amount_minor)} (запись {entry})")
+    sys.stdout.flush()
+
+
+def _correction_outcome(ctx, args: argparse.Namespace, started: datetime, exc: BaseException) -> int:  # type: ignore[no-untyped-def]
+    """The connection dropped during a cancel or refund: look for the entry this command made."""
+    from cashier_app.services import documents, outcomes
+
+    what = "отмена" if args.correction == "cancel" else "возврат"
+    kind = "reversal" if args.correction == "cancel" else "refund"
+    try:
+        made = [e for e in outcomes.reversals_by(ctx.db, args.payment, ctx.user.id, started) if e.kind == kind]
+    except Exception:
+        print(f"cashier-app: исход неизвестен: связь с базой прервалась ({_reason(exc)}), и база не отвечает; "
+              f"прежде чем повторять, проверьте: cashier-app journal --status … (записи по {args.payment})",
+              file=sys.stderr)
+        return EXIT_OUTCOME_UNKNOWN
+    if not made:
+        print(f"cashier-app: {what} не проведён(а): связь с базой прервалась ({_reason(exc)}); повторить безопасно",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    e = made[-1]
+    print(f"cashier-app: связь с базой прервалась ({_reason(exc)}), но {what} проведён(а) — проверено повторным "
+          f"запросом", file=sys.stderr)
+    _print_correction(args, args.payment, e.number, e.amount_minor, e.application)
+    if getattr(args, "pdf", None) and e.application:
+        try:
+            problem = _save_pdf(args.pdf, documents.reprint(ctx, e.application).pdf)
+        except Exception as doc_exc:
+            problem = f"заявление не сохранено: {_reason(doc_exc)}"
+        if problem:
+            return _done_but(f"возврат проведён: {e.number} по {args.payment}", problem)
     return 0
 
 
 def run_journal(args: argparse.Namespace) -> int:
     from cashier_app.services import payments_journal as pj
 
+    check_output_path(args.csv, "--csv")
+    check_output_path(args.xlsx, "--xlsx")
     ctx = _ctx(args)
     f = pj.JournalFilter(
         date_from=parse_date(args.date_from, "--from") if args.date_from else None,
@@ -268,9 +420,9 @@ def run_journal(args: argparse.Namespace) -> int:
     )
     result = pj.query(ctx, f)
     if args.csv:
-        pj.export_csv(result, args.csv)
+        pj.export_csv(result, args.csv, field="--csv")
     if args.xlsx:
-        pj.export_xlsx(result, args.xlsx)
+        pj.export_xlsx(result, args.xlsx, field="--xlsx")
     if args.json:
         for r in result.rows:
             print_json({name: getattr(r, name) for name in pj.row_fields()})
@@ -281,69 +433,4 @@ def run_journal(args: argparse.Namespace) -> int:
     t = result.totals
     print(f"итого: записей {t.count}; принято {format_money(t.paid_minor)}; возвращено "
           f"{format_money(-t.returned_minor)}; нетто {format_money(t.net_minor)}", flush=True)
-    return 0
-
-
-def run_audit(args: argparse.Namespace) -> int:
-    from cashier_app.services import audit_log
-
-    ctx = _ctx(args)
-    if args.audit_cmd == "verify":
-        res = audit_log.verify(ctx)
-        if args.json:
-            print_json({"ok": res.ok, "checked": res.checked, "broken_id": res.broken_id, "problem": res.problem})
-        elif res.ok:
-            print(f"цепочка аудита цела: проверено записей {res.checked}")
-        else:
-            print(f"цепочка аудита нарушена: запись № {res.broken_id} — {res.problem}")
-        return 0 if res.ok else 1
-    if args.limit < 1:
-        raise ValidationError("--limit", "нужно положительное число")
-    rows = audit_log.list_events(ctx, user=args.user, action=args.action,
-                                 since=parse_date(args.since, "--since") if args.since else None, limit=args.limit)
-    if args.csv:
-        audit_log.export_csv(rows, args.csv)
-    for r in rows:
-        if args.json:
-            print_json({"id": r.id, "at": r.at.isoformat(), "user": r.user, "role": r.role, "desk": r.desk,
-                        "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "before": r.before,
-                        "after": r.after})
-        else:
-            print(f"{r.id}\t{r.at.astimezone():%Y-%m-%d %H:%M:%S}\t{r.user or '-'}\t{r.desk}\t{r.action}\t"
-                  f"{r.entity} {r.entity_id or ''}")
-    return 0
-
-
-def run_users(args: argparse.Namespace) -> int:
-    from cashier_app.services import users
-
-    ctx = _ctx(args)
-    cmd = args.users_cmd
-
-    def limit(text: str | None) -> int | None:
-        if text is None or text.lower() in ("none", "нет", ""):
-            return None
-        return parse_amount(text, "Лимит наличных")
-
-    if cmd == "list":
-        rows = users.list_users(ctx)
-    elif cmd == "add":
-        rows = [users.add_user(ctx, args.user_login, args.name, args.role, args.password, limit(args.limit))]
-    elif cmd == "role":
-        rows = [users.set_role(ctx, args.user_login, args.role)]
-    elif cmd == "password":
-        rows = [users.reset_password(ctx, args.user_login, args.password)]
-    elif cmd in ("disable", "enable"):
-        rows = [users.set_active(ctx, args.user_login, cmd == "enable")]
-    elif cmd == "limit":
-        rows = [users.set_cash_limit(ctx, args.user_login, limit(args.amount))]
-    else:  # pragma: no cover
-        raise UserError(cmd)
-    for r in rows:
-        if args.json:
-            print_json({"login": r.login, "full_name": r.full_name, "role": r.role, "active": r.active,
-                        "locked_until": r.locked_until, "cash_limit_minor": r.cash_limit_minor})
-        else:
-            lim = format_money(r.cash_limit_minor) if r.cash_limit_minor is not None else "без лимита"
-            print(f"{r.login}\t{r.role}\t{'активен' if r.active else 'отключён'}\t{lim}\t{r.full_name}")
     return 0

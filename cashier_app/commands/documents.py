@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
+from cashier_app.commands import (
+    add_as_arg,
+    add_db_arg,
+    check_output_path,
+    cli_context,
+    open_db,
+    parse_date,
+    print_json,
+)
 from cashier_app.domain.errors import RuleViolation, ValidationError
 
 EXIT_REFUSED = 2
@@ -73,27 +81,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _check_output(path: str) -> None:
     """Refuse a bad -o before anything is journaled: a document must not exist only in the journal."""
-    import os
-    from pathlib import Path
-
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise ValidationError("-o", f"папки «{parent}» нет")
-    if not os.access(parent, os.W_OK):
-        raise ValidationError("-o", f"в папку «{parent}» нельзя писать")
-    if target.is_dir():
-        raise ValidationError("-o", f"«{path}» — папка, нужен файл .pdf")
+    check_output_path(path, "-o")
 
 
 def _write(path: str, pdf: bytes) -> None:
-    from cashier_app.domain.errors import UserError
-    from cashier_app.printing.pdf_base import write_atomic
+    from cashier_app.services.output_files import write_atomic
 
-    try:
-        write_atomic(path, pdf)
-    except OSError as exc:
-        raise UserError(f"не удалось записать «{path}»: {exc.strerror or exc}") from exc
+    # Whole or not at all; a full disk is one line naming the option.
+    write_atomic(path, pdf, "-o")
 
 
 def _refused(exc: RuleViolation) -> int:
@@ -151,6 +146,10 @@ def run_batch(args: argparse.Namespace) -> int:
                                       today=today, progress=progress)
     except RuleViolation as exc:
         return _refused(exc)
+    except OSError as exc:  # a full disk half-way: the batch's temp file is gone and nothing was journaled
+        from cashier_app.services.output_files import write_failed
+
+        raise write_failed(args.output, "-o", exc) from None
     if res.count == 0:
         print("cashier-app: должников нет — файл не создан", file=sys.stderr)
         return 1
@@ -174,8 +173,8 @@ def run_list(args: argparse.Namespace) -> int:
     from cashier_app.domain.money import format_money
     from cashier_app.services import documents
 
-    if args.limit < 1:
-        raise ValidationError("--limit", "нужно положительное число")
+    if not 1 <= args.limit <= 100_000:  # a database integer, not any Python int
+        raise ValidationError("--limit", "нужно число от 1 до 100 000")
     db = open_db(args)
     ctx = cli_context(db, args.login)
     lines = documents.journal_lines(ctx, account=args.account, booking=args.booking, limit=args.limit)

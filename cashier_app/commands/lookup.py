@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_find(args: argparse.Namespace) -> int:
     from cashier_app.services.lookup import search
 
-    if args.limit < 1:
-        raise ValidationError("--limit", "нужно положительное число")
+    if not 1 <= args.limit <= 10_000:  # a database integer, not any Python int
+        raise ValidationError("--limit", "нужно число от 1 до 10 000")
     db = open_db(args)
     result = search(db, args.query, limit=args.limit)
     if not result.hits:

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, print_json
-from cashier_app.domain.errors import NotFound, RuleViolation
+from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.services.payees import F_SECRET, PayeeProblems
 
 EXIT_REFUSED = 2
@@ -65,6 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--login", help="логин API / ключ терминала / product_id")
     p.add_argument("--ca-file", metavar="ФАЙЛ", help="доп. корневой сертификат PEM (например, Минцифры)")
     p.add_argument("--secret-stdin", action="store_true", help="прочитать пароль шлюза из стандартного ввода")
+    p.add_argument("--return-url", metavar="URL",
+                   help="страница, куда банк вернёт покупателя после оплаты (none — убрать)")
     add_db_arg(p)
     add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_gateway)
@@ -153,6 +155,15 @@ def run_gateway(args: argparse.Namespace) -> int:
         status = payees.set_gateway(ctx, args.code, provider, args.url, args.login, args.ca_file, secret)
     except PayeeProblems as exc:
         return _refused(exc)
+    if args.return_url is not None:
+        from cashier_app.services.gateway_return import set_return_page
+
+        try:
+            page = set_return_page(ctx, status.code, None if args.return_url.strip().lower() in ("none", "")
+                                   else args.return_url)
+        except (ValidationError, NotFound) as exc:
+            return _refused(RuleViolation(str(exc)))
+        print(f"{status.code}\tстраница возврата: {page or 'не задана'}")
     if status.provider:
         print(f"{status.code}\t{status.provider}\t{status.base_url}\tсекрет: {status.secret_text}")
     else:

@@ -14,6 +14,7 @@ and each must be reproducible from what is printed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -167,14 +168,27 @@ def payment_options(
     rate: Decimal | None,
     rate_date: date | None,
     settings: BookingRuleSettings = DEFAULTS,
+    *,
+    reserved_minor: int = 0,
+    reserved_orders: Sequence[str] = (),
 ) -> list[MethodOption]:
     """Every payment method (in ``PAYMENT_METHOD_ORDER``) with availability, reason and amounts.
 
     ``rate`` is RUB per one unit of ``booking.currency`` and ``rate_date`` the day
-    it is for; ruble methods need the rate of ``today``.
+    it is for; ruble methods need the rate of ``today``.  ``reserved_minor`` is
+    what open card orders (``reserved_orders``) ask for: the customer may still
+    pay them, so it is not due for any other payment.
     """
+    if reserved_minor < 0:
+        raise ValueError("reserved_minor must not be negative")
     blocker = _booking_blocker(booking)
-    due = 0 if blocker else due_minor(booking)
+    due = 0 if blocker else max(due_minor(booking) - reserved_minor, 0)
+    held = ""
+    if reserved_minor and not blocker:
+        orders = f" (заказ {', '.join(reserved_orders)})" if reserved_orders else ""
+        held = f"{format_money(reserved_minor, booking.currency)} ждут оплаты картой{orders}"
+        if due == 0:
+            blocker = f"вся сумма к оплате ждёт оплаты картой{orders}: дождитесь оплаты или отмените заказ"
     day_rate, rate_reason = _rate_for_today(booking, today, rate, rate_date)
     cur = booking.currency
     out: list[MethodOption] = []
@@ -201,6 +215,8 @@ def payment_options(
                         f"по заявке уже списано {format_money(booking.bonus_spent_minor, cur)} — весь лимит"
                     )
                 note = "не больше остатка на бонусных счетах; только в валюте тура"
+                if held:
+                    note = f"{held}; {note}"
             out.append(
                 MethodOption(
                     method=method,
@@ -251,6 +267,9 @@ def payment_options(
         deadline = payment_deadline(booking)
         if note is None and not blocker and deadline is not None and today > deadline:
             note = f"срок полной оплаты истёк {format_date_ru(deadline)}"
+
+        if held:
+            note = held if note is None else f"{held}; {note}"
 
         min_rub = max_rub = fee = total = None
         if day_rate is not None and not blocker:

@@ -3,14 +3,18 @@
 Amounts are stored as ``int`` minor units (kopecks, cents) together with an
 ISO 4217 alphabetic currency code.  Text typed by a person (``1 000,50``,
 ``1000.5``) is parsed exactly; anything with more than two decimals, a sign,
-or no digits is refused with a message naming the field.
+or no digits is refused with a message naming the field.  Only the ASCII digits
+0–9 count: Arabic-Indic or full-width digits look like a number on screen but
+are not what the cashier typed on the counter's keyboard, so they are refused,
+and so is any text longer than a written amount can be (it is junk, and
+parsing thousands of digits is work an attacker chooses).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from cashier_app.domain.errors import ValidationError
 
@@ -20,8 +24,15 @@ CURRENCY_SIGN = {"RUB": "₽", "USD": "$", "EUR": "€"}
 # A single counter payment above this is a typing mistake, not a payment.
 ABSURD_AMOUNT_MINOR = 100_000_000 * MINOR_PER_MAJOR
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-_AMOUNT = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
+# Group separators inside an amount; other whitespace (a tab, a line break) inside it is junk.
+_SPACES = re.compile(r"[ \u00a0\u202f\u2009']")
+# re.ASCII: ``\d`` would also match Arabic-Indic (٣), full-width (３) and other digits.
+_AMOUNT = re.compile(r"([0-9]+)(?:[.,]([0-9]{1,2}))?", re.ASCII)
+_RATE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?", re.ASCII)
+# The longest amount a person writes: «100 000 000,00 руб.» with room for extra spaces.
+MAX_AMOUNT_CHARS = 40
+# Digits of rubles that can still be below ABSURD_AMOUNT_MINOR (leading zeros aside).
+_MAX_WHOLE_DIGITS = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,23 @@ def from_decimal(value: Decimal) -> int:
     return int(scaled)
 
 
+def _check_text(text: object, field: str, what: str) -> str:
+    """The typed text, refused early when it is too long or uses digits other than 0–9."""
+    raw = str(text)
+    if len(raw) > MAX_AMOUNT_CHARS:
+        raise ValidationError(field, f"слишком длинная запись ({len(raw)} знаков, не больше {MAX_AMOUNT_CHARS})")
+    if any(ch.isnumeric() and not ch.isascii() for ch in raw):
+        raise ValidationError(field, f"{what} пишется только цифрами 0–9 (другие цифры не принимаются)")
+    if any(not ch.isprintable() and not ch.isspace() for ch in raw):
+        raise ValidationError(field, "недопустимые символы")
+    return raw
+
+
+def _shown(raw: str) -> str:
+    """The typed text inside a one-line message: no line breaks."""
+    return " ".join(raw.split())
+
+
 def parse_amount(
     text: str,
     field: str = "Сумма",
@@ -77,22 +105,24 @@ def parse_amount(
     """Parse a typed amount (``1 000,50``, ``1000.5``, ``700``) into minor units."""
     if text is None:
         raise ValidationError(field, "введите сумму")
-    cleaned = _SPACES.sub("", str(text)).replace("₽", "").replace("руб.", "").replace("руб", "")
+    raw = _check_text(text, field, "сумма")
+    cleaned = _SPACES.sub("", raw.strip()).replace("₽", "").replace("руб.", "").replace("руб", "")
     if not cleaned:
         raise ValidationError(field, "введите сумму")
     if cleaned.startswith("-"):
         raise ValidationError(field, "сумма не может быть отрицательной")
     if cleaned.startswith("+"):
         cleaned = cleaned[1:]
-    if re.fullmatch(r"\d+[.,]\d{3,}", cleaned):
+    if re.fullmatch(r"[0-9]+[.,][0-9]{3,}", cleaned, re.ASCII):
         raise ValidationError(field, "не больше двух знаков после запятой")
-    if not _AMOUNT.fullmatch(cleaned):
-        raise ValidationError(field, f"«{text}» — не сумма; пример: 1 000,50")
-    try:
-        value = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation as exc:  # pragma: no cover - the regex already guards
-        raise ValidationError(field, f"«{text}» — не сумма") from exc
-    minor = from_decimal(value)
+    match = _AMOUNT.fullmatch(cleaned)
+    if not match:
+        raise ValidationError(field, f"«{_shown(raw)}» — не сумма; пример: 1 000,50")
+    whole = match.group(1).lstrip("0") or "0"
+    if len(whole) > _MAX_WHOLE_DIGITS:
+        raise ValidationError(field, "слишком большая сумма")
+    # Integer arithmetic: Decimal's 28-digit context would round long amounts silently.
+    minor = int(whole) * MINOR_PER_MAJOR + int((match.group(2) or "").ljust(2, "0"))
     if minor == 0 and not allow_zero:
         raise ValidationError(field, "сумма должна быть больше нуля")
     if minor > max_minor:
@@ -136,9 +166,10 @@ def percent_of(minor: int, percent: Decimal) -> int:
 
 def parse_rate(text: str, field: str = "Курс") -> Decimal:
     """An exchange rate: positive, at most 4 decimals (``92,4567``)."""
-    cleaned = _SPACES.sub("", str(text)).replace(",", ".")
-    if not re.fullmatch(r"\d+(?:\.\d{1,4})?", cleaned):
-        raise ValidationError(field, f"«{text}» — не курс; нужно число, до 4 знаков после запятой")
+    raw = _check_text(text, field, "курс")
+    cleaned = _SPACES.sub("", raw.strip()).replace(",", ".")
+    if not _RATE.fullmatch(cleaned):
+        raise ValidationError(field, f"«{_shown(raw)}» — не курс; нужно число, до 4 знаков после запятой")
     value = Decimal(cleaned)
     if value <= 0:
         raise ValidationError(field, "курс должен быть больше нуля")

@@ -59,3 +59,41 @@ def prefix_upper_bound(prefix: str) -> str:
     if not prefix:
         return "\U0010ffff"
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_SEPARATOR = re.compile(r"[\s,]+")
+_HOUSE_TOKEN = re.compile(r"\d+[^\s,]*")
+_HOUSE_WORDS = (re.compile(r"д\.?\s*"), re.compile(r"дом\s*"), re.compile(""))
+
+
+def split_address(text: str) -> tuple[str, str] | None:
+    """``Ленина 5, кв 3`` → (``Ленина``, ``5``): the street and the house of a typed address.
+
+    The same split as the pattern
+    ``^(?P<street>.*?[^\\W\\d_].*?)[\\s,]+(?:д\\.?\\s*|дом\\s*)?(?P<house>\\d+[^\\s,]*)\\s*(?:,.*)?$``
+    (whitespace taken as single spaces), but in linear time: that pattern's lazy
+    groups backtrack quadratically, and a pasted 20 KB query froze the counter.
+    The street is the shortest text that holds a letter and ends at a run of
+    spaces or commas; after the run the house number must be followed by
+    nothing, or by a comma and anything.
+    """
+    text = _WS.sub(" ", text)
+    letter = _LETTER.search(text)
+    if letter is None:
+        return None
+    n = len(text)
+    # Every separator run is visited once, and so is every house token after it: O(n).
+    for sep in _SEPARATOR.finditer(text, letter.end()):
+        start = sep.end()
+        for word in _HOUSE_WORDS:
+            w = word.match(text, start)
+            house = _HOUSE_TOKEN.match(text, w.end()) if w else None
+            if house is None:
+                continue
+            rest = house.end()
+            while rest < n and text[rest] == " ":
+                rest += 1
+            if rest == n or text[rest] == ",":
+                return text[:sep.start()], house.group()
+    return None

@@ -9,6 +9,7 @@ and fonts are TrueType subsets so a page stays a few tens of kilobytes.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -107,6 +108,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     leaves the previous file intact.
     """
     target = Path(path)
+    if target.exists() and not target.is_file():
+        # os.replace would swap a device (/dev/full, /dev/null) or a pipe for a regular file.
+        raise OSError(errno.EINVAL, "не обычный файл", str(target))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -58,8 +58,29 @@ def report_blocks(p: dict[str, Any]) -> list[Block]:
         for mv in p["movements"]:
             sign = "+" if mv["kind"] == "in" else "−"
             blocks.append(("kv", f"{sign} {mv['at']}", f"{money(mv['amount_minor'])} — {mv['reason']}"))
+    anchor = p.get("audit_anchor")
+    if z and anchor and anchor.get("rows"):
+        blocks += _anchor_blocks(anchor)
     blocks += [("gap",), ("sign", "Подпись кассира"), ("sign", "Подпись старшего кассира")]
     return blocks
+
+
+def anchor_text(anchor: dict[str, Any]) -> str:
+    """``ROWS:HASH`` with the hash in groups of eight, as typed back into ``audit verify --anchor``."""
+    h = str(anchor["hash"])
+    return f"{anchor['rows']}:" + " ".join(h[i:i + 8] for i in range(0, len(h), 8))
+
+
+def _anchor_blocks(anchor: dict[str, Any]) -> list[Block]:
+    # The paper copy is the part of the audit trail no one with the database can rewrite.
+    return [
+        ("rule",),
+        ("text", "Журнал аудита на момент отчёта (якорь):"),
+        ("kv", "Записей в цепочке", str(anchor["rows"])),
+        ("kv", "Последняя запись №", str(anchor["event_id"])),
+        ("text", anchor_text(anchor)),
+        ("text", "Проверка: cashier-app audit verify --anchor «якорь»"),
+    ]
 
 
 def render_params(params: dict[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from cashier_app.domain.errors import ValidationError
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext, day_start_utc
+from cashier_app.services.output_files import check_target, write_atomic
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 
@@ -58,7 +59,8 @@ def _select(ctx: DeskContext, f: AuditFilter) -> Select[tuple[m.AuditEvent]]:
     if f.user:
         stmt = stmt.where(m.AuditEvent.user_login == f.user)
     if f.action:
-        stmt = stmt.where(m.AuditEvent.action.startswith(f.action))
+        # autoescape: «%» and «_» typed in the filter are letters, not LIKE wildcards.
+        stmt = stmt.where(m.AuditEvent.action.startswith(f.action, autoescape=True))
     if f.since:
         stmt = stmt.where(m.AuditEvent.at >= day_start_utc(f.since))
     if f.until:
@@ -93,14 +95,18 @@ def page(ctx: DeskContext, f: AuditFilter | None = None, *, offset: int = 0, lim
     return AuditPage(rows[:limit], len(rows) > limit)
 
 
-def export_filter_csv(ctx: DeskContext, f: AuditFilter, path: str | Path) -> None:
+def export_filter_csv(ctx: DeskContext, f: AuditFilter, path: str | Path, *, field: str = "Файл") -> None:
     """Every event of the filter (not only the pages a view has loaded) into a CSV file."""
-    export_csv(list_events(ctx, user=f.user, action=f.action, since=f.since, until=f.until, limit=None), path)
+    check_target(path, field)  # before reading every event: a bad path costs nothing
+    export_csv(list_events(ctx, user=f.user, action=f.action, since=f.since, until=f.until, limit=None), path,
+               field=field)
 
 
-def verify(ctx: DeskContext) -> audit.VerifyResult:
+def verify(ctx: DeskContext, anchors: list[str] | tuple[str, ...] = ()) -> audit.VerifyResult:
+    """The chain, its stored anchors and any anchors typed from Z reports (``ROWS:HASH``)."""
     require(ctx, "view_audit")
-    return audit.verify(ctx.db)
+    queries = [audit.parse_anchor(a) for a in anchors]
+    return audit.verify(ctx.db, queries)
 
 
 def to_csv(rows: list[AuditRow]) -> str:
@@ -115,5 +121,6 @@ def to_csv(rows: list[AuditRow]) -> str:
     return buf.getvalue()
 
 
-def export_csv(rows: list[AuditRow], path: str | Path) -> None:
-    Path(path).write_text(to_csv(rows), encoding="utf-8-sig", newline="")
+def export_csv(rows: list[AuditRow], path: str | Path, *, field: str = "Файл") -> None:
+    """Written whole or not at all; a bad path or a full disk is a ValidationError naming ``field``."""
+    write_atomic(path, to_csv(rows).encode("utf-8-sig"), field)

@@ -61,6 +61,7 @@ from cashier_app.domain.errors import NotFound, PermissionDenied, RuleViolation,
 from cashier_app.domain.money import convert_to_rub, format_money
 from cashier_app.domain.tours import format_date_ru, paid_share_percent
 from cashier_app.services import audit, ledger
+from cashier_app.services.booking_payments import card_reserved
 from cashier_app.services.context import DeskContext
 from cashier_app.services.numbering import next_number
 from cashier_app.services.permissions import require
@@ -278,7 +279,8 @@ def _load_booking(s: Session, number: str, *, lock: bool = False) -> m.Booking:
         # Lock the booking row alone (its joined relations are on the nullable side
         # of outer joins, which FOR UPDATE refuses): two desks spending on the same
         # booking check the 10 % cap one after the other.
-        s.execute(select(m.Booking.id).where(m.Booking.number == number).with_for_update()).first()
+        s.execute(select(m.Booking.id).where(m.Booking.number == number)
+                  .with_for_update(key_share=True)).first()  # see ledger.lock_payment
     b = s.execute(select(m.Booking).where(m.Booking.number == number)).unique().scalar_one_or_none()
     if b is None:
         raise NotFound(f"Заявка № {number} не найдена.")
@@ -323,21 +325,27 @@ def spend_info(ctx: DeskContext, booking_number: str, today: date) -> SpendInfo:
         accounts: list[SpendAccount] = []
         reasons: list[str] = []
         limits = spend_limits(facts, {}, today)
+        # Open card orders hold part of what is due: bonuses may cover only the rest.
+        reserved, orders = card_reserved(s, b.id)
+        room = max(b.price_minor - b.paid_minor - reserved, 0)
         for acc in _spend_accounts(s, user):
             bal = _balances(s, acc.id, b.currency)
             lim = spend_limits(facts, bal, today)
             accounts.append(SpendAccount(acc.id, acc.owner_kind, acc.name,
                                          {str(t): bal.get(t, 0) for t in BonusType},
-                                         {str(t): int(v) for t, v in lim.max_by_type.items()}))
+                                         {str(t): min(int(v), room) for t, v in lim.max_by_type.items()}))
         reasons.extend(limits.reasons)
+        if reserved and room == 0 and not reasons:
+            reasons.append(_held_text(b, reserved, orders, room))
         if rate_reason and not reasons:
             reasons.append(rate_reason)
         if not accounts:
             reasons.append("у вас нет бонусного счёта (ни личного, ни агентства)")
         return SpendInfo(
             booking_number=b.number, currency=b.currency, price_minor=b.price_minor, paid_minor=b.paid_minor,
-            paid_share=str(paid_share_percent(facts)), due_minor=max(b.price_minor - b.paid_minor, 0),
-            cap_minor=limits.cap_minor, cap_left_minor=limits.cap_left_minor if not limits.reasons else 0,
+            paid_share=str(paid_share_percent(facts)), due_minor=room,
+            cap_minor=limits.cap_minor,
+            cap_left_minor=min(limits.cap_left_minor, room) if not limits.reasons else 0,
             spent_minor=spent, departure_on=b.departure_on, reasons=reasons, accounts=accounts, rate=rate,
         )
 
@@ -356,6 +364,11 @@ def _requested(requested: Mapping[BonusType | str, int]) -> dict[BonusType, int]
         if value:
             out[t] = out.get(t, 0) + value
     return out
+
+
+def _held_text(b: m.Booking, reserved: int, orders: list[str], room: int) -> str:
+    return (f"{format_money(reserved, b.currency)} по заявке ждут оплаты картой (заказ {', '.join(orders)}): "
+            f"бонусами можно списать не больше {format_money(room, b.currency)}")
 
 
 def spend(ctx: DeskContext, booking_number: str, requested: Mapping[BonusType | str, int], today: date,
@@ -381,6 +394,11 @@ def spend(ctx: DeskContext, booking_number: str, requested: Mapping[BonusType | 
         check = check_spend(facts, want, bal, facts.bonus_spent_minor, today)
         if not check.ok:
             raise RuleViolation(list(check.reasons))
+        # Read under the booking lock, like the cash desk and the card: an open card order's amount is not due.
+        reserved, orders = card_reserved(s, b.id)
+        room = max(b.price_minor - b.paid_minor - reserved, 0)
+        if reserved and sum(want.values()) > room:
+            raise RuleViolation(_held_text(b, reserved, orders, room))
         rate, rate_reason = _rate_reason(b.currency, today, s)
         if rate is None:
             raise RuleViolation(rate_reason or "нет курса")

@@ -19,12 +19,14 @@ from cashier_app.domain.booking_rules import AmountMode, payment_options, rub_qu
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import format_money
 from cashier_app.domain.tours import PAYMENT_METHOD_LABELS, PaymentMethod
-from cashier_app.services.ledger import BookingAmount
+from cashier_app.services.ledger import BookingAmount, lock_booking
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 
 AMOUNT_FIELD = "Сумма в валюте тура"
+# Card order states that may still be credited (``card_payments.ACTIVE_STATES`` and ``manual``).
+OPEN_CARD_STATES = ("new", "registered", "pending", "manual")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +53,57 @@ class Quote:
                              rate=self.rate, rate_day=self.rate_day)
 
 
+def card_reserved(s: Session, booking_id: int) -> tuple[int, list[str]]:
+    """Tour-currency amount held by this booking's open card orders, and their order numbers.
+
+    An order that is not final (``new`` — the bank may be registering it —
+    ``registered``/``pending`` — the customer may pay at any moment — or
+    ``manual`` — paid, awaiting the statement) may still be credited, so what it
+    asks for is not due any more: cash, bonuses and a second card order must
+    leave it alone until the order is paid, cancelled or expires.
+    """
+    rows = s.execute(
+        select(m.GatewayOrder.order_number, m.Payment.target_amount_minor)
+        .join(m.Payment, m.Payment.id == m.GatewayOrder.payment_id)
+        .where(m.Payment.booking_id == booking_id, m.Payment.credited.is_(False),
+               m.GatewayOrder.state.in_(OPEN_CARD_STATES))
+        .order_by(m.GatewayOrder.id)
+    ).all()
+    return sum(int(amount or 0) for _, amount in rows), [number for number, _ in rows]
+
+
 def quote(db: Database, booking_number: str, method: str, amount_minor: int | None, today: date) -> Quote:
     with db.read() as uow:
         return quote_in(uow.session, booking_number, method, amount_minor, today)
 
 
-def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | None, today: date) -> Quote:
-    """Same as :func:`quote` inside a caller's unit of work (so the check and the payment agree)."""
+def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | None, today: date,
+             *, lock: bool = False) -> Quote:
+    """Same as :func:`quote` inside a caller's unit of work (so the check and the payment agree).
+
+    ``lock=True`` (a payment about to be written) locks the booking row until the
+    caller commits, so what is due — paid so far and held by open card orders — is
+    read by one desk at a time.
+    """
     try:
         pm = PaymentMethod(method)
     except ValueError as exc:
         raise ValidationError("Способ оплаты", f"«{method}» — неизвестный способ оплаты") from exc
     if pm is PaymentMethod.BONUSES:
         raise RuleViolation("бонусы списываются в окне «Бонусы (F8)»: они не пересчитываются в рубли")
-    b = s.execute(select(m.Booking).where(m.Booking.number == booking_number)).unique().scalar_one_or_none()
+    if lock:
+        booking_id = s.execute(select(m.Booking.id).where(m.Booking.number == booking_number)).scalar()
+        if booking_id is not None:
+            lock_booking(s, booking_id)
+    b = s.execute(select(m.Booking).where(m.Booking.number == booking_number)
+                  .execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if b is None:
         raise NotFound(f"Заявка № {booking_number} не найдена.")
     facts = booking_facts(s, b, today)
     rate, rate_day = latest_rate(s, b.currency, today)
-    option = next(o for o in payment_options(facts, today, rate, rate_day) if o.method is pm)
+    reserved, orders = card_reserved(s, b.id)
+    options = payment_options(facts, today, rate, rate_day, reserved_minor=reserved, reserved_orders=orders)
+    option = next(o for o in options if o.method is pm)
     label = PAYMENT_METHOD_LABELS[pm]
     if not option.available:
         raise RuleViolation(f"{label}: {option.reason}")

@@ -3,13 +3,16 @@
 The flow (issue 5):
 
 1. :func:`open_order` writes a pending ``card`` payment and a ``gateway_orders``
-   row in state ``new`` with a fresh order number (``CA-…``, unique across
-   desks, never reused) and COMMITS, before the bank is called.  A crash after
+   row in state ``new`` with a random identity and an order number a restored
+   or copied database cannot repeat (``CA-<installation>-<counter>-<token>``,
+   ``card_identity.py``) and COMMITS, before the bank is called.  A crash after
    this point leaves a row that :func:`reconcile` finds.
-2. :func:`register` calls Register/Init.  A lost answer (timeout, dropped
-   connection, 5xx, broken JSON) is recovered by order number; a duplicate
-   refusal means the first register did happen and is recovered the same way.
-   A network error never marks anything failed.
+2. :func:`register` calls Register/Init with the identity.  A lost answer
+   (timeout, dropped connection, 5xx, broken JSON) is recovered by order
+   number, a duplicate refusal the same way — but the bank's order is adopted
+   only if it is provably ours (identity and amount); a stranger's is never
+   credited or touched, ours takes a new number.  :func:`start` then settles a
+   lost link (``card_recovery.py``).  A network error never marks anything failed.
 3. :func:`check` polls the bank once and settles: paid → credit (one
    transaction, guarded by a conditional state change, and only if the bank's
    amount is ours; a mismatch is ``held``), declined / expired → marked with
@@ -35,18 +38,17 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation, UserError, ValidationError
 from cashier_app.domain.money import ABSURD_AMOUNT_MINOR, format_money
-from cashier_app.services import audit, ledger
+from cashier_app.services import audit, card_identity, ledger
 from cashier_app.services.context import DeskContext
 from cashier_app.services.gateways.base import (
     GatewayClient,
@@ -60,8 +62,8 @@ from cashier_app.services.gateways.config import (
     get_secret,
     make_client,
     normalise_provider,
+    return_url_for,
 )
-from cashier_app.services.numbering import next_number
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 
@@ -128,6 +130,8 @@ class CardOrder:
     status_text: str  # plain Russian for the cashier
     last_error: str | None
     refunded_minor: int
+    # What start() did after a lost register answer (recovered, replaced, kept), in plain Russian.
+    recovery: str | None = None
 
     @property
     def final(self) -> bool:
@@ -148,7 +152,7 @@ class CardOrder:
             "credited": self.credited, "amount_minor": self.amount_minor,
             "target_amount_minor": self.target_amount_minor, "target_currency": self.target_currency,
             "card_mask": self.card_mask, "status": self.status_text, "last_error": self.last_error,
-            "refunded_minor": self.refunded_minor,
+            "refunded_minor": self.refunded_minor, "payment_url": self.payment_url, "recovery": self.recovery,
         }
 
 
@@ -184,6 +188,8 @@ class _Row:
     base_url: str
     login: str
     ca_file: str | None = None  # the payee's extra CA (PEM), added to certifi's bundle
+    order_uid: str | None = None  # our identity at the bank (card_identity.py); None for older orders
+    payment_url: str | None = None
 
 
 # --- test hook ---------------------------------------------------------------------------------------
@@ -271,7 +277,8 @@ def _snapshot(s: Session, go: m.GatewayOrder) -> _Row:
     login = payee.gateway_login or "" if own == go.provider else DEMO_LOGINS.get(go.provider, "")
     return _Row(go.id, go.order_number, go.provider, go.state, go.bank_order_id, go.amount_minor,
                 go.refunded_minor, go.created_at or datetime.now(UTC), p.id, p.number, p.credited,
-                payee.code, payee.gateway_provider, payee.gateway_base_url or "", login, payee.gateway_ca_file)
+                payee.code, payee.gateway_provider, payee.gateway_base_url or "", login, payee.gateway_ca_file,
+                order_uid=go.order_uid, payment_url=go.payment_url)
 
 
 def _dto(s: Session, go: m.GatewayOrder) -> CardOrder:
@@ -288,6 +295,10 @@ def _dto(s: Session, go: m.GatewayOrder) -> CardOrder:
     text = STATE_TEXT.get(go.state, go.state)
     if go.state in ("declined", "expired", "held", "cancelled") and p.reason:
         text = f"{text}: {p.reason}" if p.reason not in text else text
+    elif go.state in ("registered", "pending") and not go.payment_url and go.provider != "chronopay":
+        # Derived from the row, not from last_error: a later poll's note must not hide that the link is lost.
+        text = f"{text} ({LOST_LINK_TEXT}" + (f"; {go.last_error})" if go.last_error not in (None, LOST_LINK_TEXT)
+                                              else ")")
     elif go.state in ("registered", "pending") and go.last_error:
         text = f"{text} ({go.last_error})"
     return CardOrder(
@@ -364,7 +375,7 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
         if booking is not None:
             from cashier_app.services.booking_payments import quote_in
 
-            q = quote_in(s, booking, "card", amount_minor, ctx.today())
+            q = quote_in(s, booking, "card", amount_minor, ctx.today(), lock=True)  # due minus open orders
             booking_amount = q.booking_amount
             rub = q.total_rub_minor
         else:
@@ -374,17 +385,18 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
         from cashier_app.services.shifts import open_shift_row
 
         shift = open_shift_row(s, ctx)
-        number = next_number(s, "gateway_order")
+        number, uid = card_identity.new_identity(s)
         p = ledger.open_payment(s, ctx, target, method="card", amount_minor=rub, payee_id=payee_id,
                                 booking_amount=booking_amount, status="pending", gateway_order_number=number,
                                 shift_id=shift.id if shift else None, now=now)
-        go = m.GatewayOrder(payment_id=p.id, provider=prov, order_number=number, state="new", amount_minor=rub,
+        go = m.GatewayOrder(payment_id=p.id, provider=prov, order_number=number, order_uid=uid, state="new",
+                            amount_minor=rub,
                             refunded_minor=0, checks=0, created_at=now, updated_at=now,
                             expires_at=now + timedelta(seconds=PAY_WINDOW_SECS), desk=ctx.desk)
         s.add(go)
         s.flush()
         audit.record(s, ctx, "card.order", "payment", p.number, None,
-                     {"order_number": number, "provider": prov, "amount_minor": rub,
+                     {"order_number": number, "order_uid": uid, "provider": prov, "amount_minor": rub,
                       "target_amount_minor": p.target_amount_minor, "target_currency": p.target_currency},
                      now=now)
         uow.commit()
@@ -394,9 +406,13 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
 
 def start(ctx: DeskContext, *, account: str | None = None, booking: str | None = None,
           amount_minor: int | None = None, provider: str | None = None) -> CardOrder:
-    """Open the order and register it at the bank: what the F7 dialog and ``pay-card`` call."""
-    order = open_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider)
-    return register(ctx, order.order_number)
+    """Open the order and register it at the bank: what the F7 dialog and ``pay-card`` call.
+
+    A lost register answer is resolved here, and ``recovery`` says how (``card_recovery``).
+    """
+    from cashier_app.services.card_recovery import start_order
+
+    return start_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider)
 
 
 # --- 2. register / recover ------------------------------------------------------------------------------
@@ -442,8 +458,12 @@ def _load(ctx: DeskContext, order_number: str) -> _Row:
         return _snapshot(s, _order_row(s, order_number))
 
 
-def register(ctx: DeskContext, order_number: str) -> CardOrder:
-    """Register/Init the order at its bank (once); a lost answer is recovered by order number."""
+def register(ctx: DeskContext, order_number: str, *, renumbers_left: int = 1) -> CardOrder:
+    """Register/Init the order at its bank (once); a lost answer is recovered by order number.
+
+    A duplicate refusal whose order at the bank is not ours (``card_identity.stranger_reason``)
+    gives our order a new number and registers it again (``renumbers_left`` times).
+    """
     require(ctx, "card_payment")
     row = _load(ctx, order_number)
     if row.state != "new":
@@ -461,13 +481,17 @@ def register(ctx: DeskContext, order_number: str) -> CardOrder:
         return get(ctx, order_number)
     with ctx.db.read() as uow:
         description = _description(uow.session, row.payment_id)
+        back = return_url_for(uow.session, row.payee_code)  # the office's page, not the bank's root
     crash_point("before_register")
     try:
-        created = client.create_order(row.order_number, row.amount_minor, description, timeout_secs=PAY_WINDOW_SECS)
+        created = client.create_order(row.order_number, row.amount_minor, description, timeout_secs=PAY_WINDOW_SECS,
+                                      order_uid=row.order_uid, return_url=back)
     except GatewayRejected as exc:
         if exc.duplicate:
             log.info("card order %s: duplicate at the bank, recovering", row.order_number)
-            return _recover(ctx, row, client, allow_register=False)
+            return _recover(ctx, row, client, allow_register=False,
+                            on_stranger="renumber" if renumbers_left > 0 else "keep",
+                            renumbers_left=renumbers_left - 1)
         _finish(ctx, row, "declined", "declined", exc.message_ru)
         return get(ctx, order_number)
     except GatewayNetworkError as exc:
@@ -484,13 +508,26 @@ LOST_LINK_TEXT = ("банк зарегистрировал заказ, но сс
                   "отмените заказ и создайте новый, если покупатель ещё не платил")
 
 
-def _recover(ctx: DeskContext, row: _Row, client: GatewayClient, *, allow_register: bool) -> CardOrder:
+def _recover(ctx: DeskContext, row: _Row, client: GatewayClient, *, allow_register: bool,
+             on_stranger: str = "cancel", renumbers_left: int = 0) -> CardOrder:
+    """Look the order up by number; adopt the bank's order only when it is provably ours.
+
+    ``on_stranger``: what becomes of our order when the bank holds someone else's under its
+    number — ``renumber`` (someone is registering it now: new number, register again),
+    ``cancel`` (poller, reconcile: ours never reached the bank and never can under this
+    number) or ``keep`` (leave it, with the reason as a note).  The stranger is never
+    credited, cancelled or otherwise touched.
+    """
     try:
         found = client.find_order(row.order_number)
     except (GatewayNetworkError, GatewayRejected) as exc:
         _note(ctx, row, getattr(exc, "message_ru", str(exc)))
         return get(ctx, row.order_number)
     if found is not None:
+        why = card_identity.stranger_reason(row.provider, row.order_number, row.order_uid, row.amount_minor,
+                                            found.amount_kopecks, found.order_uid)
+        if why is not None:
+            return _stranger(ctx, row, why, on_stranger, renumbers_left)
         _store_registered(ctx, row, found.bank_order_id, found.payment_url,
                           note=None if found.payment_url else LOST_LINK_TEXT)
         return check(ctx, row.order_number)
@@ -503,6 +540,33 @@ def _recover(ctx: DeskContext, row: _Row, client: GatewayClient, *, allow_regist
     return get(ctx, row.order_number)
 
 
+def _stranger(ctx: DeskContext, row: _Row, why: str, on_stranger: str, renumbers_left: int) -> CardOrder:
+    log.warning("card order %s: the bank's order under this number is not ours (%s)", row.order_number, why)
+    if on_stranger == "renumber":
+        new_number = card_identity.renumber(ctx, row.order_id, row.order_number, why)
+        if new_number is not None:
+            log.info("card order %s renumbered %s", row.order_number, new_number)
+            return register(ctx, new_number, renumbers_left=renumbers_left)
+        return _get_by_id(ctx, row.order_id)  # another desk renumbered or registered it meanwhile
+    if on_stranger == "cancel" and row.order_uid is None:
+        # An order from before identities: the bank's order may be ours or not — a human decides.
+        _finish(ctx, row, "held", "held", f"под номером заказа в банке есть заказ, но {why}; не зачислен — "
+                                          "проверьте заказ в личном кабинете банка")
+    elif on_stranger == "cancel":
+        _finish(ctx, row, "cancelled", "cancelled", f"заказ не зарегистрирован: под его номером в банке "
+                                                    f"другой заказ ({why}); деньги не списывались")
+    else:
+        _note(ctx, row, f"под номером заказа в банке другой заказ: {why}")
+    return _get_by_id(ctx, row.order_id)
+
+
+def _get_by_id(ctx: DeskContext, order_id: int) -> CardOrder:
+    with ctx.db.read() as uow:
+        go = uow.session.get(m.GatewayOrder, order_id)
+        assert go is not None
+        return _dto(uow.session, go)
+
+
 # --- 3. status and settlement ------------------------------------------------------------------------------
 
 def check(ctx: DeskContext, order_number: str, *, allow_register: bool = False) -> CardOrder:
@@ -512,7 +576,9 @@ def check(ctx: DeskContext, order_number: str, *, allow_register: bool = False) 
         return get(ctx, order_number)
     client = _client(row)
     if row.state == "new":
-        return _recover(ctx, row, client, allow_register=allow_register)
+        # Someone at the counter (allow_register) gets a new number when a stranger holds ours.
+        return _recover(ctx, row, client, allow_register=allow_register,
+                        on_stranger="renumber" if allow_register else "cancel", renumbers_left=1)
     try:
         st = client.status(row.order_number, row.bank_order_id)
     except (GatewayNetworkError, GatewayRejected) as exc:
@@ -547,6 +613,13 @@ def _finish(ctx: DeskContext, row: _Row, state: str, payment_status: str, reason
 
 
 def _settle(ctx: DeskContext, row: _Row, st: OrderStatus, *, cancelling: bool = False) -> CardOrder:
+    if row.order_uid is not None and st.order_uid is not None and st.order_uid != row.order_uid:
+        # The bank echoes an identity that is not ours (Sber merchantOrderParams): never credit it.
+        if st.state in ("paid", "refunded", "partially_refunded"):
+            _finish(ctx, row, "held", "held", "у заказа в банке чужой идентификатор — платёж не наш, не зачислен", st)
+        else:
+            _note(ctx, row, "у заказа в банке чужой идентификатор — проверьте заказ в личном кабинете банка")
+        return get(ctx, row.order_number)
     if st.state == "paid":
         if st.amount_kopecks != row.amount_minor:
             got = format_money(st.amount_kopecks) if st.amount_kopecks is not None else "неизвестно"
@@ -561,7 +634,7 @@ def _settle(ctx: DeskContext, row: _Row, st: OrderStatus, *, cancelling: bool = 
             _finish(ctx, row, "cancelled", "cancelled", st.reason_text_ru or "заказ отменён", st)
         else:
             _finish(ctx, row, st.state, st.state, st.reason_text_ru, st)
-    elif st.state in ("refunded", "partially_refunded"):
+    elif st.state in ("refunded", "partially_refunded", "refunding"):
         # The bank took and returned money we never credited (done in the bank's cabinet): a human decides.
         _finish(ctx, row, "held", "held", "банк сообщает о возврате по неподтверждённому у нас платежу", st)
     else:
@@ -614,6 +687,10 @@ def cancel(ctx: DeskContext, order_number: str, reason: str = "отменено 
     try:
         if row.state == "new":
             found = client.find_order(order_number)
+            if found is not None and card_identity.stranger_reason(
+                    row.provider, row.order_number, row.order_uid, row.amount_minor,
+                    found.amount_kopecks, found.order_uid) is not None:
+                found = None  # someone else's order under our number: ours never got there; theirs is left alone
             if found is None:
                 _finish(ctx, row, "cancelled", "cancelled", reason)
                 return get(ctx, order_number)
@@ -692,160 +769,22 @@ def _refund_reason(reason: str) -> str:
 def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = None, reason: str) -> Any:
     """Return money of a paid card payment through the bank, fully or partly; recorded after the bank confirms.
 
-    Returns ``corrections.CorrectionResult`` (the payments journal calls this through
-    ``corrections.refund_payment``).  Sber ``refund.do`` has no idempotency key, so a lost
-    answer is re-checked by status before the one retry; T-Bank gets ``ExternalRequestId``.
+    Returns ``corrections.CorrectionResult``.  One refund of a payment at a time, claimed at the
+    database and recorded exactly once: see ``card_refunds`` (issue 10).
     """
-    from cashier_app.services.corrections import CorrectionResult
+    from cashier_app.services import card_refunds
 
-    require(ctx, "refund")
-    reason = _refund_reason(reason)
-    if amount_minor is not None:
-        _check_rub(amount_minor, REFUND_FIELD)
-    with ctx.db.read() as uow:
-        s = uow.session
-        p = s.execute(select(m.Payment).where(m.Payment.number == payment_number)).scalar_one_or_none()
-        if p is None:
-            raise NotFound(f"Платёж № {payment_number} не найден.")
-        if p.method != "card" or p.entry_kind != "payment":
-            raise RuleViolation(f"{payment_number} — не оплата картой; возврат через банк невозможен")
-        go = s.execute(select(m.GatewayOrder).where(m.GatewayOrder.payment_id == p.id)).scalar_one_or_none()
-        if go is None:
-            # Taken before this program or on another terminal: the bank refunds it on a written application.
-            raise RuleViolation(
-                f"платёж {payment_number} принят не через платёжный шлюз кассы — возврат на карту "
-                "оформляется в банке по заявлению клиента"
-            )
-        if not p.credited:
-            raise RuleViolation(f"платёж {payment_number} не зачислен — возвращать нечего")
-        row = _snapshot(s, go)
-        left = p.amount_minor - ledger.reversed_minor(s, p.id)
-        done = s.execute(select(func.count()).select_from(m.Payment).where(
-            m.Payment.reverses_id == p.id, m.Payment.entry_kind == "refund")).scalar_one()
-    amount = left if amount_minor is None else amount_minor
-    if left <= 0:
-        raise RuleViolation(f"по платежу {payment_number} уже всё возвращено")
-    if amount > left:
-        raise ValidationError(REFUND_FIELD, f"не больше {format_money(left)}")
-    if row.provider == "chronopay":
-        raise RuleViolation("возврат платежа ChronoPay выполняется в личном кабинете ChronoPay")
-    client = _client(row)
-    # Re-check first: a refund whose answer was lost earlier may have gone through after all.
-    try:
-        st0 = client.status(row.order_number, row.bank_order_id)
-    except (GatewayNetworkError, GatewayRejected) as exc:
-        raise UserError(f"Не удалось проверить заказ в банке перед возвратом: {getattr(exc, 'message_ru', exc)}") from None
-    if st0.refunded_kopecks is not None and st0.refunded_kopecks > row.refunded_minor:
-        missing = min(st0.refunded_kopecks - row.refunded_minor, left)
-        _record_refund(ctx, row, missing, left, "возврат подтверждён банком после потерянного ответа",
-                       f"{row.order_number}-R{done + 1}")
-        raise RuleViolation(f"банк уже вернул {format_money(missing)} по этому платежу (ответ на прошлый возврат "
-                            "был потерян); возврат записан, проверьте сумму и повторите при необходимости")
-    # The same key on a retry after a lost answer: T-Bank answers it with the state instead of refunding twice.
-    key = f"{row.order_number}-R{done + 1}"
-    expected_total = row.refunded_minor + amount
-    try:
-        st = client.refund(row.order_number, row.bank_order_id, amount, key)
-    except GatewayRejected as exc:
-        raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
-    except GatewayNetworkError:
-        log.warning("card refund %s: answer lost, re-checking by status", key)
-        try:
-            st = _refund_recheck(client, row, amount, key, expected_total)
-        except UserError:
-            # The bank may still have refunded: reconcile (and every start) asks it again.
-            _mark_refund_unknown(ctx, row, key)
-            raise
-    if st.refunded_kopecks is not None and st.refunded_kopecks < expected_total:
-        raise UserError(f"Банк подтвердил возврат только {format_money(st.refunded_kopecks - row.refunded_minor)}; "
-                        "проверьте заказ в личном кабинете банка.")
-    entry_number = _record_refund(ctx, row, amount, left, reason, key)
-    return CorrectionResult(row.payment_number, entry_number, amount, None)
+    return card_refunds.refund(ctx, payment_number, amount_minor=amount_minor, reason=reason)
 
 
-def _record_refund(ctx: DeskContext, row: _Row, amount: int, left: int, reason: str, key: str) -> str:
-    now = datetime.now(UTC)
-    with ctx.db.uow() as uow:
-        s = uow.session
-        entry = ledger.add_reversal(s, ctx, row.payment_id, kind="refund", amount_minor=amount, reason=reason,
-                                    method="card", now=now)
-        s.execute(update(m.GatewayOrder).where(m.GatewayOrder.id == row.order_id)
-                  .values(refunded_minor=m.GatewayOrder.refunded_minor + amount,
-                          state="refunded" if amount == left else "partially_refunded", updated_at=now)
-                  .execution_options(synchronize_session=False))
-        audit.record(s, ctx, "card.refund", "payment", row.payment_number, {"refunded_minor": row.refunded_minor},
-                     {"refunded_minor": row.refunded_minor + amount, "entry": entry.number, "bank_key": key}, now=now)
-        uow.commit()
-        return entry.number
-
-
-def _refund_recheck(client: GatewayClient, row: _Row, amount: int, key: str, expected_total: int) -> OrderStatus:
-    """After a lost refund answer: did it happen?
-
-    Sber's refund.do has no idempotency key, so it is never sent again blindly: the status is
-    watched for a few seconds (a slow bank finishes the work after our timeout) and, if the refund
-    does not show, the cashier is told the result is unknown — the next attempt re-checks first.
-    T-Bank gets the same ``ExternalRequestId`` again, which cannot refund twice.
-    """
-    unknown = UserError("Банк не ответил на возврат. Результат неизвестен — возврат не записан; "
-                        "повторите через минуту: перед повтором заказ будет проверен в банке.")
-    if row.provider == "tbank":
-        try:
-            return client.refund(row.order_number, row.bank_order_id, amount, key)
-        except GatewayRejected as exc:
-            raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
-        except GatewayNetworkError:
-            raise unknown from None
-    _connect, read = _timeouts()
-    deadline = time.monotonic() + max(3.0, 4 * read)
-    while True:
-        try:
-            st = client.status(row.order_number, row.bank_order_id)
-            if st.refunded_kopecks is not None and st.refunded_kopecks >= expected_total:
-                return st
-        except (GatewayNetworkError, GatewayRejected):
-            pass
-        if time.monotonic() >= deadline:
-            raise unknown
-        time.sleep(0.25)
-
-
-REFUND_UNKNOWN = "refund-unknown:"
-
-
-def _mark_refund_unknown(ctx: DeskContext, row: _Row, key: str) -> None:
-    with ctx.db.uow() as uow:
-        uow.session.execute(
-            update(m.GatewayOrder).where(m.GatewayOrder.id == row.order_id)
-            .values(last_error=f"{REFUND_UNKNOWN}{key}", updated_at=datetime.now(UTC))
-            .execution_options(synchronize_session=False))
-        uow.commit()
+REFUND_UNKNOWN = "refund-unknown:"  # card_refunds.MARK: a refund whose outcome the bank has not told yet
 
 
 def _settle_refund(ctx: DeskContext, order_number: str) -> CardOrder:
     """A refund whose answer was lost: record what the bank has refunded beyond the ledger, once."""
-    with ctx.db.read() as uow:
-        s = uow.session
-        go = _order_row(s, order_number)
-        key = (go.last_error or "").removeprefix(REFUND_UNKNOWN)
-        row = _snapshot(s, go)
-        p = s.get(m.Payment, row.payment_id)
-        assert p is not None
-        left = p.amount_minor - ledger.reversed_minor(s, p.id)
-    st = _client(row).status(row.order_number, row.bank_order_id)
-    refunded = st.refunded_kopecks
-    if refunded is not None and refunded > row.refunded_minor and left > 0:
-        _record_refund(ctx, row, min(refunded - row.refunded_minor, left), left,
-                       "возврат подтверждён банком при сверке (ответ на возврат был потерян)", key)
-    if refunded is not None:
-        # The bank has answered: whatever it refunded is now in the ledger, so the mark goes.
-        with ctx.db.uow() as uow:
-            uow.session.execute(
-                update(m.GatewayOrder).where(m.GatewayOrder.id == row.order_id,
-                                             m.GatewayOrder.last_error == go.last_error)
-                .values(last_error=None).execution_options(synchronize_session=False))
-            uow.commit()
-    return get(ctx, order_number)
+    from cashier_app.services import card_refunds
+
+    return card_refunds.settle(ctx, order_number)  # type: ignore[no-any-return]
 
 
 def reconcile(ctx: DeskContext) -> list[ReconcileLine]:

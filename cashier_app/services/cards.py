@@ -235,8 +235,12 @@ def load_booking_card(s: Session, number: str, today: date) -> BookingCard:
         raise NotFound(f"Заявка № {number} не найдена.")
     facts = booking_facts(s, b, today)
     rate, rate_day = latest_rate(s, b.currency, today)
-    options = payment_options(facts, today, rate, rate_day)
-    due = due_minor(facts)
+    # Open card orders hold part of the due (issue 10): shown and offered is only the rest.
+    from cashier_app.services.booking_payments import card_reserved
+
+    reserved, orders = card_reserved(s, b.id)
+    options = payment_options(facts, today, rate, rate_day, reserved_minor=reserved, reserved_orders=orders)
+    due = max(due_minor(facts) - reserved, 0)
     rate_is_today = rate is not None and rate_day == today
     payee = s.get(m.Payee, b.payee_id)
     assert payee is not None

@@ -74,7 +74,8 @@ def _check_amount(value: int, field: str) -> None:
         raise ValidationError(field, f"слишком большая сумма: {format_money(value)}")
 
 
-def _booking_amount(s: Session, ctx: DeskContext, booking: m.Booking, amount_minor: int | None) -> ledger.BookingAmount:
+def _booking_amount(s: Session, ctx: DeskContext, booking: m.Booking, amount_minor: int | None,
+                    *, lock: bool = False) -> ledger.BookingAmount:
     """Rubles at the day's rate for an amount in the tour currency (None = all that is due).
 
     The rules (method ``cash`` available, amount within the due, the day's
@@ -82,7 +83,7 @@ def _booking_amount(s: Session, ctx: DeskContext, booking: m.Booking, amount_min
     """
     from cashier_app.services.booking_payments import quote_in
 
-    return quote_in(s, booking.number, "cash", amount_minor, ctx.today()).booking_amount
+    return quote_in(s, booking.number, "cash", amount_minor, ctx.today(), lock=lock).booking_amount
 
 
 def quote(ctx: DeskContext, *, account: str | None = None, booking: str | None = None,
@@ -146,14 +147,17 @@ def take_cash(
                 pid = first.id
                 repeated = True
             else:
-                shift = require_open_shift(s, ctx)
+                # The shift row is locked first (payments and the close serialise on it), then the
+                # booking inside ``quote_in``: what is due is read under the lock, so parallel
+                # payments cannot pay one booking several times over.
+                shift = require_open_shift(s, ctx, lock=True)
                 target, payee_id = ledger.find_target(s, account=account, booking=booking)
                 booking_amount = None
                 rub = amount_minor
                 if target.booking_id is not None:
                     b = s.get(m.Booking, target.booking_id)
                     assert b is not None
-                    booking_amount = _booking_amount(s, ctx, b, amount_minor)
+                    booking_amount = _booking_amount(s, ctx, b, amount_minor, lock=True)
                     rub = booking_amount.rub_minor
                 limit = s.execute(select(m.User.cash_limit_minor).where(m.User.id == ctx.user.id)).scalar()
                 if limit is not None and rub > limit:

@@ -21,7 +21,7 @@ from cashier_app.services import journal, ledger
 from cashier_app.services.context import DeskContext
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.services.permissions import require
-from cashier_app.services.shifts import local_text, require_open_shift, summarize
+from cashier_app.services.shifts import local_text, lock_shift, require_open_shift, summarize
 from cashier_app.storage import models as m
 
 METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}
@@ -62,7 +62,9 @@ def cancel_payment(ctx: DeskContext, number: str, reason: str, *, now: datetime 
         p = _original(s, number)
         if p.method != "cash":
             raise RuleViolation("отменить можно только платёж наличными; для карты — возврат через банк")
-        shift = s.get(m.CashShift, p.shift_id) if p.shift_id else None
+        # The drawer's shift is locked before the payment (the order every cash write keeps):
+        # a cancel racing the close either lands in the Z report or finds the shift closed.
+        shift = lock_shift(s, p.shift_id) if p.shift_id else None
         if shift is None or shift.status != "open":
             raise RuleViolation("отмена возможна только в той же смене, пока она открыта; оформите возврат")
         if p.created_at.astimezone().date() != now.astimezone().date():
@@ -95,7 +97,9 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
     with ctx.db.uow() as uow:
         s = uow.session
         p = _original(s, number)
-        shift = require_open_shift(s, ctx)
+        shift = require_open_shift(s, ctx, lock=True)
+        # Locked before «what is left» is read: six parallel refunds of one payment give back once.
+        p = ledger.lock_payment(s, p.id) or p
         left = p.amount_minor - ledger.reversed_minor(s, p.id)
         amount = left if amount_minor is None else amount_minor
         have = summarize(s, shift).expected_minor

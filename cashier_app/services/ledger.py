@@ -47,6 +47,36 @@ class BookingAmount:
     rate_day: date
 
 
+def lock_payment(s: Session, payment_id: int) -> m.Payment | None:
+    """The payment row, locked until commit and re-read.
+
+    Every correction of a payment locks it first, so two desks refunding or
+    cancelling the same payment compute what is left one after the other; on
+    PostgreSQL the second sees the first's entry once the lock is released.
+
+    Row locks here are ``FOR NO KEY UPDATE`` (``key_share=True``): they exclude
+    every other writer of the row but not the foreign-key checks of new rows
+    that point at it (a slip journaled against a shift, an entry against a
+    payment), which would otherwise wait for the lock holder and deadlock with it.
+    """
+    return s.execute(
+        select(m.Payment).where(m.Payment.id == payment_id).with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def lock_booking(s: Session, booking_id: int) -> m.Booking | None:
+    """The booking row, locked until commit: every check of what is due is made under this lock.
+
+    Only the id is selected for update (the mapped booking joins its agency and
+    manager on the nullable side of outer joins, which PostgreSQL refuses to lock).
+    """
+    locked = s.execute(select(m.Booking.id).where(m.Booking.id == booking_id).with_for_update(key_share=True))
+    if locked.first() is None:
+        return None
+    return s.get(m.Booking, booking_id, populate_existing=True)
+
+
 def find_target(s: Session, *, account: str | None = None, booking: str | None = None) -> tuple[Target, int]:
     """Resolve an account or booking number to a target and its payee id."""
     if account is not None:
@@ -211,7 +241,8 @@ def add_reversal(
         raise ValueError(kind)
     if not reason or not reason.strip():
         raise RuleViolation("укажите причину")
-    orig = s.get(m.Payment, original_id)
+    # Locked: parallel refunds of one payment must see each other's entries (issue 10).
+    orig = lock_payment(s, original_id)
     if orig is None:
         raise NotFound(f"Платёж {original_id} не найден.")
     if orig.entry_kind != "payment" or not orig.credited:

@@ -16,12 +16,13 @@ from typing import Literal
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, raiseload
 
-from cashier_app.domain.errors import NotFound
+from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.normalize import (
     house_key,
     passport_key,
     phone_key,
     prefix_upper_bound,
+    split_address,
     street_key,
     text_key,
 )
@@ -29,6 +30,9 @@ from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 
 PAGE = 50
+# The longest thing typed or scanned into the search field is a ГОСТ Р 56042 payment
+# string; anything longer is pasted junk.  The UI field has the same maxLength.
+MAX_QUERY_CHARS = 2000
 
 HitKind = Literal["account", "booking"]
 
@@ -86,7 +90,6 @@ _LOGIN = re.compile(r"^[a-z]{2,8}\d{1,8}$")
 _CONTRACT = re.compile(r"^[A-ZА-Я]{2,4}-\d{1,10}$")
 _BOOKING_PASSPORT = re.compile(r"^(\d{5,9})\s*[ ,;/]\s*(\d{2}\s?№?\s?\d{6,7})$")
 _PHONEISH = re.compile(r"^[+\d][\d\s()\-]{6,}$")
-_ADDRESS = re.compile(r"^(?P<street>.*?[^\W\d_].*?)[\s,]+(?:д\.?\s*|дом\s*)?(?P<house>\d+[^\s,]*)\s*(?:,.*)?$")
 
 NOTHING_FOUND_HINT = (
     "Ничего не найдено. Попробуйте: номер лицевого счёта (с нулями впереди), логин, "
@@ -123,10 +126,10 @@ def classify(raw: str) -> Query:
         kinds.append("phone")
         phone = pk
     if re.search(r"[^\W\d_]", text) and "login" not in kinds and "contract" not in kinds:
-        addr = _ADDRESS.match(text)
+        addr = split_address(text)  # linear: a regex for this backtracked quadratically
         if addr:
             kinds.append("address")
-            street, house = street_key(addr.group("street")), house_key(addr.group("house"))
+            street, house = street_key(addr[0]), house_key(addr[1])
         else:
             kinds.append("name")
             kinds.append("street")
@@ -137,6 +140,8 @@ def classify(raw: str) -> Query:
 
 
 def search(db: Database, raw: str, *, offset: int = 0, limit: int = PAGE) -> SearchResult:
+    if len(raw) > MAX_QUERY_CHARS:
+        raise ValidationError("Поиск", f"запрос не длиннее {MAX_QUERY_CHARS} знаков (сейчас {len(raw)})")
     q = classify(raw)
     if not q.kinds:
         return SearchResult([], False)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import to_decimal
 from cashier_app.services.context import DeskContext, day_start_utc
+from cashier_app.services.output_files import build_bytes, check_target, write_atomic
 from cashier_app.services.permissions import allowed, require
 from cashier_app.storage import models as m
 
@@ -282,13 +283,17 @@ def to_csv(result: JournalResult) -> str:
     return buf.getvalue()
 
 
-def export_csv(result: JournalResult, path: str | Path) -> None:
+def export_csv(result: JournalResult, path: str | Path, *, field: str = "Файл") -> None:
+    """Written whole or not at all; a bad path or a full disk is a ValidationError naming ``field``."""
+    check_target(path, field)
     # utf-8-sig: Excel recognises the encoding from the BOM.
-    Path(path).write_text(to_csv(result), encoding="utf-8-sig", newline="")
+    write_atomic(path, to_csv(result).encode("utf-8-sig"), field)
 
 
-def export_xlsx(result: JournalResult, path: str | Path) -> None:
+def export_xlsx(result: JournalResult, path: str | Path, *, field: str = "Файл") -> None:
     from openpyxl import Workbook
+
+    check_target(path, field)  # before building the workbook: a bad path costs nothing
 
     wb = Workbook()
     ws = wb.active
@@ -304,7 +309,12 @@ def export_xlsx(result: JournalResult, path: str | Path) -> None:
     for col, width in zip("ABCDEFGHIJKLMNOPQ", (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14),
                           strict=True):
         ws.column_dimensions[col].width = width
-    wb.save(str(path))
+    def build() -> bytes:
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    write_atomic(path, build_bytes(build, path, field), field)
 
 
 def row_fields() -> list[str]:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
@@ -118,18 +119,32 @@ def summarize(s: Session, shift: m.CashShift) -> ShiftSummary:
     )
 
 
-def open_shift_row(s: Session, ctx: DeskContext) -> m.CashShift | None:
-    """This user's open shift on this desk (a cash payment needs one)."""
+def open_shift_row(s: Session, ctx: DeskContext, *, lock: bool = False) -> m.CashShift | None:
+    """This user's open shift on this desk (a cash payment needs one).
+
+    ``lock=True`` locks the row until commit (``FOR NO KEY UPDATE``, see
+    ``ledger.lock_payment``): every write that moves cash in or out of the
+    drawer and the close itself lock it, so a payment either lands in the shift
+    before the Z report is made or, arriving after, finds the shift closed
+    (PostgreSQL re-checks ``status`` once the lock is free).
+    """
     if ctx.user is None:
         return None
-    return s.execute(
-        select(m.CashShift).where(m.CashShift.desk == ctx.desk, m.CashShift.user_id == ctx.user.id,
-                                  m.CashShift.status == "open")
-    ).scalars().first()
+    stmt = select(m.CashShift).where(m.CashShift.desk == ctx.desk, m.CashShift.user_id == ctx.user.id,
+                                     m.CashShift.status == "open")
+    if lock:
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return s.execute(stmt).scalars().first()
 
 
-def require_open_shift(s: Session, ctx: DeskContext) -> m.CashShift:
-    shift = open_shift_row(s, ctx)
+def lock_shift(s: Session, shift_id: int) -> m.CashShift | None:
+    """A shift by id, locked until commit and re-read (see :func:`open_shift_row`)."""
+    return s.execute(select(m.CashShift).where(m.CashShift.id == shift_id).with_for_update(key_share=True)
+                     .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def require_open_shift(s: Session, ctx: DeskContext, *, lock: bool = False) -> m.CashShift:
+    shift = open_shift_row(s, ctx, lock=lock)
     if shift is None:
         raise RuleViolation("смена не открыта: откройте смену (меню «Смена → Открыть»), затем принимайте наличные")
     return shift
@@ -154,6 +169,20 @@ def proposed_float(ctx: DeskContext) -> int:
     return int(value or 0)
 
 
+def _refuse_second_open(s: Session, ctx: DeskContext) -> None:
+    """One open shift per desk: whose it is, in the cashier's words."""
+    assert ctx.user is not None
+    other = s.execute(select(m.CashShift).where(m.CashShift.desk == ctx.desk, m.CashShift.status == "open")
+                      .order_by(m.CashShift.id).limit(1)).scalar_one_or_none()
+    if other is None:
+        return
+    if other.user_id == ctx.user.id:
+        raise RuleViolation("у вас уже открыта смена на этой кассе")
+    user = s.get(m.User, other.user_id)
+    raise RuleViolation(f"на кассе {ctx.desk} уже открыта смена № {other.number} "
+                        f"({user.full_name if user else other.user_id}): её нужно сначала закрыть")
+
+
 def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = None) -> ShiftSummary:
     require(ctx, "shift_own")
     _check_amount(float_minor, "Размен", allow_zero=True)
@@ -161,12 +190,18 @@ def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = Non
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
-        if open_shift_row(s, ctx) is not None:
-            raise RuleViolation("у вас уже открыта смена на этой кассе")
+        _refuse_second_open(s, ctx)
         shift = m.CashShift(number=next_number(s, "shift"), desk=ctx.desk, user_id=ctx.user.id, status="open",
                             opened_at=now, float_minor=float_minor)
         s.add(shift)
-        s.flush()
+        try:
+            s.flush()
+        except IntegrityError:
+            # Another process opened a shift on this desk after our check: the partial unique
+            # index «one open shift per desk» (migration 0002) refused ours.
+            uow.rollback()
+            _refuse_second_open(s, ctx)
+            raise RuleViolation("на этой кассе уже открыта смена") from None
         audit.record(s, ctx, "shift.open", "shift", shift.number, None, {"float_minor": float_minor}, now=now)
         uow.commit()
         return summarize(s, shift)
@@ -187,7 +222,7 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
-        shift = require_open_shift(s, ctx)
+        shift = require_open_shift(s, ctx, lock=True)
         if kind == "out":
             have = summarize(s, shift).expected_minor
             if amount_minor > have:
@@ -245,7 +280,7 @@ def count_denominations(counts: dict[str, int]) -> int:
             raise ValidationError(f"Номинал {key}", "нужно целое неотрицательное число")
         if key == "coins":
             total += value
-        elif key.isdigit() and int(key) in DENOMINATIONS:
+        elif key.isascii() and key.isdigit() and len(key) <= 9 and int(key) in DENOMINATIONS:  # not «²», «٥٠٠»
             total += int(key) * value
         else:
             raise ValidationError(f"Номинал {key}", "нет такого номинала")
@@ -268,19 +303,25 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
-        shift = require_open_shift(s, ctx)
+        # Locked: parallel closes make one Z report, and no payment slips in after the sums are read.
+        shift = require_open_shift(s, ctx, lock=True)
         expected = summarize(s, shift).expected_minor
-        shift.status = "closed"
-        shift.closed_at = now
-        shift.expected_minor = expected
-        shift.counted_minor = counted_minor
-        shift.over_short_minor = counted_minor - expected
-        shift.denominations = denominations or None
-        s.flush()
+        # The conditional update is the second fence: only the close that flips «open» goes on.
+        flipped = s.execute(
+            update(m.CashShift).where(m.CashShift.id == shift.id, m.CashShift.status == "open")
+            .values(status="closed", closed_at=now, expected_minor=expected, counted_minor=counted_minor,
+                    over_short_minor=counted_minor - expected, denominations=denominations or None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if flipped != 1:
+            raise RuleViolation(f"смена № {shift.number} уже закрыта")
+        s.refresh(shift)
         summary = summarize(s, shift)
         number = journal.reserve_number(s)
         params = _report_params(s, ctx, "z_report", summary, number, now, denominations or None, paper)
         params["z_number"] = next_number(s, "z_report")
+        # The audit chain's head goes on paper: `audit verify --anchor` proves nothing before it changed.
+        params["audit_anchor"] = audit.head(s).as_params()
         pdf = journal.renderer("z_report")(params)
         doc = journal.record(s, ctx, number=number, kind="z_report", params=params, pdf=pdf,
                              amount_minor=counted_minor, shift_id=shift.id, now=now)
@@ -289,6 +330,7 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
                      {"expected_minor": expected, "counted_minor": counted_minor,
                       "over_short_minor": counted_minor - expected, "z_report": number,
                       "sha256": doc.sha256}, now=now)
+        audit.anchor(s, shift_id=shift.id, document_number=number, now=now)  # the head after the close, kept
         uow.commit()
         return ShiftReport(summarize(s, shift), doc)
 

@@ -46,35 +46,46 @@ class UserRow:
     cash_limit_minor: int | None
 
 
+def refuse_if_barred(u: m.User, now: datetime) -> None:
+    """A locked or disabled user may not act anywhere: the window, the command line, a token."""
+    locked = u.locked_until
+    if locked is not None and locked > now:
+        left = max(1, int((locked - now).total_seconds() + 59) // 60)
+        raise SignInError(
+            f"Пользователь «{u.login}» заблокирован после {MAX_FAILED} неверных паролей; "
+            f"попробуйте через {left} мин. или попросите администратора сбросить пароль."
+        )
+    if not u.active:
+        raise SignInError(f"Пользователь «{u.login}» отключён; обратитесь к администратору.")
 
 
-def authenticate(db: Database, desk: str, login: str, password: str, *, now: datetime | None = None) -> UserInfo:
-    """The signed-in user, or ``SignInError`` with one sentence; failures are counted and audited."""
+def authenticate(db: Database, desk: str, login: str, password: str, *, now: datetime | None = None,
+                 via: str | None = None) -> UserInfo:
+    """The signed-in user, or ``SignInError`` with one sentence; failures are counted and audited.
+
+    ``via`` ("cli") is written to the audit trail next to the sign-in or the failure.
+    """
     now = now or datetime.now(UTC)
     login = (login or "").strip().lower()
     if not login:
         raise ValidationError("Пользователь", "введите имя пользователя")
     anonymous = DeskContext(db, desk, None)
+    extra: dict[str, object] = {"via": via} if via else {}
     with db.uow() as uow:
         s = uow.session
-        u = s.execute(select(m.User).where(m.User.login == login)).scalar_one_or_none()
+        # FOR UPDATE: parallel wrong passwords (desks, scripts) queue on the user's row, so each
+        # one sees the previous count and the lock it set; without it, counts are lost on
+        # PostgreSQL and 24 parallel attempts never lock (issue 10).  SQLite: BEGIN IMMEDIATE.
+        u = s.execute(select(m.User).where(m.User.login == login).with_for_update()).scalar_one_or_none()
         if u is None:
             # The same text as a wrong password: do not tell which logins exist.
-            audit.record(s, anonymous, "auth.failed", "user", login, None, {"reason": "unknown"}, now=now)
+            audit.record(s, anonymous, "auth.failed", "user", login, None, {"reason": "unknown", **extra}, now=now)
             uow.commit()
             raise SignInError("Неверное имя пользователя или пароль.")
-        locked = u.locked_until
-        if locked is not None and locked > now:
-            left = max(1, int((locked - now).total_seconds() + 59) // 60)
-            raise SignInError(
-                f"Пользователь «{login}» заблокирован после {MAX_FAILED} неверных паролей; "
-                f"попробуйте через {left} мин. или попросите администратора сбросить пароль."
-            )
-        if not u.active:
-            raise SignInError(f"Пользователь «{login}» отключён; обратитесь к администратору.")
+        refuse_if_barred(u, now)
         if not verify_password(u.password_hash, password or ""):
             u.failed_attempts = (u.failed_attempts or 0) + 1
-            after: dict[str, object] = {"failed_attempts": u.failed_attempts}
+            after: dict[str, object] = {"failed_attempts": u.failed_attempts, **extra}
             if u.failed_attempts >= MAX_FAILED:
                 u.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                 u.failed_attempts = 0
@@ -91,7 +102,7 @@ def authenticate(db: Database, desk: str, login: str, password: str, *, now: dat
         u.failed_attempts = 0
         u.locked_until = None
         info = UserInfo(u.id, u.login, u.full_name, u.role)
-        audit.record(s, DeskContext(db, desk, info), "auth.sign_in", "user", login, None, None, now=now)
+        audit.record(s, DeskContext(db, desk, info), "auth.sign_in", "user", login, None, extra or None, now=now)
         uow.commit()
         return info
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -282,6 +283,21 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
 
+class UserToken(Base):
+    """A token a script authenticates with (``CASHIER_TOKEN``); only its SHA-256 is kept."""
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class CashShift(Base):
     __tablename__ = "cash_shifts"
 
@@ -298,6 +314,12 @@ class CashShift(Base):
     over_short_minor: Mapped[int | None] = mapped_column(BigInteger)
     denominations: Mapped[dict | None] = mapped_column(JSON)
     z_report_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    # One open shift per desk (migration 0002): parallel opens on one desk cannot both succeed.
+    __table_args__ = (
+        Index("uq_cash_shifts_open_desk", "desk", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
 
 class CashMovement(Base):
@@ -368,6 +390,9 @@ class GatewayOrder(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
     provider: Mapped[str] = mapped_column(String(16))
     order_number: Mapped[str] = mapped_column(String(36), unique=True)
+    # The random identity sent to the bank with the order (migration 0003, services/card_identity.py);
+    # None for orders written before it.
+    order_uid: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
     bank_order_id: Mapped[str | None] = mapped_column(String(64))
     payment_url: Mapped[str | None] = mapped_column(String(512))
     # new (row written, bank not yet called) | registered | pending | paid | declined | expired
@@ -490,6 +515,23 @@ class AuditEvent(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditAnchor(Base):
+    """The audit chain's head kept at each Z report (migration 0005): rows up to ``event_id`` and its hash.
+
+    No foreign key: the anchor must outlive a deleted audit row to report it.
+    """
+
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("cash_shifts.id"))
+    document_number: Mapped[str | None] = mapped_column(String(32))
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Counter(Base):

@@ -77,7 +77,7 @@ class CloseShiftDialog(QDialog):
             if key == "coins":
                 out[key] = parse_amount(text, tr("Копейки"), allow_zero=True)
             else:
-                if not text.isdigit():
+                if not (text.isascii() and text.isdigit() and len(text) <= 9):  # not «²», «٣», 5000 digits
                     raise ValidationError(tr("{n} ₽", n=int(key) // 100), tr("нужно число купюр или монет"))
                 out[key] = int(text)
         return out

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("search")
         self.search.setPlaceholderText(tr("Поиск: счёт, логин, договор, телефон, ФИО, адрес, заявка, «заявка паспорт», QR"))
         self.search.setClearButtonEnabled(True)
+        self.search.setMaxLength(lookup.MAX_QUERY_CHARS)  # the service refuses longer queries
         self.search.setStyleSheet("font-size: 13pt; padding: 4px;")
         self.hint = QLabel()
         self.hint.setObjectName("hint")

@@ -28,6 +28,9 @@ OrderState = Literal[
     "reversed",  # the hold / same-day payment was cancelled, money never left the card
     "refunded",  # money returned in full
     "partially_refunded",
+    # a cancel or refund the bank accepted and is still processing (T-Bank REVERSING, REFUNDING,
+    # ASYNC_REFUNDING): not final — ask again; the money is not back yet
+    "refunding",
     "unknown_order",  # the bank has never heard of this order number
     "manual",  # the provider has no status method (ChronoPay): check the bank statement
 ]
@@ -40,11 +43,16 @@ ORDER_STATES: tuple[str, ...] = (
     "reversed",
     "refunded",
     "partially_refunded",
+    "refunding",
     "unknown_order",
     "manual",
 )
 # States after which the order never changes by itself: the poller can stop.
 FINAL_STATES = frozenset({"paid", "declined", "expired", "reversed", "refunded", "unknown_order"})
+
+
+# The key our order identity travels under (T-Bank DATA keys: at most 20 characters).
+ORDER_UID_KEY = "cashier_order_uid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,9 @@ class CreatedOrder:
     bank_order_id: str | None  # Sber orderId (UUID), T-Bank PaymentId; None for ChronoPay
     payment_url: str | None  # page (or QR content) for the customer
     raw_status: str  # the bank's own status word/code, for the log
+    # Filled by find_order (a look-up by number): what proves the bank's order is ours (card_identity.py).
+    amount_kopecks: int | None = None
+    order_uid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,12 @@ class OrderStatus:
     reason_code: str | None = None  # the bank's decline / error code
     reason_text_ru: str | None = None  # plain Russian for the cashier
     raw_status: str | None = None  # orderStatus / Status exactly as received
+    order_uid: str | None = None  # our identity as the bank echoes it (Sber merchantOrderParams); None if not
+    # "sbp" when the customer paid by SBP (T-Bank Source qrsbp): the bank then ignores a refund's
+    # ExternalRequestId, so a repeated refund is NOT safe; "card" or None otherwise.
+    payment_method: str | None = None
+    # What THIS cancel/refund returned (T-Bank OriginalAmount − NewAmount); None when not reported.
+    operation_kopecks: int | None = None
 
 
 class GatewayError(UserError):
@@ -116,8 +133,12 @@ class GatewayClient(Protocol):
         description: str,
         return_url: str | None = None,
         timeout_secs: int = 1200,
+        order_uid: str | None = None,
     ) -> CreatedOrder:
-        """Register an order and get the payment page; ``timeout_secs`` bounds how long it can be paid."""
+        """Register an order and get the payment page; ``timeout_secs`` bounds how long it can be paid.
+
+        ``order_uid`` (our random identity) goes to the bank with the order (Sber ``jsonParams``,
+        T-Bank ``DATA``) under :data:`ORDER_UID_KEY`."""
         ...
 
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:

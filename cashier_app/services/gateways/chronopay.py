@@ -80,6 +80,7 @@ class ChronoPayClient:
         description: str,
         return_url: str | None = None,
         timeout_secs: int = 1200,
+        order_uid: str | None = None,  # unused: ChronoPay has no status method that could return it
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         # Nothing is sent anywhere: the link itself is the order, so it can never be "lost".

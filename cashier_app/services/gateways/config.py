@@ -14,6 +14,8 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import certifi
 import keyring
@@ -123,6 +125,46 @@ def ca_bundle_path(ca_file: str | None, cache_dir: str | Path | None = None) -> 
         tmp.write_bytes(combined)
         os.replace(tmp, target)  # atomic: a half-written bundle would fail every call
     return str(target)
+
+
+# Where the bank sends the customer after paying: a page of the office's choosing, office-wide
+# (``gateway.return_url``) or per payee (``gateway.return_url.<payee code>``), in the settings table.
+RETURN_URL_KEY = "gateway.return_url"
+
+
+def return_url_for(s: Any, payee_code: str) -> str | None:
+    """The office's return page for this payee, or None (T-Bank then uses the terminal's own setting)."""
+    from cashier_app.storage import models as m
+
+    for key in (f"{RETURN_URL_KEY}.{payee_code}", RETURN_URL_KEY):
+        row = s.get(m.Setting, key)
+        if row is not None and (row.value or "").strip():
+            return check_return_url(row.value.strip())
+    return None
+
+
+def check_return_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in url) or len(url) > 255:
+        raise GatewayConfigError(f"Страница возврата покупателя должна быть адресом https://…: «{url[:80]}»")
+    return url
+
+
+def set_return_url(s: Any, payee_code: str | None, url: str | None) -> None:
+    """Set (or with ``url=None`` remove) the return page of one payee, or office-wide for ``payee_code=None``."""
+    from cashier_app.storage import models as m
+
+    key = f"{RETURN_URL_KEY}.{payee_code}" if payee_code else RETURN_URL_KEY
+    row = s.get(m.Setting, key)
+    if url is None:
+        if row is not None:
+            s.delete(row)
+        return
+    value = check_return_url(url.strip())
+    if row is None:
+        s.add(m.Setting(key=key, value=value))
+    else:
+        row.value = value
 
 
 def make_client(settings: GatewaySettings, secret: str | None) -> GatewayClient:

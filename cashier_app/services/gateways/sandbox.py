@@ -6,16 +6,24 @@ clients cannot tell, with a card payment page, 3-D Secure, expiry, a per-card
 daily limit, orders persisted in sqlite, and a control API for tests::
 
     POST /_control/pay     {"bank_order_id"| "order_number" [+ "bank"], "card", "exp", "cvc", "three_ds_code"}
+                           or {..., "method": "sbp"} (paid by SBP: no card; its refunds are ASYNC_REFUNDING)
     POST /_control/faults  {"endpoint": "register.do" | "Init" | "/v2/Init" | "*", "kind": "delay" |
                             "http500" | "malformed_json" | "drop_after_processing" |
-                            "drop_before_processing", "count": 1, "delay_secs": 1.0,
+                            "drop_before_processing" | "delay_after_processing" | "in_progress",
+                            "count": 1, "delay_secs": 1.0,
                             "after": 0 (let that many matching calls through first)}
+    POST /_control/terminal {"online_kassa": true}  (T-Bank Init then needs a Receipt: error 309)
+    GET  /_control/spec    answers of ours that broke the T-Bank OpenAPI spec (each a sandbox bug)
     GET  /_control/faults, DELETE /_control/faults
     POST /_control/clock   {"advance_secs": 1300} | {"offset_secs": 0};  GET /_control/clock
     GET  /_control/orders  [?bank=sberbank|tbank&order_number=...]
     POST /_control/reset   clears faults and the clock offset
 
-Run: ``cashier-app gateway-sandbox [--host 127.0.0.1] [--port 8765] [--db FILE]``.
+POST/DELETE to ``/_control/`` take ``application/json`` only.  Every T-Bank request is checked
+against the bank's OpenAPI spec and its Token by the spec's own rules (``sandbox_spec``).
+
+Run: ``cashier-app gateway-sandbox [--host 127.0.0.1] [--port 8765] [--db FILE]``; another
+address than this computer's needs ``--allow-remote``.
 The card number and CVC are never stored nor logged; only ``220138******0013``.
 """
 
@@ -26,41 +34,42 @@ import json
 import logging
 import re
 import socket
+import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cashier_app.services.gateways import sandbox_pages as pages
-from cashier_app.services.gateways.sandbox_args import add_arguments
+from cashier_app.services.gateways import sandbox_spec as spec
+from cashier_app.services.gateways.sandbox_args import add_arguments, is_loopback_host
+from cashier_app.services.gateways.sandbox_control import ControlApi, Faults, _send
 from cashier_app.services.gateways.sandbox_store import (
     CANCELED,
     DECLINED,
     EXPIRED,
+    MAX_FORM_OPENS,
     MSK,
     NEW,
     PAID,
     REASON_TEXT_RU,
     REFUNDED,
+    REFUNDING,
     REVERSED,
     THREE_DS,
     THREE_DS_CODE,
     CardError,
     SandboxStore,
     dumps,
-    order_public,
     parse_card,
 )
-from cashier_app.services.gateways.tbank import make_token, verify_token
 
 log = logging.getLogger("cashier_app.gateway_sandbox")
 
-FAULT_KINDS = ("delay", "http500", "malformed_json", "drop_after_processing", "drop_before_processing")
 SBER_PAGE = "/payment/merchants/sandbox/payment_ru.html"
 
 # Decline reasons in each bank's codes.  Sber actionCode (BPC/RBS list), T-Bank ErrorCode (spec 1.80).
@@ -83,56 +92,8 @@ TBANK_ERROR = {
     "expired_card": ("1054", "Истек срок действия карты"),
     "session_expired": ("0", "None"),
     "merchant_cancel": ("0", "None"),
+    "attempts_expired": ("0", "None"),
 }
-
-
-@dataclass
-class Fault:
-    endpoint: str
-    kind: str
-    count: int = 1
-    delay_secs: float = 1.0
-    id: int = 0
-    # Let this many matching calls through first: "the status check before a refund works, the ones after fail".
-    after: int = 0
-
-    def matches(self, path: str) -> bool:
-        if self.endpoint == "*":
-            return True
-        last = path.rstrip("/").rsplit("/", 1)[-1]
-        return self.endpoint in (path, last)
-
-
-@dataclass
-class Faults:
-    items: list[Fault] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    next_id: int = 1
-
-    def add(self, fault: Fault) -> Fault:
-        with self.lock:
-            fault.id = self.next_id
-            self.next_id += 1
-            self.items.append(fault)
-            return fault
-
-    def take(self, path: str) -> Fault | None:
-        """The first matching fault, consuming one of its uses."""
-        with self.lock:
-            for fault in self.items:
-                if fault.matches(path):
-                    if fault.after > 0:
-                        fault.after -= 1
-                        continue
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.items.remove(fault)
-                    return fault
-            return None
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
 
 
 class ApiAnswer(Exception):
@@ -149,15 +110,22 @@ class Credentials:
     sber_password: str = "demo"
     tbank_terminal: str = "DemoTerminal"
     tbank_password: str = "demo-password"
+    # The merchant's login at Sber is not derivable from the API user name (decline.do's merchantLogin).
+    sber_merchant_login: str = "sandbox-merchant"
 
 
 class SandboxBank:
     """Both banks' protocols on top of one :class:`SandboxStore`."""
 
-    def __init__(self, store: SandboxStore, creds: Credentials) -> None:
+    def __init__(self, store: SandboxStore, creds: Credentials, *, online_kassa: bool = False) -> None:
         self.store = store
         self.creds = creds
         self.faults = Faults()
+        # The T-Bank terminal is connected to the bank's online cash register: Init needs a Receipt (309).
+        self.online_kassa = online_kassa
+        # Answers of ours that broke the bank's spec: a sandbox bug; the test fixtures assert none.
+        self.spec_violations: list[str] = []
+        self._call = threading.local()  # per request: "this Cancel is processed asynchronously"
 
     # ======================= Sber ==============================================================
 
@@ -213,6 +181,7 @@ class SandboxBank:
             raise self._sber_err(3, "Неизвестная валюта")
         if not p.get("returnUrl"):
             raise self._sber_err(4, "URL возврата не может быть пуст")
+        merchant_params = self._sber_json_params(p.get("jsonParams"))
         now = self.store.now()
         expires = now + 1200
         if p.get("sessionTimeoutSecs"):
@@ -236,10 +205,23 @@ class SandboxBank:
             fail_url=p.get("failUrl"),
             expires_at=expires,
             currency=p.get("currency", "643"),
+            params=merchant_params,
         )
         if order is None:
             raise self._sber_err(1, "Заказ с таким номером уже обработан")
         return {"orderId": order["id"], "formUrl": f"{public_base}{SBER_PAGE}?mdOrder={order['id']}"}
+
+    def _sber_json_params(self, raw: str | None) -> dict[str, str]:
+        """``jsonParams``: a JSON object of strings, kept and returned as ``merchantOrderParams``."""
+        if not raw:
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise self._sber_err(5, "Неверный формат jsonParams") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise self._sber_err(5, "Неверный формат jsonParams")
+        return {str(k): v for k, v in data.items()}
 
     def sber_status(self, order: dict[str, Any], legacy: bool = False) -> dict[str, Any]:
         status = order["status"]
@@ -251,7 +233,8 @@ class SandboxBank:
             EXPIRED: 6,
             REVERSED: 3,
             REFUNDED: 4,
-            CANCELED: 6,
+            REFUNDING: 4,
+            CANCELED: 3,  # decline.do: «the order is transferred to the Reversed state»
         }[status]
         reason = order["reason"]
         action = SBER_ACTION.get(reason, 0) if reason else 0
@@ -273,7 +256,8 @@ class SandboxBank:
             EXPIRED: "DECLINED",
             REVERSED: "REVERSED",
             REFUNDED: "REFUNDED",
-            CANCELED: "DECLINED",
+            REFUNDING: "REFUNDED",
+            CANCELED: "REVERSED",
         }[status]
         answer: dict[str, Any] = {
             "errorCode": "0",
@@ -286,7 +270,7 @@ class SandboxBank:
             "currency": order["currency"],
             "date": int(order["created_at"] * 1000),
             "orderDescription": order["description"],
-            "merchantOrderParams": [],
+            "merchantOrderParams": [{"name": k, "value": v} for k, v in (order.get("params") or {}).items()],
             "attributes": [{"name": "mdOrder", "value": order["id"]}],
             "paymentAmountInfo": {
                 "paymentState": payment_state,
@@ -329,6 +313,9 @@ class SandboxBank:
         return {"errorCode": "0", "errorMessage": "Успешно"}
 
     def _sber_decline(self, merchant: str, p: dict[str, str]) -> dict[str, Any]:
+        # merchantLogin is optional; when given it must name this merchant (a guessed one is refused).
+        if p.get("merchantLogin") and p["merchantLogin"] != self.creds.sber_merchant_login:
+            raise self._sber_err(5, f"Неверный merchantLogin «{p['merchantLogin'][:40]}»")
         with self.store.lock():
             order = self._sber_order(merchant, p)
             if order["status"] not in (NEW, THREE_DS):
@@ -347,6 +334,10 @@ class SandboxBank:
             return "FORM_SHOWED" if order["form_shown"] else "NEW"
         if status == REFUNDED:
             return "REFUNDED" if order["refunded"] >= order["deposited"] else "PARTIAL_REFUNDED"
+        if status == REFUNDING:  # the spec: SBP refunds are ASYNC_REFUNDING, card ones REFUNDING
+            return "ASYNC_REFUNDING" if order["pay_method"] == "sbp" else "REFUNDING"
+        if status == EXPIRED and order["reason"] == "attempts_expired":
+            return "ATTEMPTS_EXPIRED"
         return {
             THREE_DS: "3DS_CHECKING",
             PAID: "CONFIRMED",
@@ -368,30 +359,25 @@ class SandboxBank:
         return order
 
     def tbank(self, method: str, body: dict[str, Any], public_base: str) -> dict[str, Any]:
-        required = {
-            "Init": ("Amount", "OrderId"),
-            "GetState": ("PaymentId",),
-            "CheckOrder": ("OrderId",),
-            "Cancel": ("PaymentId",),
-        }
-        if method not in required:
+        if method not in spec.OPERATIONS:
             raise self._tb_err("9999", "Метод не поддерживается")
+        # Fields, types, lengths, enums and formats exactly as the official spec defines them.
+        problems = spec.request_problems(method, body)
+        if problems:
+            raise self._tb_err(*spec.error_for(problems))
         terminal = str(body.get("TerminalKey") or "")
-        missing = [k for k in ("TerminalKey", *required[method], "Token") if body.get(k) in (None, "")]
-        if missing:
-            raise self._tb_err(
-                "2", "Отсутствуют обязательные параметры", f"Не переданы: {', '.join(missing)}"
-            )
         if terminal != self.creds.tbank_terminal:
             raise self._tb_err(
                 "205", "Неверный токен. Проверьте пару TerminalKey/SecretKey.", "Указанный терминал не найден"
             )
-        if not verify_token(body, self.creds.tbank_password):
+        # The sandbox's own Token (from the spec's words), never the client's: a client bug must show.
+        if not spec.token_ok(body, self.creds.tbank_password):
             raise self._tb_err("204", "Неверный токен. Проверьте пару TerminalKey/SecretKey.")
         if method == "Init":
             return self._tb_init(terminal, body, public_base)
         if method == "GetState":
-            order = self._tb_payment(terminal, body)
+            order = self._tb_settle_refund(self._tb_payment(terminal, body))
+            source = "qrsbp" if order["pay_method"] == "sbp" else "cards"
             return {
                 "Success": True,
                 "ErrorCode": "0",
@@ -401,7 +387,7 @@ class SandboxBank:
                 "PaymentId": order["id"],
                 "OrderId": order["order_number"],
                 "Amount": order["amount"],
-                "Params": [{"Key": "Route", "Value": "ACQ"}, {"Key": "Source", "Value": "cards"}],
+                "Params": [{"Key": "Route", "Value": "ACQ"}, {"Key": "Source", "Value": source}],
             }
         if method == "CheckOrder":
             return self._tb_check(terminal, str(body["OrderId"]))
@@ -412,8 +398,11 @@ class SandboxBank:
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 100:
             raise self._tb_err("251", "Неверная сумма. Сумма должна быть больше или равна 100 копеек")
         order_id = str(body["OrderId"])
-        if len(order_id) > 36:
+        if not 1 <= len(order_id) <= 36:
             raise self._tb_err("212", "Размер поля OrderId должен быть от 1 до 36")
+        receipt_error = spec.receipt_error(body, required=self.online_kassa)
+        if receipt_error:
+            raise self._tb_err(*receipt_error)
         description = str(body.get("Description") or "")
         if len(description) > 140:
             raise self._tb_err("213", "Размер поля Description должен быть от 0 до 140")
@@ -452,6 +441,8 @@ class SandboxBank:
                 return_url=body.get("SuccessURL"),
                 fail_url=body.get("FailURL"),
                 expires_at=expires,
+                # Kept for the control API (and the cabinet); GetState/CheckOrder do not return DATA.
+                params={str(k): str(v) for k, v in data.items()} if isinstance(data := body.get("DATA"), dict) else None,
             )
         if order is None:
             raise self._tb_err("20", "Ошибка повторного идентификатора заказа")
@@ -500,40 +491,67 @@ class SandboxBank:
         external = str(body.get("ExternalRequestId") or "")
         with self.store.lock():
             order = self._tb_payment(terminal, body)
-            if external and self.store.cancel_request("tbank", terminal, external) == order["id"]:
-                return self._tb_cancel_answer(
-                    order, external
-                )  # repeated request: current state, no new refund
+            # The spec: ExternalRequestId «не работает для операций по СБП» — an SBP payment refunds again.
+            keyed = bool(external) and order["pay_method"] != "sbp"
+            if keyed and self.store.cancel_request("tbank", terminal, external) == order["id"]:
+                left = self._tb_left(order)  # repeated request: the current state, no new refund
+                return self._tb_cancel_answer(order, external, left, left)
             amount = body.get("Amount")
             if amount is not None and (
                 isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0
             ):
                 raise self._tb_err("326", "Неверный amount")
             if order["status"] in (NEW, THREE_DS):
+                # «При отмене статуса NEW поле Amount игнорируется … Отмена производится на полную сумму.»
+                before, after = order["amount"], 0
                 order = self.store.update(order["id"], status=CANCELED, reason="merchant_cancel")
-            elif order["status"] in (PAID, REFUNDED):
-                left = order["deposited"] - order["refunded"]
-                amount = left if amount is None else amount
-                if left <= 0:
+            elif order["status"] in (PAID, REFUNDED, REFUNDING):
+                before = self._tb_left(order)
+                amount = before if amount is None else amount
+                if before <= 0:
                     raise self._tb_err("8", "Неверный статус транзакции")
-                if amount > left:
+                if amount > before:
                     raise self._tb_err("330", "Сумма в запросе больше чем в оригинальной транзакции")
-                order = self.store.update(order["id"], status=REFUNDED, refunded=order["refunded"] + amount)
+                after = before - amount
+                if (order["pay_method"] == "sbp" or order["status"] == REFUNDING
+                        or getattr(self._call, "in_progress", False)):
+                    # Accepted, still being processed: the money goes back at a later GetState.
+                    order = self.store.update(order["id"], status=REFUNDING, refund_polls=0,
+                                              pending_refund=order["pending_refund"] + amount)
+                else:
+                    order = self.store.update(order["id"], status=REFUNDED, refunded=order["refunded"] + amount)
             else:
                 raise self._tb_err("8", "Неверный статус транзакции")
-            if external:
+            if keyed:
                 self.store.remember_cancel("tbank", terminal, external, order["id"])
-        return self._tb_cancel_answer(order, external)
+        return self._tb_cancel_answer(order, external, before, after)
 
-    def _tb_cancel_answer(self, order: dict[str, Any], external: str) -> dict[str, Any]:
-        new_amount = 0 if order["status"] == CANCELED else order["deposited"] - order["refunded"]
+    @staticmethod
+    def _tb_left(order: dict[str, Any]) -> int:
+        """What can still be refunded: taken, minus refunded, minus a refund in progress."""
+        if order["status"] in (NEW, THREE_DS, CANCELED, DECLINED, EXPIRED, REVERSED):
+            return 0
+        return int(order["deposited"] - order["refunded"] - order["pending_refund"])
+
+    def _tb_settle_refund(self, order: dict[str, Any]) -> dict[str, Any]:
+        """A refund in progress finishes when the merchant asks the second time (deterministic, no clock)."""
+        if order["status"] != REFUNDING:
+            return order
+        with self.store.lock():
+            if order["refund_polls"] < 1:
+                return self.store.update(order["id"], refund_polls=order["refund_polls"] + 1)
+            return self.store.update(order["id"], status=REFUNDED, refunded=order["refunded"] + order["pending_refund"],
+                                     pending_refund=0, refund_polls=0)
+
+    def _tb_cancel_answer(self, order: dict[str, Any], external: str, before: int, after: int) -> dict[str, Any]:
+        # The spec: OriginalAmount «сумма до операции отмены», NewAmount «сумма после операции отмены».
         answer = {
             "TerminalKey": order["merchant"],
             "OrderId": order["order_number"],
             "Success": True,
             "Status": self._tb_status(order),
-            "OriginalAmount": order["amount"],
-            "NewAmount": new_amount,
+            "OriginalAmount": before,
+            "NewAmount": after,
             "PaymentId": int(order["id"]),
             "ErrorCode": "0",
             "Message": "OK",
@@ -549,20 +567,7 @@ class SandboxBank:
         return REASON_TEXT_RU.get(order["reason"] or "", None)
 
 
-def _ok_json(handler: BaseHTTPRequestHandler, payload: Any, status: int = 200) -> None:
-    _send(handler, status, dumps(payload), "application/json; charset=utf-8")
-
-
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", ctype)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.send_header("Cache-Control", "no-store")
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
-class SandboxHandler(BaseHTTPRequestHandler):
+class SandboxHandler(ControlApi, BaseHTTPRequestHandler):
     server_version = "SandboxBank/1.0"
     protocol_version = "HTTP/1.1"  # keep-alive, like a real bank: a dropped socket then hurts for real
 
@@ -651,7 +656,20 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if fault and fault.kind == "delay":
             log.info("fault %s %.2fs on %s", fault.kind, fault.delay_secs, path)
             time.sleep(fault.delay_secs)  # then carry on: a slow bank still does the work
-        payload = self._process(verb, path, query, body)
+        self.bank._call.in_progress = bool(fault and fault.kind == "in_progress")
+        try:
+            payload = self._process(verb, path, query, body)
+        finally:
+            self.bank._call.in_progress = False
+        if fault and fault.kind == "delay_after_processing":
+            log.info("fault %s %.2fs on %s", fault.kind, fault.delay_secs, path)
+            time.sleep(fault.delay_secs)  # done at the bank; the caller does not know yet
+        method = path.rstrip("/").rsplit("/", 1)[-1]
+        if path.startswith("/v2/") and method in spec.OPERATIONS:
+            # Our own answer must pass the bank's spec too; a departure is a sandbox bug, kept for the tests.
+            for problem in spec.answer_problems(method, payload):
+                log.error("sandbox answer to %s breaks the spec: %s", method, problem)
+                self.bank.spec_violations.append(f"{method}: {problem}")
         if fault and fault.kind == "drop_after_processing":
             log.info("fault %s on %s", fault.kind, path)
             self._drop()
@@ -706,8 +724,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._final_page(order)
             return
         if verb == "GET":
-            if not order["form_shown"]:
-                store.update(order["id"], form_shown=1)
+            # A T-Bank payment page opened too many times ends the payment (ATTEMPTS_EXPIRED, final).
+            order = store.update(order["id"], form_shown=order["form_shown"] + 1)
+            if order["bank"] == "tbank" and order["form_shown"] > MAX_FORM_OPENS:
+                self._final_page(store.update(order["id"], status=EXPIRED, reason="attempts_expired"))
+                return
             self._html(pages.card_form(order, action))
             return
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
@@ -738,112 +759,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         form = parse_qs(body.decode("utf-8", "replace"))
         self._final_page(store.submit_3ds(order["id"], (form.get("code") or [""])[0]))
 
-    # -- control API ------------------------------------------------------------------------------
-
-    def _control(self, verb: str, path: str, query: str, body: bytes) -> None:
-        try:
-            data = json.loads(body.decode("utf-8") or "{}") if body else {}
-        except (UnicodeDecodeError, ValueError):
-            _ok_json(self, {"error": "тело запроса — не JSON"}, 400)
-            return
-        name = path.removeprefix("/_control/").strip("/")
-        handler: Callable[[str, dict[str, str], dict[str, Any]], tuple[int, Any]] | None = {
-            "pay": self._c_pay,
-            "faults": self._c_faults,
-            "clock": self._c_clock,
-            "orders": self._c_orders,
-            "reset": self._c_reset,
-        }.get(name)
-        if handler is None:
-            _ok_json(self, {"error": f"нет такого метода: {name}"}, 404)
-            return
-        qs = {k: v[0] for k, v in parse_qs(query).items()}
-        try:
-            status, payload = handler(verb, qs, data if isinstance(data, dict) else {})
-        except (KeyError, ValueError, TypeError) as exc:
-            status, payload = 400, {"error": f"{type(exc).__name__}: {exc}"}
-        _ok_json(self, payload, status)
-
-    def _c_pay(self, verb: str, qs: dict[str, str], data: dict[str, Any]) -> tuple[int, Any]:
-        store = self.bank.store
-        order = None
-        if data.get("bank_order_id"):
-            order = store.get(str(data["bank_order_id"]))
-        elif data.get("order_number"):
-            bank = data.get("bank")
-            found = store.list_orders(bank, str(data["order_number"]))
-            if len(found) > 1:
-                return 400, {"error": "номер заказа есть у нескольких банков — укажите bank"}
-            order = found[0] if found else None
-        if order is None:
-            return 404, {"error": "заказ не найден"}
-        if order["status"] == NEW:
-            now = datetime.fromtimestamp(store.now(), MSK)
-            exp = str(data.get("exp") or f"12/{(now.year + 3) % 100:02d}")
-            try:
-                card = parse_card(str(data.get("card", "")), exp, str(data.get("cvc", "123")))
-            except CardError as exc:
-                return 400, {"error": str(exc)}
-            order = store.pay(order["id"], card)
-        if order["status"] == THREE_DS and data.get("three_ds_code") is not None:
-            order = store.submit_3ds(order["id"], str(data["three_ds_code"]))
-        answer = {
-            "bank_order_id": order["id"],
-            "status": order["status"],
-            "card_mask": order["card_mask"],
-            "reason": order["reason"],
-            "reason_ru": self.bank.reason_ru(order),
-        }
-        if order["status"] == THREE_DS:
-            answer["acs_url"] = f"{self._public_base()}/acs/{order['page_code']}"
-        return 200, answer
-
-    def _c_faults(self, verb: str, qs: dict[str, str], data: dict[str, Any]) -> tuple[int, Any]:
-        faults = self.bank.faults
-        if verb == "DELETE":
-            faults.clear()
-            return 200, {"faults": []}
-        if verb == "POST":
-            kind = str(data.get("kind", ""))
-            if kind not in FAULT_KINDS:
-                return 400, {"error": f"kind: одно из {', '.join(FAULT_KINDS)}"}
-            fault = faults.add(
-                Fault(
-                    endpoint=str(data.get("endpoint") or "*"),
-                    kind=kind,
-                    count=int(data.get("count", 1)),
-                    delay_secs=float(data.get("delay_secs", 1.0)),
-                    after=max(0, int(data.get("after", 0))),
-                )
-            )
-            return 200, {"id": fault.id}
-        with faults.lock:
-            return 200, {"faults": [vars(f).copy() for f in faults.items]}
-
-    def _c_clock(self, verb: str, qs: dict[str, str], data: dict[str, Any]) -> tuple[int, Any]:
-        store = self.bank.store
-        if verb == "POST":
-            if "advance_secs" in data:
-                store.advance_clock(float(data["advance_secs"]))
-            elif "offset_secs" in data:
-                store.set_clock_offset(float(data["offset_secs"]))
-        now = store.now()
-        return 200, {"now": datetime.fromtimestamp(now, UTC).isoformat(), "offset_secs": store.clock_offset()}
-
-    def _c_orders(self, verb: str, qs: dict[str, str], data: dict[str, Any]) -> tuple[int, Any]:
-        orders = self.bank.store.list_orders(qs.get("bank"), qs.get("order_number"))
-        return 200, {"orders": [order_public(o) for o in orders]}
-
-    def _c_reset(self, verb: str, qs: dict[str, str], data: dict[str, Any]) -> tuple[int, Any]:
-        self.bank.faults.clear()
-        self.bank.store.set_clock_offset(0)
-        return 200, {"ok": True}
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     bank: SandboxBank
+
+
+class RemoteBindRefused(ValueError):
+    """The sandbox was asked to listen on a non-loopback address without ``--allow-remote``."""
 
 
 class SandboxServer:
@@ -860,7 +783,16 @@ class SandboxServer:
         tbank_terminal: str = "DemoTerminal",
         tbank_password: str = "demo-password",
         tls: tuple[str, str] | None = None,
+        allow_remote: bool = False,
+        tbank_online_kassa: bool = False,
     ) -> None:
+        if not allow_remote and not is_loopback_host(host):
+            # Anyone who reaches the sandbox can "pay" any order through its control API.
+            raise RemoteBindRefused(
+                f"Песочница слушает только этот компьютер (127.0.0.1); адрес «{host}» доступен из сети. "
+                "Если это действительно нужно, запустите с --allow-remote."
+            )
+        self.online_kassa = tbank_online_kassa
         self.db_path = str(db_path)
         self.host = host
         self.port = port
@@ -875,7 +807,7 @@ class SandboxServer:
     def _build(self) -> _Server:
         self.store = SandboxStore(self.db_path)
         server = _Server((self.host, self.port), SandboxHandler)
-        server.bank = SandboxBank(self.store, self.credentials)
+        server.bank = SandboxBank(self.store, self.credentials, online_kassa=self.online_kassa)
         host, port = server.server_address[:2]
         scheme = "http"
         if self.tls is not None:
@@ -923,6 +855,11 @@ class SandboxServer:
             self.store.close()
             self.store = None
 
+    @property
+    def spec_violations(self) -> list[str]:
+        """Answers that broke the T-Bank spec so far (each a sandbox bug); empty when all is well."""
+        return list(self._server.bank.spec_violations) if self._server is not None else []
+
     def __enter__(self) -> SandboxServer:
         self.start()
         return self
@@ -938,26 +875,10 @@ def default_db_path() -> Path:
     return data_dir() / "gateway-sandbox.sqlite3"
 
 
-def run_sandbox(
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    db_path: str | Path | None = None,
-    *,
-    sber_user: str = "demo-api",
-    sber_password: str = "demo",
-    tbank_terminal: str = "DemoTerminal",
-    tbank_password: str = "demo-password",
-) -> None:
-    """Serve until Ctrl+C."""
-    server = SandboxServer(
-        db_path or default_db_path(),
-        host,
-        port,
-        sber_user=sber_user,
-        sber_password=sber_password,
-        tbank_terminal=tbank_terminal,
-        tbank_password=tbank_password,
-    )
+def run_sandbox(host: str = "127.0.0.1", port: int = 8765, db_path: str | Path | None = None,
+                **options: Any) -> None:
+    """Serve until Ctrl+C; ``options`` are :class:`SandboxServer`'s keyword arguments."""
+    server = SandboxServer(db_path or default_db_path(), host, port, **options)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -966,19 +887,17 @@ def run_sandbox(
 
 def run_from_args(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if not args.allow_remote and not is_loopback_host(args.host):
+        print(f"Песочница слушает только этот компьютер (127.0.0.1); адрес «{args.host}» доступен из сети. "
+              "Если это действительно нужно, запустите с --allow-remote.", file=sys.stderr, flush=True)
+        return 2
     db = args.db or default_db_path()
     print(f"Песочница банков: http://{args.host}:{args.port}  (база: {db})", flush=True)
     # Passwords are not printed: they were typed by the user or are the documented demo ones.
     print(f"Сбербанк: userName {args.sber_user};  Т-Банк: TerminalKey {args.tbank_terminal}", flush=True)
-    run_sandbox(
-        args.host,
-        args.port,
-        db,
-        sber_user=args.sber_user,
-        sber_password=args.sber_password,
-        tbank_terminal=args.tbank_terminal,
-        tbank_password=args.tbank_password,
-    )
+    run_sandbox(args.host, args.port, db, sber_user=args.sber_user, sber_password=args.sber_password,
+                tbank_terminal=args.tbank_terminal, tbank_password=args.tbank_password,
+                allow_remote=args.allow_remote, tbank_online_kassa=args.tbank_online_kassa)
     return 0
 
 
@@ -992,7 +911,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_from_args(parser.parse_args(argv))
 
 
-__all__ = ["SandboxServer", "main", "make_token", "run_sandbox"]
+__all__ = ["RemoteBindRefused", "SandboxServer", "main", "run_sandbox"]
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ NEW, THREE_DS, PAID, DECLINED, EXPIRED, REVERSED, REFUNDED, CANCELED = (
     "CANCELED",
 )
 OPEN_STATUSES = (NEW, THREE_DS)
+# A refund accepted but still being processed (T-Bank REFUNDING / ASYNC_REFUNDING); ``pending_refund`` holds it.
+REFUNDING = "REFUNDING"
+# The payment form was opened more often than a bank allows (T-Bank ATTEMPTS_EXPIRED): final, unpaid.
+MAX_FORM_OPENS = 5
 
 # Test cards (STANDARDS §6.2) → behaviour.  Anything else: "card not supported".
 CARD_SUCCESS = "2201382000000013"
@@ -57,6 +61,7 @@ REASON_TEXT_RU = {
     "expired_card": "Истёк срок действия карты",
     "session_expired": "Время на оплату истекло",
     "merchant_cancel": "Заказ отменён магазином",
+    "attempts_expired": "Превышено число попыток открыть страницу оплаты",
 }
 
 _SCHEMA = """
@@ -82,7 +87,11 @@ CREATE TABLE IF NOT EXISTS orders (
     reason TEXT,
     paid_at REAL,
     updated_at REAL NOT NULL,
-    seq INTEGER NOT NULL
+    seq INTEGER NOT NULL,
+    params TEXT,
+    pay_method TEXT NOT NULL DEFAULT 'card',
+    pending_refund INTEGER NOT NULL DEFAULT 0,
+    refund_polls INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS orders_number ON orders(bank, merchant, order_number);
 CREATE TABLE IF NOT EXISTS cancel_requests (
@@ -151,6 +160,15 @@ class SandboxStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(orders)")}
+        if "params" not in columns:  # a sandbox file from before merchant parameters were kept
+            self._db.execute("ALTER TABLE orders ADD COLUMN params TEXT")
+        # Sandbox files from before SBP payments and asynchronous refunds (T-Bank REFUNDING) existed.
+        for column, ddl in (("pay_method", "TEXT NOT NULL DEFAULT 'card'"),
+                            ("pending_refund", "INTEGER NOT NULL DEFAULT 0"),
+                            ("refund_polls", "INTEGER NOT NULL DEFAULT 0")):
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE orders ADD COLUMN {column} {ddl}")
 
     def close(self) -> None:
         with self._lock:
@@ -200,6 +218,7 @@ class SandboxStore:
         fail_url: str | None,
         expires_at: float,
         currency: str = "643",
+        params: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         """New order, or None when the number is taken (caller answers "duplicate")."""
         with self._lock:
@@ -215,8 +234,8 @@ class SandboxStore:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute(
                     "INSERT INTO orders(id, bank, merchant, order_number, page_code, amount, currency, description,"
-                    " return_url, fail_url, created_at, expires_at, status, updated_at, seq)"
-                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " return_url, fail_url, created_at, expires_at, status, updated_at, seq, params)"
+                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         order_id,
                         bank,
@@ -233,6 +252,7 @@ class SandboxStore:
                         NEW,
                         now,
                         seq,
+                        json.dumps(params, ensure_ascii=False) if params else None,
                     ),
                 )
                 self._set_meta("seq", str(seq))
@@ -247,6 +267,8 @@ class SandboxStore:
         if row is None:
             return None
         order = dict(row)
+        # The merchant's own parameters (Sber jsonParams, T-Bank DATA), as sent.
+        order["params"] = json.loads(order["params"]) if order.get("params") else {}
         if order["status"] in OPEN_STATUSES and self.now() > order["expires_at"]:
             self._update(order["id"], status=EXPIRED, reason="session_expired")
             order.update(status=EXPIRED, reason="session_expired")
@@ -360,6 +382,18 @@ class SandboxStore:
                 self._update(order_id, status=DECLINED, reason="3ds_failed")
                 return self.get(order_id) or order
             return self._authorise(order, order["card_mask"])
+
+    def pay_sbp(self, order_id: str) -> dict[str, Any]:
+        """The customer pays by SBP (their banking app scanned the QR): no card, the money is taken at once."""
+        with self._lock:
+            order = self.get(order_id)
+            if order is None:
+                raise KeyError(order_id)
+            if order["status"] != NEW:
+                return order
+            self._update(order_id, status=PAID, approved=order["amount"], deposited=order["amount"],
+                         paid_at=self.now(), pay_method="sbp", reason=None)
+            return self.get(order_id) or order
 
     # -- merchant operations ----------------------------------------------------------------------
 

@@ -6,10 +6,12 @@ string), JSON answers, amounts in kopecks, currency 643.  STANDARDS §6.1.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from cashier_app.services.gateways.base import (
+    ORDER_UID_KEY,
     CreatedOrder,
     GatewayConfigError,
     GatewayNetworkError,
@@ -118,7 +120,8 @@ class SberbankClient:
         )
         self.user_name = user_name
         self._password = password
-        # Sber requires returnUrl; a desktop has none, so the customer lands on the bank's host.
+        # Sber requires returnUrl.  The office's page (settings ``gateway.return_url``) is passed per order;
+        # this last resort is used only when the office has chosen none.
         self.default_return_url = default_return_url or f"{root}/"
         self.language = language
 
@@ -140,6 +143,7 @@ class SberbankClient:
         description: str,
         return_url: str | None = None,
         timeout_secs: int = 1200,
+        order_uid: str | None = None,
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         if not order_number or len(order_number) > MAX_ORDER_NUMBER:
@@ -155,6 +159,9 @@ class SberbankClient:
             "language": self.language,
             "sessionTimeoutSecs": str(int(timeout_secs)),
         }
+        if order_uid:
+            # Echoed back by getOrderStatusExtended as merchantOrderParams: proves the order is ours.
+            params["jsonParams"] = json.dumps({ORDER_UID_KEY: order_uid})
         payload = self._call("register.do", params, "register")
         if _is_error(payload):
             raise reject_from(payload, operation="register")
@@ -203,7 +210,11 @@ class SberbankClient:
         # getOrderStatusExtended does not return formUrl; the page of a recovered order
         # cannot be rebuilt, so the caller cancels it or waits for its final state.
         return CreatedOrder(
-            bank_order_id=st.bank_order_id, payment_url=None, raw_status=str(payload["orderStatus"])
+            bank_order_id=st.bank_order_id,
+            payment_url=None,
+            raw_status=str(payload["orderStatus"]),
+            amount_kopecks=st.amount_kopecks,
+            order_uid=st.order_uid,
         )
 
     def _resolve(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
@@ -227,11 +238,9 @@ class SberbankClient:
             return st
         if st.raw_status == "0":
             # Unpaid: decline.do makes the payment page unusable (a late payment would be unbooked money).
-            params = {
-                "orderId": oid,
-                "merchantLogin": self.user_name.removesuffix("-api"),
-                "language": self.language,
-            }
+            # merchantLogin is optional («the merchant for which to decline»): without it the API user's own
+            # merchant is meant.  It cannot be derived from the user name, so it is never guessed.
+            params = {"orderId": oid, "language": self.language}
             payload = self._call("decline.do", params, "decline")
         elif st.raw_status in ("1", "2"):
             if amount_kopecks is not None and amount_kopecks != st.amount_kopecks:
@@ -299,6 +308,9 @@ def parse_status(payload: dict[str, Any], bank_order_id: str | None) -> OrderSta
             reason_text = "Покупатель проходит проверку 3-D Secure"
         elif order_status == 1:
             reason_text = "Сумма заблокирована на карте, ждём списания"
+        elif order_status == 3 and deposited == 0 and approved == 0:
+            # decline.do leaves an unpaid order Reversed (status 3) as the docs define it: no money moved.
+            reason_text = "Заказ отменён до оплаты"
     else:
         # An unknown status must never look final: keep polling.
         state = "pending"
@@ -322,4 +334,13 @@ def parse_status(payload: dict[str, Any], bank_order_id: str | None) -> OrderSta
         reason_code=str(action_int) if action_int not in (None, 0) else None,
         reason_text_ru=reason_text,
         raw_status=str(order_status),
+        order_uid=_order_uid(payload),
     )
+
+
+def _order_uid(payload: dict[str, Any]) -> str | None:
+    """Our identity from ``merchantOrderParams`` (the jsonParams sent at register), or None."""
+    for item in payload.get("merchantOrderParams") or []:
+        if isinstance(item, dict) and item.get("name") == ORDER_UID_KEY and item.get("value"):
+            return str(item["value"])
+    return None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashier_app.services.gateways.base import (
+    ORDER_UID_KEY,
     CreatedOrder,
     GatewayConfigError,
     GatewayNetworkError,
@@ -81,19 +82,26 @@ STATUS_MAP: dict[str, OrderState] = {
     "3DS_CHECKED": "pending",
     "AUTHORIZED": "pending",  # a hold on a one-stage terminal becomes CONFIRMED shortly
     "CONFIRMING": "pending",
+    "PAY_CHECKING": "pending",
     "CONFIRMED": "paid",
-    "REVERSING": "reversed",
+    # The spec: Cancel may answer REVERSING/REFUNDING «while processing continues»; ASYNC_REFUNDING is an
+    # SBP refund being processed.  None of them is final, none means the money is back yet.
+    "REVERSING": "refunding",
+    "REFUNDING": "refunding",
+    "ASYNC_REFUNDING": "refunding",
     "PARTIAL_REVERSED": "reversed",
     "REVERSED": "reversed",
-    "REFUNDING": "partially_refunded",
     "PARTIAL_REFUNDED": "partially_refunded",
     "REFUNDED": "refunded",
     "CANCELED": "declined",  # cancelled before payment: no money moved
     "DEADLINE_EXPIRED": "expired",
+    "ATTEMPTS_EXPIRED": "expired",  # «Клиент превысил количество попыток открытия формы»: final, unpaid
     "REJECTED": "declined",
     "AUTH_FAIL": "declined",
 }
-_PAID_LIKE = ("CONFIRMED", "PARTIAL_REFUNDED", "REFUNDED", "AUTHORIZED", "PARTIAL_REVERSED", "REVERSED")
+IN_PROGRESS = frozenset({"REVERSING", "REFUNDING", "ASYNC_REFUNDING"})
+_PAID_LIKE = ("CONFIRMED", "PARTIAL_REFUNDED", "REFUNDED", "AUTHORIZED", "PARTIAL_REVERSED", "REVERSED",
+              *sorted(IN_PROGRESS))
 
 
 def _scalar(value: Any) -> str:
@@ -192,6 +200,7 @@ class TBankClient:
         description: str,
         return_url: str | None = None,
         timeout_secs: int = 1200,
+        order_uid: str | None = None,
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         if not order_number or len(order_number) > MAX_ORDER_ID:
@@ -209,6 +218,10 @@ class TBankClient:
         if return_url:
             params["SuccessURL"] = return_url
             params["FailURL"] = return_url
+        if order_uid:
+            # DATA is not signed (nested) and GetState/CheckOrder never return it (OpenAPI 1.80): it marks
+            # the order in the bank's cabinet and notifications; the OrderId itself carries the identity.
+            params["DATA"] = {ORDER_UID_KEY: order_uid}
         payload = self._call("Init", params)
         if not payload.get("Success"):
             raise reject_from(payload)
@@ -246,10 +259,12 @@ class TBankClient:
         if chosen is None:
             return None
         # CheckOrder does not give PaymentURL back; the page of a recovered order cannot be rebuilt.
+        amount = chosen.get("Amount")
         return CreatedOrder(
             bank_order_id=str(chosen.get("PaymentId")),
             payment_url=None,
             raw_status=str(chosen.get("Status", "")),
+            amount_kopecks=_int(amount) if amount is not None else None,
         )
 
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
@@ -277,7 +292,8 @@ class TBankClient:
         if str(payload.get("OrderId", order_number)) != order_number:
             # A PaymentId of another order must never credit this one.
             raise GatewayRejected("order", "Платёж банка относится к другому заказу")
-        st = state_from(raw, _int(payload.get("Amount")), bank_order_id)
+        st = _replace(state_from(raw, _int(payload.get("Amount")), bank_order_id),
+                      payment_method=_method(payload))
         if st.state in ("declined", "expired"):
             # GetState carries no decline reason; CheckOrder lists it per payment.
             if from_check is None:
@@ -290,7 +306,9 @@ class TBankClient:
             msg = (from_check or {}).get("Message")
             code = None if code == "0" else code
             text = reason_text(code, str(msg) if msg and msg != "None" else None)
-            if st.state == "expired":
+            if raw == "ATTEMPTS_EXPIRED":
+                text = "Покупатель слишком много раз открывал страницу оплаты — платёж закрыт банком"
+            elif st.state == "expired":
                 text = "Время на оплату истекло"
             elif raw == "CANCELED":
                 text = "Заказ отменён до оплаты"
@@ -305,23 +323,40 @@ class TBankClient:
             raise GatewayRejected("255", "Банк не знает такой заказ")
         return str(chosen.get("PaymentId"))
 
-    def _cancel(self, payment_id: str, amount: int | None, key: str) -> OrderStatus:
+    def _cancel(self, payment_id: str, amount: int | None, key: str, *, paid: int | None = None,
+                sbp: bool = False) -> OrderStatus:
+        """Cancel/refund; ``paid`` = the payment's amount (GetState), so the refunded total can be told.
+
+        The spec: OriginalAmount is «сумма до операции отмены» — before THIS cancel — and NewAmount
+        the amount after it, so this cancel returned OriginalAmount − NewAmount and everything
+        refunded so far is the payment's amount − NewAmount.
+        """
         params: dict[str, Any] = {"PaymentId": payment_id}
         if amount is not None:
             params["Amount"] = amount
-        if key:
-            # The bank answers a repeated ExternalRequestId with the current state instead of refunding twice.
+        if key and not sbp:
+            # The bank answers a repeated ExternalRequestId with the state instead of refunding twice —
+            # except for SBP payments («Параметр не работает для операций по СБП»): not sent there.
             params["ExternalRequestId"] = key
         payload = self._call("Cancel", params)
         if not payload.get("Success"):
             raise reject_from(payload)
         raw = str(payload.get("Status", ""))
-        original = _int(payload.get("OriginalAmount"))
-        new = _int(payload.get("NewAmount"))
-        st = state_from(raw, original, payment_id)
+        if not raw or "NewAmount" not in payload:
+            raise GatewayNetworkError("Банк прислал неполный ответ на отмену", operation="Cancel")
+        before = _int(payload.get("OriginalAmount"))
+        after = _int(payload.get("NewAmount"))
+        st = _replace(state_from(raw, paid if paid is not None else before, payment_id),
+                      operation_kopecks=max(before - after, 0), payment_method="sbp" if sbp else None)
         if st.state in ("refunded", "partially_refunded"):
-            st = _replace(st, refunded_kopecks=max(original - new, 0))
+            st = _replace(st, refunded_kopecks=max(paid - after, 0) if paid is not None else None)
         return st
+
+    def _payment_state(self, payment_id: str) -> dict[str, Any]:
+        payload = self._call("GetState", {"PaymentId": payment_id})
+        if not payload.get("Success"):
+            raise reject_from(payload)
+        return payload
 
     def cancel(
         self,
@@ -332,9 +367,10 @@ class TBankClient:
     ) -> OrderStatus:
         if amount_kopecks is not None:
             check_amount(amount_kopecks)
-        return self._cancel(
-            self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key
-        )
+        payment_id = self._resolve_payment(order_number, bank_order_id)
+        before = self._payment_state(payment_id)  # the payment's amount and method, as for a refund
+        return self._cancel(payment_id, amount_kopecks, idempotency_key, paid=_int(before.get("Amount")),
+                            sbp=_method(before) == "sbp")
 
     def refund(
         self,
@@ -344,9 +380,23 @@ class TBankClient:
         idempotency_key: str,
     ) -> OrderStatus:
         check_amount(amount_kopecks)
-        return self._cancel(
-            self._resolve_payment(order_number, bank_order_id), amount_kopecks, idempotency_key
-        )
+        payment_id = self._resolve_payment(order_number, bank_order_id)
+        # The state first: Cancel's answer does not carry the payment's amount (needed for the refunded
+        # total), nor whether it was paid by SBP (where ExternalRequestId does not protect a retry).
+        before = self._payment_state(payment_id)
+        if str(before.get("Status")) in IN_PROGRESS:
+            raise GatewayRejected("busy", "Предыдущий возврат по этому платежу ещё обрабатывается банком — "
+                                          "повторите, когда он завершится")
+        return self._cancel(payment_id, amount_kopecks, idempotency_key, paid=_int(before.get("Amount")),
+                            sbp=_method(before) == "sbp")
+
+
+def _method(payload: dict[str, Any]) -> str | None:
+    """"sbp" / "card" from GetState's Params (Source ``qrsbp`` is an SBP payment), None if not said."""
+    for item in payload.get("Params") or []:
+        if isinstance(item, dict) and item.get("Key") == "Source":
+            return "sbp" if item.get("Value") == "qrsbp" else "card"
+    return None
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -365,11 +415,11 @@ def _replace(st: OrderStatus, **changes: Any) -> OrderStatus:
 def state_from(raw: str, amount: int, payment_id: str | None) -> OrderStatus:
     state: OrderState = STATUS_MAP.get(raw, "pending")  # unknown status: keep polling, never final
     approved = amount if raw in _PAID_LIKE else 0
-    deposited = amount if raw in ("CONFIRMED", "PARTIAL_REFUNDED", "REFUNDED") else 0
+    deposited = amount if raw in ("CONFIRMED", "PARTIAL_REFUNDED", "REFUNDED", "REFUNDING", "ASYNC_REFUNDING") else 0
     refunded: int | None = 0
     if raw == "REFUNDED":
         refunded = amount
-    elif raw in ("PARTIAL_REFUNDED", "REFUNDING"):
+    elif raw in ("PARTIAL_REFUNDED", *IN_PROGRESS):
         refunded = None  # GetState does not say how much went back
     return OrderStatus(
         state=state,
