@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from cashier_app.services.bootstrap import open_database
 from cashier_app.services.cards import account_card, booking_card
+from cashier_app.services.context import DeskContext, UserInfo
 from cashier_app.services.lookup import search
 from cashier_app.storage import models as m
 from cashier_app.storage.db import describe
@@ -52,6 +53,14 @@ def main() -> int:
     db = open_database(args.db)
     with db.read() as uow:
         n_acc = uow.session.execute(select(func.count()).select_from(m.Account)).scalar_one()
+        # The lookups check who asks (``lookup``): time them as a cashier of the office would run them.
+        u = uow.session.execute(select(m.User).where(m.User.role == "cashier", m.User.active.is_(True))
+                                .order_by(m.User.id)).scalars().first()
+    if u is None:
+        print("no active cashier in this database (init-db --demo makes one)", file=sys.stderr)
+        return 2
+    ctx = DeskContext(db, "bench", UserInfo(u.id, u.login, u.full_name, u.role))
+    ctx.today_override = ctx.today()  # the office's day, read once: the card timings are the card's own
     print(f"database: {describe(db.engine)}; accounts: {n_acc}", flush=True)
     runs = args.runs
     accounts = sample(db, m.Account.number, runs, rng)
@@ -64,11 +73,11 @@ def main() -> int:
     addresses = [f"{s.removeprefix('ул. ')} {h}" for s, h in zip(streets, houses, strict=False)]
     # One warm-up pass so the figures are for a running counter, not a cold start.
     for q in (accounts[0], names[0], addresses[0]):
-        search(db, q)
+        search(ctx, q)
 
     def each(values: list[str]):  # type: ignore[no-untyped-def]
         it = iter(values * 3)
-        return lambda: search(db, next(it))
+        return lambda: search(ctx, next(it))
 
     lines = [
         report("exact account number", timed(each(accounts), runs), 5),
@@ -81,8 +90,8 @@ def main() -> int:
     # What the counter shows next: the whole card (a booking's card includes the agency's commission tier).
     acc_it, book_it = iter(accounts * 3), iter(bookings * 3)
     cards_runs = max(50, runs // 4)
-    report("account card", timed(lambda: account_card(db, next(acc_it)), cards_runs))
-    report("booking card (with commission)", timed(lambda: booking_card(db, next(book_it)), cards_runs))
+    report("account card", timed(lambda: account_card(ctx, next(acc_it)), cards_runs))
+    report("booking card (with commission)", timed(lambda: booking_card(ctx, next(book_it)), cards_runs))
     over = [ln for ln in lines if "OVER" in ln]
     print(f"done: {len(lines) - len(over)} of {len(lines)} within target", flush=True)
     db.dispose()

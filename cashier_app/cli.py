@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     "audit",
     "users",
     "payees",
+    "office",
 )
 
 EXIT_USER_ERROR = 2
@@ -82,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     parser = build_parser()
     args = parser.parse_args(args_list)
+    from cashier_app import logging_setup
+
+    logging_setup.install()  # the window and every sub-command log to one rotating file (README)
     try:
         if args.command is None:
             from cashier_app.ui.app import run_gui
@@ -99,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from sqlalchemy.exc import OperationalError
 
+        logging.getLogger("cashier_app.cli").error("command %s failed", args.command or "gui", exc_info=exc)
         if isinstance(exc, OperationalError):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             print(f"cashier-app: ошибка базы данных: {reason}", file=sys.stderr)

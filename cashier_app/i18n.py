@@ -83,6 +83,8 @@ EN: dict[str, str] = {
     "Найдено: {n}": "Found: {n}",
     "Найдено: {n}+": "Found: {n}+",
     "Вход не выполнен": "Not signed in",
+    "задайте {env}=логин:пароль — поиск требует входа пользователя":
+        "set {env}=login:password — the search needs a signed-in user",
     "Пользователь: {name} ({role})": "User: {name} ({role})",
     "нет дисплея (DISPLAY не задан); запустите на рабочем столе, через xvfb-run, или проверьте запуск: "
     "cashier-app --smoke": (
@@ -292,6 +294,11 @@ EN: dict[str, str] = {
     "Улица": "Street",
     "Дом": "Building",
     "Квартира": "Flat",
+    "Район": "District",
+    "Населённый пункт": "Settlement",
+    "ИНН плательщика": "Payer's INN (tax ID)",
+    "Адрес одной строкой": "Address as one line",
+    "как напечатать: «{example}»": "as it is to be printed: «{example}»",
     "Покупатель (организация)": "Buyer (organisation)",
     "ИНН покупателя": "Buyer's INN (tax ID)",
     "Сформировать": "Create",
@@ -492,6 +499,69 @@ EN: dict[str, str] = {
     "сохраните получателя, затем настройте шлюз": "save the payee, then set up its gateway",
     "Корневой сертификат": "Root certificate",
     "Сертификаты (*.pem *.crt *.cer);;Все файлы (*)": "Certificates (*.pem *.crt *.cer);;All files (*)",
+    # --- card orders never orphaned; honest outcomes (issue 11 §1, §3) ----------------------
+    "{kind}; результат неизвестен, проверьте журнал. Подробности — в журнале программы.": (
+        "{kind}; the outcome is unknown, check the journal. Details are in the program log."
+    ),
+    "Браузер не открылся. Покажите покупателю QR-код или нажмите «Копировать ссылку» и отправьте её.": (
+        "The browser did not open. Show the customer the QR code, or press “Copy link” and send it."
+    ),
+    "Внутренняя ошибка: {kind}. Результат неизвестен, проверьте журнал.": (
+        "Internal error: {kind}. The outcome is unknown, check the journal."
+    ),
+    "Все кассы офиса": "All desks of the office",
+    "Заказ ждёт оплаты": "The order awaits payment",
+    "Заказ № {n} ещё не оплачен. Закрыть окно?\n\nЗаказ останется под наблюдением: программа сообщит, когда "
+    "банк ответит. Открыть его снова — F7 на этом счёте или «Ожидают оплаты» в строке состояния.": (
+        "Order No. {n} is not paid yet. Close the window?\n\nThe order stays watched: the program will tell you "
+        "when the bank answers. To open it again press F7 on this account or “Awaiting payment” in the status bar."
+    ),
+    "Заказ № {n} не проверен при запуске": "Order No. {n} was not checked at start-up",
+    "Заказ № {n} отменён в банке, его ссылка больше не работает. Можно создать новый.": (
+        "Order No. {n} is cancelled at the bank, its link no longer works. A new one can be created."
+    ),
+    "Заказ № {n}, {target}, {m}: {status}": "Order No. {n}, {target}, {m}: {status}",
+    "Заказ № {n}: {status}": "Order No. {n}: {status}",
+    "Заказ № {n}: статус не проверен": "Order No. {n}: status not checked",
+    "Заказов, ждущих оплаты: {n}": "Orders awaiting payment: {n}",
+    "Касса {desk}": "Desk {desk}",
+    "Копировать ссылку": "Copy link",
+    "Напечатать квитанцию": "Print the receipt",
+    "Не удалось проверить неоплаченные заказы: {err}": "Could not check for unpaid orders: {err}",
+    "Неоплаченных заказов нет.": "No unpaid orders.",
+    "Ожидают оплаты": "Awaiting payment",
+    "Ожидают оплаты…": "Awaiting payment…",
+    "Оплата картой не прошла": "Card payment did not go through",
+    "Оплата проведена: платёж {p} на {m}. Квитанция не напечатана ({why}) — нажмите «Напечатать квитанцию».": (
+        "Payment made: {p} for {m}. The receipt was not printed ({why}) — press “Print the receipt”."
+    ),
+    "Оплата проведена: платёж {p} на {m}. Квитанция опять не напечатана ({why}); её можно напечатать позже из "
+    "журнала платежей.": (
+        "Payment made: {p} for {m}. The receipt again was not printed ({why}); it can be printed later from the "
+        "payments journal."
+    ),
+    "Оплачено картой": "Paid by card",
+    "Открыт неоплаченный заказ № {n} на {m}: та же ссылка и тот же QR-код, что уже выданы покупателю. Второй "
+    "заказ не создаётся; новый — только после «Отменить первый заказ».": (
+        "Unpaid order No. {n} for {m} is open: the same link and QR code the customer already has. No second "
+        "order is created; a new one only after “Cancel the first order”."
+    ),
+    "Открыть список заказов, ждущих оплаты": "Open the list of orders awaiting payment",
+    "Отменить первый заказ": "Cancel the first order",
+    "Ошибка: {kind}. Платёж не проведён (проверено по журналу), деньги не приняты.": (
+        "Error: {kind}. The payment was not made (checked in the journal), no money was taken."
+    ),
+    "Подтвердите оплату по выписке": "Confirm the payment from the bank statement",
+    "Проверка незавершённых оплат при запуске не выполнена": "The start-up check of unfinished payments failed",
+    "Связь с базой прервалась: результат неизвестен, проверьте журнал платежей. Повторное «Принять оплату» "
+    "второй раз не спишет.": (
+        "The connection to the database was lost: the outcome is unknown, check the payments journal. Pressing "
+        "“Take payment” again will not charge twice."
+    ),
+    "Ссылка заказа № {n} скопирована.": "The link of order No. {n} is copied.",
+    "Ссылка скопирована": "Link copied",
+    "Заказ": "Order",
+    "Создан": "Created",
 }
 
 # The same Russian word with two English ones: ``tr(text, context=...)`` picks these.

@@ -50,6 +50,16 @@ def config_path() -> Path:
     return base / "settings.json"
 
 
+def log_dir() -> Path:
+    """Where the rotating log lives (``CASHIER_LOG_DIR`` overrides, as the data and config dirs do)."""
+    override = os.environ.get("CASHIER_LOG_DIR")
+    return Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def log_path() -> Path:
+    return log_dir() / "cashier-app.log"
+
+
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / 'cashier.sqlite3'}"
 

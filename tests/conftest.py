@@ -14,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _TMP = Path(tempfile.mkdtemp(prefix="cashier-tests-"))
 os.environ["CASHIER_DATA_DIR"] = str(_TMP / "data")
 os.environ["CASHIER_CONFIG_DIR"] = str(_TMP / "config")
+os.environ["CASHIER_LOG_DIR"] = str(_TMP / "log")  # the rotating log of logging_setup, never the real one
 os.environ.setdefault("CASHIER_DESK", "test-desk")
 
 import pytest  # noqa: E402

@@ -8,8 +8,23 @@ import pytest
 from sqlalchemy import select
 
 from cashier_app.domain.errors import PermissionDenied, RuleViolation, ValidationError
-from cashier_app.services import audit, audit_log, cash, corrections, payments_journal, shifts, users
-from cashier_app.services.context import DeskContext
+from cashier_app.services import (
+    audit,
+    audit_log,
+    booking_payments,
+    cards,
+    cash,
+    corrections,
+    documents,
+    journal,
+    lookup,
+    payments_journal,
+    rates,
+    shifts,
+    users,
+)
+from cashier_app.services.context import DeskContext, UserInfo
+from cashier_app.services.permissions import ROLE_PERMISSIONS, allowed
 from cashier_app.services.users import SignInError
 from cashier_app.storage import models as m
 from tests.test_ledger import ctx_for
@@ -102,7 +117,33 @@ def _calls(db):  # type: ignore[no-untyped-def]
         "list_users": ("manage_users", lambda c: users.list_users(c)),
         "add_user": ("manage_users", lambda c: users.add_user(c, "zz", "Z", "cashier", "secret1")),
         "set_limit": ("manage_users", lambda c: users.set_cash_limit(c, "cashier", 1000)),
+        # Reading what the counter shows (issue 11 §7): each use case checks who asks.
+        "search": ("lookup", lambda c: lookup.search(c, "0000001")),
+        "account_card": ("lookup", lambda c: cards.account_card(c, "0000001")),
+        "booking_card": ("lookup", lambda c: cards.booking_card(c, _a_booking(db))),
+        "quote": ("lookup", lambda c: booking_payments.quote(c, _a_booking(db), "cash", None)),
+        "list_rates": ("view_rates", lambda c: rates.list_rates(c)),
+        "currencies": ("view_rates", lambda c: rates.currencies(c)),
+        "reprint": ("print", lambda c: documents.reprint(c, _a_document(db))),
+        # The payments journal's «Квитанция» path: the journal itself refuses, whoever calls it.
+        "journal_reprint": ("print", lambda c: journal.reprint(c.db, c, _a_document(db))),
     }
+
+
+def _a_booking(db) -> str:  # type: ignore[no-untyped-def]
+    with db.read() as uow:
+        return uow.session.execute(select(m.Booking.number).order_by(m.Booking.id)).scalars().first()
+
+
+def _a_document(db) -> str:  # type: ignore[no-untyped-def]
+    """A journaled document (one is issued as the cashier if the office has none yet)."""
+    with db.read() as uow:
+        number = uow.session.execute(select(m.Document.number).order_by(m.Document.id)).scalars().first()
+    if number is None:
+        with db.read() as uow:
+            account = uow.session.execute(select(m.Account.number).order_by(m.Account.id)).scalars().first()
+        number = documents.issue(ctx_for(db, "cashier"), "pd4", account=account, amount_rub_minor=10_000).number
+    return number
 
 
 EXPECTED = {
@@ -118,12 +159,33 @@ EXPECTED = {
     "list_users": {"admin"},
     "add_user": {"admin"},
     "set_limit": {"admin"},
+    "search": {"cashier", "manager", "admin"},
+    "account_card": {"cashier", "manager", "admin"},
+    "booking_card": {"cashier", "manager", "admin"},
+    "quote": {"cashier", "manager", "admin"},
+    "list_rates": {"cashier", "manager", "admin"},
+    "currencies": {"cashier", "manager", "admin"},
+    "reprint": {"cashier", "manager", "admin"},
+    "journal_reprint": {"cashier", "manager", "admin"},
 }
 
 
-@pytest.mark.parametrize("role", ["cashier", "manager", "admin", None])
+def test_the_matrix_is_the_permission_table(fresh_db) -> None:  # type: ignore[no-untyped-def]
+    """EXPECTED is what permissions.py grants: a permission moved between roles shows up here."""
+    calls = _calls(fresh_db)
+    assert set(calls) == set(EXPECTED)
+    for name, (perm, _call) in calls.items():
+        assert {r for r in ROLE_PERMISSIONS if allowed(r, perm)} == EXPECTED[name], name
+
+
+# ``None``: not signed in; ``ghost``: signed in with a role that grants nothing (so a check that only asks
+# «is someone signed in?» instead of the permission fails too).
+@pytest.mark.parametrize("role", ["cashier", "manager", "admin", None, "ghost"])
 def test_role_matrix_over_guarded_services(fresh_db, role) -> None:  # type: ignore[no-untyped-def]
-    ctx = ctx_for(fresh_db, role) if role else DeskContext(fresh_db, "desk-1", None)
+    if role == "ghost":
+        ctx = DeskContext(fresh_db, "desk-1", UserInfo(10_000, "ghost", "Призрак", "ghost"))
+    else:
+        ctx = ctx_for(fresh_db, role) if role else DeskContext(fresh_db, "desk-1", None)
     for name, (_perm, call) in _calls(fresh_db).items():
         if role in EXPECTED[name]:
             try:

@@ -71,11 +71,11 @@ def test_main_window_button_menu_and_account_message(qtbot, fresh_db, monkeypatc
     bonus_actions.install(window)
     with fresh_db.read() as uow:
         acc_number = uow.session.execute(select(m.Account.number).limit(1)).scalar_one()
-    window.show_card(cards.account_card(fresh_db, acc_number))
+    window.show_card(cards.account_card(ctx_for(fresh_db), acc_number))
     assert not window.buttons["bonuses"].isEnabled()
     bonus_actions.open_bonuses(window, window.current)
     assert shown and "только в оплату заявки" in shown[0]
-    window.show_card(cards.booking_card(fresh_db, number, TODAY))
+    window.show_card(cards.booking_card(ctx_for(fresh_db), number, TODAY))
     assert window.buttons["bonuses"].isEnabled()
     window.trigger("bonuses")
     dlg = window.bonus_dialog

@@ -133,7 +133,7 @@ def test_spend_ok_moves_balance_paid_and_ledger(fresh_db) -> None:  # type: igno
         t = s.execute(select(m.BonusTransaction).where(m.BonusTransaction.kind == "spend",
                                                        m.BonusTransaction.booking_id == p.booking_id)).scalar_one()
         assert (t.state, t.amount_minor, t.currency) == ("spent", 6_000, "USD")
-    card = booking_card(fresh_db, number, TODAY)
+    card = booking_card(ctx_for(fresh_db), number, TODAY)
     assert card.paid_minor == 96_000
     bonus_line = next(x for x in card.methods if x.method == "bonuses")
     assert bonus_line.max_minor == 4_000  # the cap left after 60 spent

@@ -45,9 +45,13 @@ def test_no_default_user_and_no_password_means_no_change(fresh_db: Database) -> 
     ok = cli("users", "role", "manager", "cashier", "--db", url, user="admin")
     assert ok.returncode == 0, ok.stderr
     assert _role(fresh_db, "manager") == "cashier"
-    # Looking up needs no user: the counter's search and card read nothing private.
-    assert cli("find", "dem001", "--db", url).returncode == 0
-    assert cli("show", "account", "0000001", "--db", url).returncode == 0
+    # Looking up signs in too (issue 11): hits and cards carry names, addresses and phones.
+    for lookup in (("find", "dem001"), ("show", "account", "0000001"), ("rates", "list")):
+        assert "CASHIER_USER" in _one_clean_line(cli(*lookup, "--db", url))
+        assert "Неверное имя пользователя или пароль" in _one_clean_line(
+            cli(*lookup, "--db", url, env=as_user("cashier", "guess")))
+        ok = cli(*lookup, "--db", url, user="cashier")
+        assert ok.returncode == 0, ok.stderr
 
 
 def test_wrong_cli_passwords_lock_the_user_in_the_window_too(fresh_db: Database) -> None:

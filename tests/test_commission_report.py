@@ -14,6 +14,7 @@ from cashier_app.services.cards import booking_card
 from cashier_app.storage import models as m
 from tests.conftest import TODAY
 from tests.test_bonuses_service import add_booking
+from tests.test_ledger import ctx_for
 
 
 def _agency(db, name: str = "ООО «Тест»") -> int:  # type: ignore[no-untyped-def]
@@ -42,10 +43,10 @@ def test_previous_quarter_volume_sets_the_tier(fresh_db) -> None:  # type: ignor
     assert (r.prev_tourists, r.prev_usd_minor, r.percent) == (4, 100_000, "7")
     assert "7 %" in r.reason
     number = add_booking(fresh_db, agency_id=aid, price=10_000, paid=0)
-    card = booking_card(fresh_db, number, TODAY)
+    card = booking_card(ctx_for(fresh_db), number, TODAY)
     assert card.commission_percent == "7" and card.commission and "7 %" in card.commission
     ticket = add_booking(fresh_db, agency_id=aid, tour_type="ticket_only", price=10_000, paid=0)
-    assert booking_card(fresh_db, ticket, TODAY).commission_percent == "5"
+    assert booking_card(ctx_for(fresh_db), ticket, TODAY).commission_percent == "5"
 
 
 def test_network_new_agency_and_no_agency(fresh_db) -> None:  # type: ignore[no-untyped-def]
@@ -58,9 +59,9 @@ def test_network_new_agency_and_no_agency(fresh_db) -> None:  # type: ignore[no-
         aid = a.id
         uow.commit()
     first = add_booking(fresh_db, agency_id=aid, price=10_000, paid=0)
-    assert booking_card(fresh_db, first, TODAY).commission_percent == "6.5"
+    assert booking_card(ctx_for(fresh_db), first, TODAY).commission_percent == "6.5"
     orphan = add_booking(fresh_db, agency_id=None, price=10_000, paid=0)
-    assert booking_card(fresh_db, orphan, TODAY).commission is None
+    assert booking_card(ctx_for(fresh_db), orphan, TODAY).commission is None
     with pytest.raises(NotFound):
         commission_report.agency_report(fresh_db, quarter_of(TODAY), 9999, TODAY)
 

@@ -165,6 +165,10 @@ def test_every_qr_value_is_printed(name: str, rendered: dict[str, bytes]) -> Non
     for alias, value in normalize_fields(build_qr_fields(DOCS[name])).items():
         if alias == "Sum":
             assert any(form in text for form in _sum_forms(value)), f"{name}: Sum {value} not printed"
+        elif alias == "PayerAddress" and DOCS[name].kind is DocumentKind.POST112:
+            # ф. 112ЭП prints the address in its boxes: every part, each in one box.
+            for part in value.split(","):
+                assert squeeze(part) in text, f"{name}: address part {part!r} not printed"
         else:
             assert squeeze(value) in text, f"{name}: {alias}={value!r} not printed"
 
@@ -317,12 +321,15 @@ def test_long_values_fit(label: str, receipt: ReceiptDTO) -> None:
 
 
 def test_too_much_for_the_code_is_a_user_error() -> None:
-    extreme = _isp_pd4(payee=LONG_PAYEE, purpose=LONG_PURPOSE, payer=LONG_PAYER)
+    # Beyond what any payee within the limits needs: a 600-character payer address.
+    extreme = _isp_pd4(payee=LONG_PAYEE, purpose=LONG_PURPOSE,
+                       payer=replace(LONG_PAYER, address=LONG_PAYER.address + ", " + "строение 1" * 50))
     with pytest.raises(ValidationError, match="QR-код"):
         render(extreme)
-    # ф. 112ЭП's fixed 37 mm zone holds 504 bytes at the minimum module: refuse, never shrink below it.
+    # ф. 112ЭП's fixed 37 mm zone: refuse with the figures, never shrink the module below 0.4064 mm.
     with pytest.raises(ValidationError, match="2D-кода"):
-        render(replace(extreme, kind=DocumentKind.POST112, payer=PAYER))
+        render(replace(extreme, kind=DocumentKind.POST112, payee=replace(LONG_PAYEE, postal_index="117997",
+                                                                         address="г. Москва")))
 
 
 # -- batch -------------------------------------------------------------------------------------

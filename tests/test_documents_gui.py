@@ -41,7 +41,7 @@ def test_f2_makes_a_pd4_for_an_account_and_shows_the_preview(window, qtbot, monk
 
     db = window.ctx.db
     number = debtor(db)
-    window.show_card(cards.account_card(db, number))
+    window.show_card(cards.account_card(ctx_for(db), number))
     assert window.buttons["documents"].isEnabled()
     window.trigger("documents")
     dlg = window.document_dialog
@@ -83,7 +83,7 @@ def test_f2_makes_a_pd4_for_an_account_and_shows_the_preview(window, qtbot, monk
 
 def test_post_form_lists_missing_fields_and_blocks_make(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     db = window.ctx.db
-    window.show_card(cards.booking_card(db, payable_booking(db), TODAY))
+    window.show_card(cards.booking_card(ctx_for(db), payable_booking(db), TODAY))
     window.trigger("documents")
     dlg = window.document_dialog
     assert set(dlg.kind_buttons) == {"pd4", "post112", "info_contact", "info_euroset", "invoice"}
@@ -106,7 +106,7 @@ def test_disabled_kinds_show_the_reason(window) -> None:  # type: ignore[no-unty
     db = window.ctx.db
     with db.read() as uow:
         number = uow.session.execute(select(m.Booking.number).where(m.Booking.status == "cancelled").limit(1)).scalar()
-    window.show_card(cards.booking_card(db, number, TODAY))
+    window.show_card(cards.booking_card(ctx_for(db), number, TODAY))
     window.trigger("documents")
     dlg = window.document_dialog
     assert not any(b.isEnabled() for b in dlg.kind_buttons.values())
@@ -150,3 +150,39 @@ def test_batch_dialog_runs_and_cancel_leaves_no_file(window, qtbot, tmp_path: Pa
         assert uow.session.execute(select(func.count()).select_from(m.Document)
                                    .where(m.Document.kind == "pd4_batch")).scalar_one() == 1
     assert any("Отменено" in t for t in window.infos)
+
+
+def test_typed_address_and_payer_inn_reach_the_document(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 §4: the address line prints as typed, the ИНН is checked and encoded."""
+    from cashier_app.printing.gost import parse_payload
+    from tests.test_documents import page_text, squeeze
+
+    address = "142000, Московская обл., г.о. Домодедово, мкр. Северный, ул. Ленина, д. 1, кв. 2"
+    db = window.ctx.db
+    window.show_card(cards.booking_card(ctx_for(db), payable_booking(db), TODAY))
+    window.trigger("documents")
+    dlg = window.document_dialog
+    dlg.kind_buttons["post112"].setChecked(True)
+    dlg.payer_edits["full_name"].setText("Иванова Мария Сергеевна")
+    dlg.address_line.setText(address)
+    assert not dlg.payer_edits["city"].isEnabled()  # the line replaces the parts
+    dlg.payer_edits["inn"].setText("500100732258")  # one check digit wrong
+    assert "ИНН плательщика" in dlg.missing.text() and not dlg.make_button.isEnabled()
+    dlg.payer_edits["inn"].setText("500100732259")
+    dlg.address_line.setText("101000, г. Москва, ул. Ленина, Тверская, д. 1")  # «Тверская» fits no box
+    assert "«Тверская»" in dlg.missing.text() and not dlg.make_button.isEnabled()
+    dlg.grab().save("/tmp/i11_document_dialog_refused.png")
+    dlg.address_line.setText(address)
+    assert dlg.missing.text() == "" and dlg.make_button.isEnabled(), dlg.missing.text()
+    dlg.grab().save("/tmp/i11_document_dialog.png")
+    dlg.make_button.click()
+    assert window.errors == []
+    pdf = window.document_preview.pdf
+    text = squeeze(page_text(pdf))
+    for part in address.split(","):
+        assert squeeze(part) in text, part
+    assert "500100732259" in text
+    with db.read() as uow:
+        row = uow.session.execute(select(m.Document)).scalar_one()
+    fields = parse_payload(row.qr_payload.encode("cp1251")).fields
+    assert fields["PayerAddress"] == address and fields["PayerINN"] == "500100732259"

@@ -366,8 +366,10 @@ def test_parser_honours_the_encoding_digit() -> None:
     assert parse_payload(koi).encoding == "koi8-r"
     same_bytes_as_cp1251 = b"ST00011|Name=" + 'ООО "Ромашка"'.encode("koi8-r")
     assert parse_payload(same_bytes_as_cp1251).fields["Name"] != 'ООО "Ромашка"'
+    # Issue 11 §9a: bytes that decode cleanly as UTF-8 and hold Cyrillic are UTF-8 whatever the digit.
     utf8_declared_as_cp1251 = b"ST00011|Name=" + "ООО".encode()
-    assert parse_payload(utf8_declared_as_cp1251).fields["Name"] == "ООО".encode().decode("cp1251")
+    assert parse_payload(utf8_declared_as_cp1251).fields["Name"] == "ООО"
+    assert parse_payload(utf8_declared_as_cp1251).encoding == "utf-8"
 
 
 @pytest.mark.parametrize(
@@ -632,7 +634,9 @@ def field_sets(draw: st.DrawFn) -> list[tuple[str, str]]:
 def test_round_trip_property(pairs: list[tuple[str, str]]) -> None:
     assume(not set(SEPARATOR_CANDIDATES) <= set("".join(v for _, v in pairs)))
     canon = {alias: alias for alias in KNOWN_ALIASES}
-    expected = {canon[next(k for k in KNOWN_ALIASES if k.lower() == a.lower())]: v for a, v in pairs}
+    # Padding is not part of a value (issue 11 §9b): the builder writes values trimmed.
+    expected = {canon[next(k for k in KNOWN_ALIASES if k.lower() == a.lower())]: v.strip(" ") for a, v in pairs
+                if v.strip(" ") or a.lower() in {m.lower() for m in MANDATORY}}
     payload = build_payload(pairs)
     parsed = parse_payload(payload)
     assert parsed.fields == expected

@@ -11,12 +11,13 @@ from cashier_app.storage import models as m
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.operations import OperationRunner
 from tests.conftest import ARTIFACTS, TODAY
+from tests.test_ledger import ctx_for
 
 
 @pytest.fixture
 def window(qtbot, demo_db):  # type: ignore[no-untyped-def]
     runner = OperationRunner()
-    w = MainWindow(DeskContext(demo_db, "test-desk", today_override=TODAY), runner)
+    w = MainWindow(DeskContext(demo_db, "test-desk", ctx_for(demo_db).user, today_override=TODAY), runner)
     runner.setParent(w)  # Qt owns it from here; no Python GC of a live thread pool at exit
     w.resize(1366, 768)
     qtbot.addWidget(w)
@@ -102,7 +103,8 @@ def sync_model(demo_db):  # type: ignore[no-untyped-def]
     from cashier_app.ui.results_model import ResultsModel
 
     runner = SyncRunner()
-    model = ResultsModel(runner, lambda q, off: search(demo_db, q, offset=off, limit=20))
+    ctx = ctx_for(demo_db)
+    model = ResultsModel(runner, lambda q, off: search(ctx, q, offset=off, limit=20))
     runner.setParent(model)
     yield model  # kept alive until the model tester has disconnected from it
     model.deleteLater()
@@ -144,3 +146,17 @@ def test_screenshot_with_account_and_booking(qtbot, window, demo_db) -> None:  #
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.current is not None and window.current.number == number, timeout=5000)
     assert window.grab().save(str(ARTIFACTS / "main_window_booking.png"))
+
+
+def test_after_sign_out_the_search_says_to_sign_in_and_shows_nothing(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The window's search goes through the same ``lookup`` check as the command line (issue 11 §7)."""
+    user = window.ctx.user
+    window.set_user(None)
+    _type(qtbot, window, "dem001")
+    assert window.model.rowCount() == 0 and window.current is None
+    assert "Войдите в программу" in window.hint.text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert window.grab().save(str(ARTIFACTS / "search_signed_out.png"))
+    window.set_user(user)
+    _type(qtbot, window, "dem001")
+    assert window.model.rowCount() == 1

@@ -182,7 +182,12 @@ def test_main_window_in_english(qtbot, english_window) -> None:  # type: ignore[
     assert headers == ["Kind", "Number", "Owner / tourist", "Amount", "Address / tour", "Matched by"]
     assert {"File", "Tools", "View"} <= set(_menu_titles(w))
     assert w.language_actions["en"].isChecked() and not w.language_actions["ru"].isChecked()
-    # A search and the account card it opens speak English too (the data stays as it is).
+    # A search and the account card it opens speak English too (the data stays as it is); searching
+    # needs a signed-in user (issue 11 §7).
+    from tests.test_ledger import ctx_for
+
+    w.set_user(ctx_for(w.ctx.db).user)
+    assert w.user_label.text().startswith("User: ")
     w.search.setText("dem001")
     qtbot.waitUntil(lambda: w.hint.text() == "Found: 1", timeout=5000)
     qtbot.waitUntil(lambda: w.current is not None, timeout=5000)

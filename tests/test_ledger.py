@@ -70,15 +70,18 @@ def test_booking_credit_moves_paid_amount(fresh_db) -> None:  # type: ignore[no-
 
 def test_audit_chain_names_the_tampered_row(fresh_db) -> None:  # type: ignore[no-untyped-def]
     ctx = ctx_for(fresh_db)
+    with fresh_db.read() as uow:
+        before = uow.session.execute(select(func.count()).select_from(m.AuditEvent)).scalar_one()
     with fresh_db.uow() as uow:
         for i in range(3):
             audit.record(uow.session, ctx, "test.event", "thing", i, {"v": i}, {"v": i + 1})
         uow.commit()
     assert audit.verify(fresh_db).ok
     with fresh_db.engine.begin() as conn:
-        second = conn.execute(text("SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET 1")).scalar_one()
+        second = conn.execute(text("SELECT id FROM audit_events WHERE action = 'test.event' ORDER BY id "
+                                   "LIMIT 1 OFFSET 1")).scalar_one()
         conn.execute(text("UPDATE audit_events SET after = :a WHERE id = :i"), {"a": '{"v": 99}', "i": second})
     result = audit.verify(fresh_db)
     assert not result.ok and result.broken_id == second
     with fresh_db.read() as uow:
-        assert uow.session.execute(select(func.count()).select_from(m.AuditEvent)).scalar_one() == 3
+        assert uow.session.execute(select(func.count()).select_from(m.AuditEvent)).scalar_one() == before + 3

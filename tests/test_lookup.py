@@ -7,8 +7,15 @@ from sqlalchemy import select
 
 from cashier_app.domain.normalize import phone_key, street_key, text_key
 from cashier_app.printing.gost import build_payload
-from cashier_app.services.lookup import classify, search
+from cashier_app.services import lookup
+from cashier_app.services.lookup import classify
 from cashier_app.storage import models as m
+from tests.test_ledger import ctx_for
+
+
+def search(db, raw: str, **kw):  # type: ignore[no-untyped-def]
+    """The service as the counter calls it: a signed-in cashier (``lookup`` checks who asks)."""
+    return lookup.search(ctx_for(db), raw, **kw)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from keyring.backends.fail import Keyring as FailKeyring
 from sqlalchemy import func, select
 
 from cashier_app.domain.errors import NotFound, PermissionDenied, RuleViolation
-from cashier_app.services import card_payments, payees
+from cashier_app.services import card_gateway, card_orders, card_payments, payees
 from cashier_app.services.payees import PayeeInput, PayeeProblems
 from cashier_app.storage import models as m
 from tests.test_ledger import ctx_for
@@ -274,9 +274,9 @@ def test_ca_file_reaches_the_card_client(fresh_db, monkeypatch, tmp_path) -> Non
     shifts.open_shift(cashier, 0)
     order = card_payments.open_order(cashier, account="0000001", amount_minor=10_000)  # «dem»
     with fresh_db.read() as uow:
-        row = card_payments._snapshot(uow.session, card_payments._order_row(uow.session, order.order_number))
+        row = card_orders._snapshot(uow.session, card_orders._order_row(uow.session, order.order_number))
     assert row.ca_file == str(ca.resolve())
-    client = card_payments._client(row)
+    client = card_gateway._client(row)
     verify = client._http.verify  # type: ignore[attr-defined]
     assert isinstance(verify, str) and verify != certifi.where()
     bundle = Path(verify).read_bytes()
@@ -284,8 +284,8 @@ def test_ca_file_reaches_the_card_client(fresh_db, monkeypatch, tmp_path) -> Non
     # Without a CA file the client verifies with certifi's roots as they are.
     payees.set_gateway(admin, "dem", "tbank", "https://rest-api-test.tinkoff.ru/v2", "TermKey", None)
     with fresh_db.read() as uow:
-        row = card_payments._snapshot(uow.session, card_payments._order_row(uow.session, order.order_number))
-    assert card_payments._client(row)._http.verify is True  # type: ignore[attr-defined]
+        row = card_orders._snapshot(uow.session, card_orders._order_row(uow.session, order.order_number))
+    assert card_gateway._client(row)._http.verify is True  # type: ignore[attr-defined]
 
 
 # --- CLI ----------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_set_rate_new_then_corrected_with_audit(fresh_db) -> None:  # type: igno
                                  .order_by(m.AuditEvent.id.desc())).scalars().first()
         assert (ev.entity_id, ev.before, ev.after) == (f"USD:{DAY.isoformat()}", {"rate": "92.4567"}, {"rate": "93.1"})
     assert audit.verify(fresh_db).ok
-    assert [r.day for r in rates.list_rates(fresh_db, "USD", since=DAY)] == [DAY]
+    assert [r.day for r in rates.list_rates(ctx_for(fresh_db), "USD", since=DAY)] == [DAY]
 
 
 @pytest.mark.parametrize(("currency", "rate", "field"), [
@@ -92,28 +92,29 @@ def test_import_is_all_or_nothing(fresh_db, text: str, where: str) -> None:  # t
 
 def test_quote_uses_the_day_rate_and_refuses_without_it(fresh_db) -> None:  # type: ignore[no-untyped-def]
     number = add_booking(fresh_db, price=100_000, paid=0)
+    cashier = ctx_for(fresh_db)
     with fresh_db.read() as uow:
         rate = uow.session.execute(select(m.ExchangeRate.rate).where(
             m.ExchangeRate.currency == "USD", m.ExchangeRate.day == TODAY)).scalar_one()
-    q = booking_payments.quote(fresh_db, number, "contact", None, TODAY)
+    q = booking_payments.quote(cashier, number, "contact", None, TODAY)
     rub = (Decimal(100_000) * Decimal(rate)).quantize(Decimal(1), rounding="ROUND_HALF_UP")
     assert (q.amount_minor, q.rub_minor, q.rate_day) == (100_000, int(rub), TODAY)
     assert q.fee_rub_minor == int((rub / 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
     assert q.total_rub_minor == q.rub_minor + q.fee_rub_minor
     assert q.booking_amount.target_minor == 100_000 and q.valid_until == TODAY
-    assert booking_payments.quote(fresh_db, number, "cash", 12_345, TODAY).amount_minor == 12_345
+    assert booking_payments.quote(cashier, number, "cash", 12_345, TODAY).amount_minor == 12_345
     with pytest.raises(ValidationError, match="только полная оплата"):
-        booking_payments.quote(fresh_db, number, "contact", 50_000, TODAY)
+        booking_payments.quote(cashier, number, "contact", 50_000, TODAY)
     with pytest.raises(ValidationError, match="не больше"):
-        booking_payments.quote(fresh_db, number, "cash", 100_001, TODAY)
+        booking_payments.quote(cashier, number, "cash", 100_001, TODAY)
     with pytest.raises(ValidationError, match="Способ оплаты"):
-        booking_payments.quote(fresh_db, number, "bitcoin", None, TODAY)
+        booking_payments.quote(cashier, number, "bitcoin", None, TODAY)
     with pytest.raises(RuleViolation, match="бонусы"):
-        booking_payments.quote(fresh_db, number, "bonuses", None, TODAY)
+        booking_payments.quote(cashier, number, "bonuses", None, TODAY)
     with pytest.raises(NotFound):
-        booking_payments.quote(fresh_db, "nope", "cash", None, TODAY)
+        booking_payments.quote(cashier, "nope", "cash", None, TODAY)
     tomorrow = TODAY + timedelta(days=1)
     with pytest.raises(RuleViolation, match="нет курса USD"):
-        booking_payments.quote(fresh_db, number, "cash", None, tomorrow)
+        booking_payments.quote(cashier, number, "cash", None, tomorrow)
     rates.set_rate(ctx_for(fresh_db, "admin"), "USD", "100", tomorrow)
-    assert booking_payments.quote(fresh_db, number, "cash", 100, tomorrow).rub_minor == 10_000
+    assert booking_payments.quote(cashier, number, "cash", 100, tomorrow).rub_minor == 10_000

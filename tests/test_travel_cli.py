@@ -34,7 +34,7 @@ def test_rates_set_list_import_and_refusals(fresh_db, tmp_path: Path) -> None:  
     good.write_text("currency,date,rate\nEUR,2031-03-02,99,1\n", encoding="utf-8")
     res = cli("rates", "import", str(good), "--db", url, user="admin")
     assert res.returncode == 0 and "новых 1" in res.stdout
-    listed = cli("rates", "list", "--since", "2031-03-01", "--db", url)
+    listed = cli("rates", "list", "--since", "2031-03-01", "--db", url, user="cashier")
     assert listed.stdout.splitlines() == ["EUR\t2031-03-02\t99.1000\tadmin", "USD\t2031-03-02\t92.4567\tadmin"]
 
 

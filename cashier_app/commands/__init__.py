@@ -30,14 +30,20 @@ def add_as_arg(parser: argparse.ArgumentParser, dest: str = "login") -> None:
 
 def open_db(args: argparse.Namespace, *, migrate: bool = True):  # type: ignore[no-untyped-def]
     """The database for a command, checked and migrated; one clear line if unreachable."""
+    from cashier_app.services import office_time
     from cashier_app.services.bootstrap import open_database
 
-    return open_database(getattr(args, "db", None), migrate=migrate)
+    db = open_database(getattr(args, "db", None), migrate=migrate)
+    # Read the office's zone once: ``--date`` defaults and printed times use it (issue 11).
+    office_time.office_zone(db)
+    return db
 
 
 def parse_date(text: str | None, field: str = "--date") -> date:
     if not text:
-        return date.today()
+        from cashier_app.services.office_time import process_today
+
+        return process_today()  # the office's business day, not the desk clock's
     try:
         return date.fromisoformat(text)
     except ValueError as exc:

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="сумма: для счёта в рублях (обязательна), для заявки — в валюте тура (по умолчанию весь долг)")
     p.add_argument("--provider", choices=("sberbank", "tbank"),
                    help="другой банк вместо банка получателя (только для песочницы: тест, демонстрация)")
+    p.add_argument("--new", action="store_true",
+                   help="если по счёту (заявке) уже есть неоплаченный заказ — отменить его в банке и создать новый "
+                        "(без --new печатается тот заказ и его ссылка)")
     p.add_argument("--no-browser", action="store_true", help="не открывать ссылку в браузере")
     p.add_argument("--wait", type=float, metavar="СЕКУНД", default=DEFAULT_WAIT,
                    help=f"сколько ждать оплаты (по умолчанию {DEFAULT_WAIT}); 0 — не ждать")
@@ -68,7 +71,7 @@ def _poll_secs() -> float:
 
 
 def run_pay(args: argparse.Namespace) -> int:
-    from cashier_app.services import card_payments
+    from cashier_app.services import card_payments, card_pending
 
     if args.wait < 0:
         raise ValidationError("--wait", "не может быть отрицательным")
@@ -79,8 +82,13 @@ def run_pay(args: argparse.Namespace) -> int:
         raise ValidationError("--amount", "укажите сумму в рублях")
     db = open_db(args)
     ctx = cli_context(db, args.login)
-    order = card_payments.start(ctx, account=args.account, booking=args.booking, amount_minor=amount,
-                                provider=args.provider)
+    started = card_pending.start_or_reuse(ctx, account=args.account, booking=args.booking, amount_minor=amount,
+                                          provider=args.provider, new=args.new)
+    order = started.order
+    for number in started.cancelled:
+        print(f"Первый заказ {number} отменён в банке: его ссылка больше не работает.", file=sys.stderr, flush=True)
+    if started.reused:
+        return _print_reused(order)
     print(order.order_number, flush=True)
     print(order.payment_url or "", flush=True)
     print(f"{order.target}: {format_money(order.amount_minor)}, {order.payee_name}; {order.status_text}",
@@ -103,11 +111,22 @@ def run_pay(args: argparse.Namespace) -> int:
             link_shown = True
             print(f"Заказ {order.order_number} зарегистрирован, ссылка на оплату: {order.payment_url}",
                   file=sys.stderr, flush=True)
-    print_json({**order.as_json(), "recovery": recovery})
+    print_json({**order.as_json(), "recovery": recovery, "reused": False})
     sys.stdout.flush()
     if order.paid:
         return EXIT_PAID
     return EXIT_NOT_PAID if order.final else EXIT_STILL_PENDING
+
+
+def _print_reused(order) -> int:  # type: ignore[no-untyped-def]
+    """The target's unfinished order instead of a second one: its number and link, exit 0."""
+    print(order.order_number, flush=True)
+    print(order.payment_url or "", flush=True)
+    print(f"{order.target}: уже есть неоплаченный заказ {order.order_number} на {format_money(order.amount_minor)} "
+          f"({order.status_text}). Новый заказ не создан — дайте покупателю эту ссылку; чтобы отменить его в банке "
+          "и создать новый, повторите с --new.", file=sys.stderr, flush=True)
+    print_json({**order.as_json(), "reused": True})
+    return EXIT_PAID
 
 
 def run_reconcile(args: argparse.Namespace) -> int:

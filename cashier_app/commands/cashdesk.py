@@ -418,19 +418,22 @@ def run_journal(args: argparse.Namespace) -> int:
         desk=args.desk, user=args.user, method=args.method, status=args.status, account=args.account,
         booking=args.booking,
     )
-    result = pj.query(ctx, f)
+    # Every row of the filter, streamed; each total is the sum of exactly the rows written.
+    t = pj.ExportSummary()
     if args.csv:
-        pj.export_csv(result, args.csv, field="--csv")
+        t = pj.export(ctx, f, args.csv, "csv", field="--csv")
     if args.xlsx:
-        pj.export_xlsx(result, args.xlsx, field="--xlsx")
-    if args.json:
-        for r in result.rows:
-            print_json({name: getattr(r, name) for name in pj.row_fields()})
-    elif not (args.csv or args.xlsx):
-        for r in result.rows:
-            print(f"{r.number}\t{r.created_at.astimezone():%Y-%m-%d %H:%M}\t{r.entry_kind}\t{r.method}\t{r.status}\t"
-                  f"{format_money(r.amount_minor, r.currency)}\t{r.account or r.booking}\t{r.desk}\t{r.user or ''}")
-    t = result.totals
-    print(f"итого: записей {t.count}; принято {format_money(t.paid_minor)}; возвращено "
+        t = pj.export(ctx, f, args.xlsx, "xlsx", field="--xlsx")
+    if args.json or not (args.csv or args.xlsx):
+        t = pj.ExportSummary()
+        for r in pj.iter_rows(ctx, f):
+            t.add(r)
+            if args.json:
+                print_json({name: getattr(r, name) for name in pj.row_fields()})
+            else:
+                print(f"{r.number}\t{r.created_at.astimezone():%Y-%m-%d %H:%M}\t{r.entry_kind}\t{r.method}\t"
+                      f"{r.status}\t{format_money(r.amount_minor, r.currency)}\t{r.account or r.booking}\t{r.desk}\t"
+                      f"{r.user or ''}")
+    print(f"итого: записей {t.rows}; принято {format_money(t.paid_minor)}; возвращено "
           f"{format_money(-t.returned_minor)}; нетто {format_money(t.net_minor)}", flush=True)
     return 0

@@ -32,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--amount", metavar="РУБ", help="сумма в рублях (по умолчанию — к оплате)")
     r.add_argument("--method", choices=("contact", "euroset"), help="для info: CONTACT или «Евросеть»")
     r.add_argument("--payer-name", metavar="ФИО")
-    r.add_argument("--payer-address", metavar="АДРЕС")
+    r.add_argument("--payer-address", metavar="АДРЕС", help="адрес одной строкой: печатается как введён")
     r.add_argument("--payer-index", metavar="ИНДЕКС")
     r.add_argument("--payer-region", metavar="РЕГИОН")
     r.add_argument("--payer-city", metavar="ГОРОД")
     r.add_argument("--payer-street", metavar="УЛИЦА")
     r.add_argument("--payer-house", metavar="ДОМ")
     r.add_argument("--payer-flat", metavar="КВ")
-    r.add_argument("--payer-inn", metavar="ИНН")
+    r.add_argument("--payer-inn", metavar="ИНН", help="ИНН плательщика, 10 или 12 цифр с контрольными (PayerINN)")
     r.add_argument("--buyer-name", metavar="НАИМЕНОВАНИЕ", help="для счёта: организация-плательщик")
     r.add_argument("--buyer-inn", metavar="ИНН", help="для счёта: ИНН организации")
     r.add_argument("--date", help="дата документа и курса, ГГГГ-ММ-ДД (по умолчанию — сегодня)")
@@ -107,7 +107,7 @@ def run_receipt(args: argparse.Namespace) -> int:
     if args.method and args.kind != "info":
         raise ValidationError("--method", "нужен только для info")
     amount = parse_amount(args.amount, "--amount") if args.amount is not None else None
-    today = parse_date(args.date)
+    today = parse_date(args.date) if args.date else None  # None: the office's business day
     _check_output(args.output)
     payer = documents.PayerInput(
         full_name=args.payer_name, address=args.payer_address, postal_index=args.payer_index,
@@ -136,7 +136,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
     if args.workers < 0:
         raise ValidationError("--workers", "нужно число ≥ 0")
-    today = parse_date(args.date)
+    today = parse_date(args.date) if args.date else None
     _check_output(args.output)
     db = open_db(args)
     ctx = cli_context(db, args.login)

@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cashier_app.services.bootstrap import is_empty
+    from cashier_app.services.passwords import hash_password
     from cashier_app.storage.db import describe
     from cashier_app.storage.demo import generate
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         accounts=args.scale or 2000,
         today=today,
         progress=lambda msg: print(f"  … {msg}", file=sys.stderr),
+        hash_password=hash_password,
     )
     took = time.perf_counter() - started
     print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cashier_app.commands import add_db_arg, open_db, parse_date, print_json
+from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.money import format_money
 
@@ -15,6 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_arg(p)
     p.add_argument("--json", action="store_true", help="по объекту JSON в строке")
     p.add_argument("--limit", type=int, default=50, metavar="N")
+    add_as_arg(p)
     p.set_defaults(handler=run_find)
 
     s = sub.add_parser("show", help="карточка лицевого счёта или заявки")
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_arg(s)
     s.add_argument("--json", action="store_true")
     s.add_argument("--date", help="дата для курса и правил, ГГГГ-ММ-ДД (по умолчанию — сегодня)")
+    add_as_arg(s)
     s.set_defaults(handler=run_show)
 
 
@@ -31,8 +33,9 @@ def run_find(args: argparse.Namespace) -> int:
 
     if not 1 <= args.limit <= 10_000:  # a database integer, not any Python int
         raise ValidationError("--limit", "нужно число от 1 до 10 000")
-    db = open_db(args)
-    result = search(db, args.query, limit=args.limit)
+    # Signed in like every other command: the hits carry names, addresses and phones (``lookup``).
+    ctx = cli_context(open_db(args), args.login)
+    result = search(ctx, args.query, limit=args.limit)
     if not result.hits:
         raise NotFound(result.message or "Ничего не найдено.")
     for hit in result.hits:
@@ -49,11 +52,11 @@ def run_find(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from cashier_app.services.cards import account_card, booking_card
 
-    db = open_db(args)
+    ctx = cli_context(open_db(args), args.login)
     if args.kind == "account":
-        card = account_card(db, args.number)
+        card = account_card(ctx, args.number)
     else:
-        card = booking_card(db, args.number, parse_date(args.date))
+        card = booking_card(ctx, args.number, parse_date(args.date) if args.date else None)
     if args.json:
         print_json(card.to_json())
         return 0

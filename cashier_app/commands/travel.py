@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until", help="по дату ГГГГ-ММ-ДД")
     p.add_argument("--json", action="store_true")
     add_db_arg(p)
+    add_as_arg(p)
     p.set_defaults(handler=run_rates_list)
 
     b = sub.add_parser("bonuses", help="бонусы Sales & Smiles: начисление, сгорание, списание")
@@ -109,7 +110,7 @@ def run_rates_list(args: argparse.Namespace) -> int:
     db = open_db(args)
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") if args.until else None
-    for row in list_rates(db, args.currency, since, until):
+    for row in list_rates(cli_context(db, args.login), args.currency, since, until):
         if args.json:
             print_json(row.to_json())
         else:

@@ -78,6 +78,27 @@ def from_decimal(value: Decimal) -> int:
     return int(scaled)
 
 
+def check_amount(value: object, field: str = "Сумма", *, allow_zero: bool = False,
+                 max_minor: int = ABSURD_AMOUNT_MINOR) -> int:
+    """The one check of an amount handed over in minor units (a form's parsed value, a service argument).
+
+    Whole ``int`` kopecks only — ``True`` is 1 to Python and ``10.5`` is not a kopeck, so ``bool``
+    and ``float`` are refused —, not negative, zero only when ``allow_zero`` (a float, a count),
+    and not above ``max_minor`` (a typing mistake, not a payment).  Returns the value.
+    """
+    if value is None:
+        raise ValidationError(field, "введите сумму")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, "сумма должна быть целым числом копеек")
+    if value < 0:
+        raise ValidationError(field, "сумма не может быть отрицательной")
+    if value == 0 and not allow_zero:
+        raise ValidationError(field, "сумма должна быть больше нуля")
+    if value > max_minor:
+        raise ValidationError(field, f"слишком большая сумма: {format_money(value)}")
+    return value
+
+
 def _check_text(text: object, field: str, what: str) -> str:
     """The typed text, refused early when it is too long or uses digits other than 0–9."""
     raw = str(text)
@@ -123,11 +144,7 @@ def parse_amount(
         raise ValidationError(field, "слишком большая сумма")
     # Integer arithmetic: Decimal's 28-digit context would round long amounts silently.
     minor = int(whole) * MINOR_PER_MAJOR + int((match.group(2) or "").ljust(2, "0"))
-    if minor == 0 and not allow_zero:
-        raise ValidationError(field, "сумма должна быть больше нуля")
-    if minor > max_minor:
-        raise ValidationError(field, f"слишком большая сумма: {format_money(minor)}")
-    return minor
+    return check_amount(minor, field, allow_zero=allow_zero, max_minor=max_minor)
 
 
 def format_amount(minor: int, *, sep: str = "\u00a0", decimal_sep: str = ",") -> str:

@@ -1,8 +1,9 @@
 """One entry point for printing: DTO → QR fields → PDF bytes.
 
-``build_qr_fields`` decides what goes into the GOST R 56042 code; every
-renderer prints the same values (5.4.2: everything encoded must be printed),
-so the renderers take them from here rather than from the DTO directly.
+``payment_code.build_qr_fields`` decides what goes into the GOST R 56042
+code; every renderer prints the same values (5.4.2: everything encoded must be
+printed).  The renderers import ``payment_code``, never this module, so this
+module imports them at the top without a cycle.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 from cashier_app.printing.dto import DocumentKind, PayeeDTO, PayerDTO, ReceiptDTO, TargetKind
-from cashier_app.printing.gost import PaymentFields, build_payload
-from cashier_app.printing.qr import qr_matrix
+from cashier_app.printing.info_sheet import render_info_sheet
+from cashier_app.printing.invoice import render_invoice
+from cashier_app.printing.payment_code import build_qr_fields as build_qr_fields  # re-exported for callers
+from cashier_app.printing.payment_code import qr_payload as qr_payload
+from cashier_app.printing.payment_code import receipt_qr
+from cashier_app.printing.pd4 import Pd4Batch, render_pd4
+from cashier_app.printing.post112 import render_post112
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,62 +33,10 @@ class RenderedDocument:
     sha256: str  # of ``pdf``; the journal stores it to prove a reprint is identical
 
 
-def build_qr_fields(receipt: ReceiptDTO) -> PaymentFields:
-    """The payment code's fields for a receipt (every renderer prints exactly these).
-
-    Sum is ``amount_minor`` — what the payee must receive; a CONTACT/Euroset
-    fee on top goes to the agent, not into the payee's account.  PersAcc is the
-    subscriber account or the booking number (a string: leading zeros kept).
-    """
-    payee, payer = receipt.payee, receipt.payer
-    last, first, middle = payer.name_parts
-    extra: tuple[tuple[str, str], ...] = ()
-    if receipt.kind is DocumentKind.INVOICE:
-        # A legal entity pays by its own transfer order: the payer is the
-        # buyer (its ИНН), not the person whose name the DTO may carry.
-        last = first = middle = ""
-        if receipt.buyer_inn:
-            extra = (("PayerINN", receipt.buyer_inn),)
-    return PaymentFields(
-        name=payee.name,
-        personal_acc=payee.account,
-        bank_name=payee.bank_name,
-        bic=payee.bic,
-        corresp_acc=payee.corr_account or "0",
-        sum_kopecks=receipt.amount_minor,
-        purpose=receipt.purpose,
-        payee_inn=payee.inn,
-        kpp=payee.kpp,
-        pers_acc=receipt.target_number,
-        last_name=last,
-        first_name=first,
-        middle_name=middle,
-        payer_address=payer.full_address,
-        tech_code=receipt.tech_code,
-        extra=extra,
-    )
-
-
-def qr_payload(receipt: ReceiptDTO) -> bytes:
-    return build_payload(build_qr_fields(receipt))
-
-
-def receipt_qr(receipt: ReceiptDTO) -> tuple[bytes, list[list[bool]]]:
-    """(payload bytes, QR module matrix) for a receipt."""
-    payload = qr_payload(receipt)
-    return payload, qr_matrix(payload)
-
-
 Renderer = Callable[..., bytes]  # (receipt, *, matrix=None) -> PDF bytes
 
 
 def _renderers() -> dict[DocumentKind, Renderer]:
-    # Imported here: the renderers import this module for the QR fields.
-    from cashier_app.printing.info_sheet import render_info_sheet
-    from cashier_app.printing.invoice import render_invoice
-    from cashier_app.printing.pd4 import render_pd4
-    from cashier_app.printing.post112 import render_post112
-
     return {
         DocumentKind.PD4: render_pd4,
         DocumentKind.POST112: render_post112,
@@ -209,8 +163,6 @@ def iter_batch_receipts(params: dict[str, Any]) -> Iterator[ReceiptDTO]:
 
 def render_batch_params(params: dict[str, Any]) -> bytes:
     """Re-render a whole ``pd4_batch`` journal entry, two receipts per page, as the batch made it."""
-    from cashier_app.printing.pd4 import Pd4Batch
-
     buf = io.BytesIO()
     with Pd4Batch(buf, chunk_size=int(params.get("chunk_size", 100))) as batch:
         for receipt in iter_batch_receipts(params):

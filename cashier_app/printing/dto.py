@@ -75,6 +75,9 @@ class PayerDTO:
     house: str = ""
     flat: str = ""
     inn: str = ""
+    # Added after the first journal entries: defaults keep old params loadable.
+    district: str = ""
+    settlement: str = ""
 
     @property
     def name_parts(self) -> tuple[str, str, str]:
@@ -94,16 +97,22 @@ class PayerDTO:
 
     @property
     def full_address(self) -> str:
-        """Address with the postal index in front, as Russian forms print it."""
+        """Address with the postal index in front, as Russian forms print it.
+
+        A typed ``address`` is printed as typed (only the index is put in front
+        when it is missing); the parts are joined only when no line was typed.
+        """
         if self.address:
-            if self.postal_index and not self.address.startswith(self.postal_index):
+            if self.postal_index and self.postal_index not in self.address:
                 return f"{self.postal_index}, {self.address}"
             return self.address
-        pieces = [self.postal_index, self.region, self.city, self.street]
+        pieces = [self.postal_index, self.region if self.region != self.city else "", self.district,
+                  self.settlement, self.city, self.street]
+        # A part typed with its word («дом 5», «корп. 2») keeps it; a bare number gets the usual one.
         if self.house:
-            pieces.append(f"д. {self.house}")
+            pieces.append(f"д. {self.house}" if self.house[:1].isdigit() else self.house)
         if self.flat:
-            pieces.append(f"кв. {self.flat}")
+            pieces.append(f"кв. {self.flat}" if self.flat[:1].isdigit() else self.flat)
         return ", ".join(p for p in pieces if p)
 
 

@@ -97,8 +97,17 @@ _WRONG_ALIASES: dict[str, str] = {
     "payerkpp": "KPP",
     "amount": "Sum",
 }
-# Cyrillic letters that look like Latin ones: «СВС» typed instead of «CBC».
-_LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсхуіІ", "ABEKMHOPCTXaeopcxyiI")
+# Cyrillic letters that look like Latin ones: «СВС» typed instead of «CBC», «РауегАddress».
+# The builder names the right spelling; the reader accepts an alias only when the
+# mapped spelling is exactly a known one, so a look-alike never invents a field.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсхуіІгкѕЅјЈԁ", "ABEKMHOPCTXaeopcxyiIrksSjJd")
+# The same keys on the Russian layout (ЙЦУКЕН over QWERTY): «PayeуINN» is «PayeeINN»
+# with one letter typed before switching the layout.
+_LAYOUT_KEYS = dict(zip("йцукенгшщзфывапролдячсмитьЙЦУКЕНГШЩЗФЫВАПРОЛДЯЧСМИТЬ",
+                        "qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM", strict=True))
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+# Trimmed from both ends of a value read: spaces and the control characters the builder never writes.
+_PADDING = " \t\r\n\x00\x0b\x0c"
 
 _ALIAS_RE = re.compile(r"[A-Za-z0-9_]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
@@ -130,6 +139,7 @@ class PaymentFields:
     purpose: str = ""
     payee_inn: str = ""
     kpp: str = ""
+    payer_inn: str = ""
     pers_acc: str = ""
     last_name: str = ""
     first_name: str = ""
@@ -154,6 +164,7 @@ class PaymentFields:
             ("CorrespAcc", self.corresp_acc),
             ("PayeeINN", self.payee_inn),
             ("KPP", self.kpp),
+            ("PayerINN", self.payer_inn),
             ("Sum", total),
             ("Purpose", self.purpose),
             ("PersAcc", self.pers_acc),
@@ -264,7 +275,8 @@ def normalize_fields(fields: FieldsInput) -> dict[str, str]:
             raise TypeError(f"{name}: value must be str, got {type(value).__name__}")
         if name in seen:
             raise GostError(name, "реквизит указан дважды")
-        seen[name] = value
+        # Padding is never part of a value: the reader trims it, so the builder never writes it.
+        seen[name] = value.strip(" ")
     for name in MANDATORY:
         if name not in seen or not seen[name].strip():
             raise GostError(name, "обязательный реквизит не заполнен")
@@ -359,11 +371,45 @@ class ParsedPayment:
         return match.group(1) if match else None
 
 
+def _reading_alias(alias: str) -> str:
+    """The canonical spelling of a known alias in any case or with Cyrillic look-alikes; else as is."""
+    known = _CANONICAL.get(alias.lower())
+    if known is not None or alias.isascii():
+        return known or alias
+    # Each Cyrillic letter is its look-alike or the Latin letter on its key; only a
+    # spelling that is exactly a known alias is taken (never a near miss).
+    spellings = {""}
+    for ch in alias:
+        options = {ch.translate(_LOOKALIKES), _LAYOUT_KEYS.get(ch, ch)}
+        spellings = {head + o for head in spellings for o in options}
+        if len(spellings) > 256:  # a long Cyrillic word is not a mistyped alias
+            return alias
+    found = {_CANONICAL[w.lower()] for w in spellings if w.isascii() and w.lower() in _CANONICAL}
+    return found.pop() if len(found) == 1 else alias
+
+
+def _utf8_in_disguise(body: bytes) -> str | None:
+    """``body`` as UTF-8 when it decodes cleanly and holds Cyrillic, whatever the header's digit.
+
+    QRCoder, zxing-based generators and some billing systems write ``ST00011``
+    over UTF-8.  Real windows-1251 Cyrillic is almost never valid UTF-8 (its
+    letters are bytes C0–FF, which UTF-8 allows only before 80–BF), so the test
+    does not misread an honest code.
+    """
+    if body.isascii():
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _CYRILLIC.search(text) else None
+
+
 def _not_payment(detail: str) -> GostError:
     return GostError("QR-код", f"это не платёжный код ГОСТ Р 56042: {detail}")
 
 
-def _parse_text(text: str, digit: str) -> ParsedPayment:
+def _parse_text(text: str, digit: str, encoding: str | None = None) -> ParsedPayment:
     separator = text[7:8]
     if not separator:
         raise _not_payment("нет знака-разделителя после заголовка")
@@ -379,16 +425,19 @@ def _parse_text(text: str, digit: str) -> ParsedPayment:
         alias, eq, value = segment.partition("=")
         alias = alias.strip()
         if not eq or not alias:
-            unnamed.append(segment)
+            if segment.strip():
+                unnamed.append(segment.strip())
             continue
-        key = _CANONICAL.get(alias.lower(), alias)
+        # Billing systems wrap long codes: «PersonalAcc=40702810631000007404\n      |…».
+        value = value.strip(_PADDING)
+        key = _reading_alias(alias)
         old = lower_to_key.get(key.lower())
         if old is not None:
             fields.pop(old)
         lower_to_key[key.lower()] = key
         fields[key] = value
     return ParsedPayment(
-        fields=fields, encoding=ENCODINGS[digit], separator=separator, unnamed=tuple(unnamed)
+        fields=fields, encoding=encoding or ENCODINGS[digit], separator=separator, unnamed=tuple(unnamed)
     )
 
 
@@ -402,8 +451,11 @@ def parse_payload(data: bytes | str) -> ParsedPayment:
         digit = chr(raw[6])
         if len(raw) < 8 or raw[7] >= 0x80:
             raise _not_payment("нет знака-разделителя после заголовка")
-        # Bytes that do not fit the declared encoding become U+FFFD rather than a
-        # guessed charset: the digit is what the biller promised.
+        utf8 = None if digit == "2" else _utf8_in_disguise(raw[8:])
+        if utf8 is not None:
+            return _parse_text(raw[:8].decode("ascii") + utf8, digit, "utf-8")
+        # Otherwise bytes that do not fit the declared encoding become U+FFFD
+        # rather than a guessed charset: the digit is what the biller promised.
         text = raw[:8].decode("ascii") + raw[8:].decode(ENCODINGS[digit], errors="replace")
         return _parse_text(text, digit)
     if not isinstance(data, str):
@@ -443,15 +495,26 @@ def parse_scanned_text(text: str) -> ParsedPayment:
     if not _HEADER_RE.fullmatch(cleaned[:7]):
         raise _not_payment("строка должна начинаться с ST00011, ST00012 или ST00013")
     digit = cleaned[6]
-    if any("\u0080" <= ch <= "\u00ff" for ch in cleaned):
-        raw = _as_single_bytes(cleaned)
-        if raw is not None:
-            try:
-                fixed = raw.decode(ENCODINGS[digit], errors="strict" if digit == "2" else "replace")
-            except UnicodeDecodeError:
-                fixed = None
-            if fixed is not None:
-                cleaned = fixed
+    # A wedge that typed the bytes as Latin-1 characters («ÎÎÎ», «Ð\x9e»): back to bytes first.
+    raw = _as_single_bytes(cleaned) if any("\u0080" <= ch <= "\u00ff" for ch in cleaned) else None
+    if raw is not None:
+        utf8 = None if digit == "2" else _utf8_in_disguise(raw[8:])
+        if utf8 is not None:
+            return _parse_text(cleaned[:8] + utf8, digit, "utf-8")
+        try:
+            fixed = raw.decode(ENCODINGS[digit], errors="strict" if digit == "2" else "replace")
+        except UnicodeDecodeError:
+            fixed = None
+        if fixed is not None:
+            return _parse_text(fixed, digit)
+    if digit == "1" and not cleaned.isascii():
+        # A scanner that decoded UTF-8 bytes by the header's windows-1251: «РћРћРћ» for «ООО».
+        try:
+            utf8 = _utf8_in_disguise(cleaned[8:].encode("cp1251"))
+        except UnicodeEncodeError:
+            utf8 = None
+        if utf8 is not None:
+            return _parse_text(cleaned[:8] + utf8, digit, "utf-8")
     return _parse_text(cleaned, digit)
 
 

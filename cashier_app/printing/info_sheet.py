@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 
 from cashier_app.printing.amount_words import amount_in_words
-from cashier_app.printing.documents import build_qr_fields, receipt_qr
 from cashier_app.printing.dto import DocumentKind, ReceiptDTO
+from cashier_app.printing.payment_code import build_qr_fields, qr_payload, receipt_qr
 from cashier_app.printing.pd4 import Matrix
 from cashier_app.printing.pdf_base import (
     COND,
@@ -57,7 +57,7 @@ def draw_info_sheet(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
 
     # 48 mm holds the largest code (version 21) at the minimum module, quiet zone included.
     qr_box = 48.0
-    s.qr(matrix, W - qr_box, 0.0, qr_box)
+    s.qr(matrix, W - qr_box, 0.0, qr_box, payload=qr_payload(r))
     s.fit_text(W - qr_box / 2, qr_box + 3.0, tech_code_text(f.tech_code), qr_box, COND, 6.5, 4.5, "center")
 
     y = 30.0
@@ -65,6 +65,8 @@ def draw_info_sheet(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     s.text(30.0, y, f.pers_acc, COND_BOLD, 16)
     fio = " ".join(p for p in (f.last_name, f.first_name, f.middle_name) if p)
     rows: list[tuple[str, str]] = [("Плательщик", fio), ("Адрес плательщика", f.payer_address or "")]
+    if f.payer_inn:  # encoded as PayerINN, so printed too (5.4.2)
+        rows.insert(1, ("ИНН плательщика", f.payer_inn))
     rows.extend(r.extra)
     y = s.table(0, y + 5.0, rows, 38.0, W - qr_box - 4.0, size=9.5)
 

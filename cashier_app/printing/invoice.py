@@ -12,8 +12,8 @@ import io
 
 from cashier_app.domain.money import format_amount
 from cashier_app.printing.amount_words import amount_in_words
-from cashier_app.printing.documents import build_qr_fields, receipt_qr
 from cashier_app.printing.dto import DocumentKind, ReceiptDTO
+from cashier_app.printing.payment_code import build_qr_fields, qr_payload, receipt_qr
 from cashier_app.printing.pd4 import Matrix
 from cashier_app.printing.pdf_base import (
     COND,
@@ -97,7 +97,7 @@ def draw_invoice(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
         buyer += f", {f.payer_address}"
     y = _party(s, y + 2.0, "Покупатель (заказчик):", buyer, text_w)
     y = _party(s, y + 2.0, "Основание:", f"Заявка № {f.pers_acc}", text_w)
-    s.qr(matrix, W - qr_box, bottom + 16.0, qr_box)
+    s.qr(matrix, W - qr_box, bottom + 16.0, qr_box, payload=qr_payload(r))
     s.fit_text(W - qr_box / 2, bottom + 16.0 + qr_box + 2.5, tech_code_text(f.tech_code), qr_box, COND, 6.5,
                4.5, "center")  # fmt: skip
     y = max(y, bottom + 16.0 + qr_box + 4.0) + 4.0

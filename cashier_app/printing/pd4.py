@@ -22,8 +22,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from cashier_app.printing.amount_words import amount_in_words
-from cashier_app.printing.documents import build_qr_fields, receipt_qr
 from cashier_app.printing.dto import ReceiptDTO
+from cashier_app.printing.payment_code import build_qr_fields, qr_payload, receipt_qr
 from cashier_app.printing.pdf_base import (
     COND,
     COND_BOLD,
@@ -31,6 +31,7 @@ from cashier_app.printing.pdf_base import (
     SANS_BOLD,
     Sheet,
     StreamingPdfWriter,
+    TextDoesNotFit,
     date_long,
     finish,
     new_canvas,
@@ -75,7 +76,7 @@ def _left_column(s: Sheet, top: float, title: str, matrix: Matrix | None, receip
         # 47 mm holds a version-21 code (Name 160 + Purpose 210 characters)
         # at the 0.4233 mm minimum module with the quiet zone inside the column.
         box = 47.0
-        s.qr(matrix, (LEFT_W - box) / 2, top + 8.0, box)
+        s.qr(matrix, (LEFT_W - box) / 2, top + 8.0, box, payload=qr_payload(receipt))
         s.fit_text(
             LEFT_W / 2, top + 58.5, tech_code_text(receipt.tech_code), LEFT_W - 3.0, COND, 6, 4.5, "center"
         )
@@ -132,6 +133,8 @@ def _half(s: Sheet, top: float, r: ReceiptDTO) -> None:
     s.hline(vx, x1, y(39.8))
 
     fio = " ".join(p for p in (f.last_name, f.first_name, f.middle_name) if p)
+    if f.payer_inn:  # encoded as PayerINN, so printed too (5.4.2)
+        fio += f",  ИНН {f.payer_inn}"
     vx = _label(s, x0, y(43.2), "Ф.И.О. плательщика:")
     _line_field(s, vx + 1.0, y(43.2), fio, x1 - vx - 1.0, COND, 8.5, two_lines=False)
     s.hline(vx, x1, y(43.8))
@@ -217,7 +220,7 @@ def _line_field(
         fs = round(fs - 0.25, 2)
         lines = wrap_text(text, font, fs, width_pt)
     if len(lines) > 2:
-        raise ValueError(f"text does not fit two lines of {width} mm: {text!r}")
+        raise TextDoesNotFit(text, 2 * width, 4.5)
     lead = min(leading, fs * 0.3528 * 1.15)
     for i, line in enumerate(lines):
         s.text(x, y - (len(lines) - 1 - i) * lead, line, font, fs)

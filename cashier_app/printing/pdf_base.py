@@ -16,8 +16,6 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,9 +27,34 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from cashier_app.domain.errors import ValidationError
-from cashier_app.domain.money import format_amount, split_rub_kop
-from cashier_app.printing.dto import ReceiptDTO
+from cashier_app.printing.qr_layout import QR_MAX_SYMBOL_MM as QR_MAX_SYMBOL_MM
+from cashier_app.printing.qr_layout import QR_MIN_MODULE_MM as QR_MIN_MODULE_MM
+from cashier_app.printing.qr_layout import QR_QUIET_MODULES as QR_QUIET_MODULES
+from cashier_app.printing.qr_layout import draw_qr
+from cashier_app.printing.qr_layout import fit_qr_matrix as fit_qr_matrix
+from cashier_app.printing.qr_layout import qr_module_mm as qr_module_mm
+from cashier_app.printing.wording import MONTHS_GENITIVE as MONTHS_GENITIVE
+from cashier_app.printing.wording import TECH_CODE_NAMES as TECH_CODE_NAMES
+from cashier_app.printing.wording import date_long as date_long
+from cashier_app.printing.wording import date_ru as date_ru
+from cashier_app.printing.wording import money_text as money_text
+from cashier_app.printing.wording import rate_note as rate_note
+from cashier_app.printing.wording import rate_text as rate_text
+from cashier_app.printing.wording import rub_kop as rub_kop
+from cashier_app.printing.wording import tech_code_text as tech_code_text
 from cashier_app.resources import FONTS
+
+
+class TextDoesNotFit(ValidationError, ValueError):
+    """Text that would run over its box even at the smallest type: refused, never clipped.
+
+    A ValidationError so the cashier sees which text (a user can shorten it);
+    a ValueError for callers that caught the layout failure before.
+    """
+
+    def __init__(self, text: str, width_mm: float, min_size: float) -> None:
+        super().__init__("Текст документа", f"«{text}» не помещается в {width_mm:g} мм даже шрифтом {min_size:g} пт")
+
 
 # Font aliases used by the layouts.  Only the condensed regular face is ever
 # embedded: each embedded DejaVu subset costs 12–19 KB (reportlab copies the
@@ -47,12 +70,6 @@ _BOLD_STROKE = 0.045  # stroke width as a fraction of the font size
 _fonts_lock = threading.Lock()
 _fonts_ready = False
 
-# GOST R 56042 5.4.3: module ≥ 0.4064 mm, symbol ≤ 80 mm.  Modules are snapped
-# to whole dots of a 600 dpi printer so every module prints the same width.
-QR_MIN_MODULE_MM = 0.4064
-QR_MAX_SYMBOL_MM = 80.0
-QR_QUIET_MODULES = 4
-_DOT_MM = 25.4 / 600
 
 PAGE_A4 = A4
 
@@ -233,7 +250,7 @@ class Sheet:
             # Width is proportional to size: one measurement, then round down to 0.25 pt.
             size = int(size * width_pt / w * 4) / 4
             if size < min_size or text_width(s, font, size) > width_pt:
-                raise ValueError(f"text does not fit {width_mm} mm: {s!r}")
+                raise TextDoesNotFit(s, width_mm, min_size)
         self.text(x, y, s, font, size, align)
         return size
 
@@ -369,137 +386,16 @@ class Sheet:
         max_module_mm: float = 0.85,
         *,
         quiet_in_box: bool = True,
+        payload: bytes | None = None,
     ) -> float:
         """Vector QR code inside a ``box_mm`` square, top-left (x, y).
 
-        Returns the module size used, in mm.  Raises ValidationError if the
-        code cannot be printed with modules ≥ 0.4064 mm in that box.
+        Returns the module size used, in mm.  With ``payload`` a code too big
+        for the box is re-made at error-correction level L (denser) before
+        ValidationError says it cannot be printed with modules ≥ 0.4064 mm.
         """
-        return draw_qr(self.c, matrix, self.x(x), self.y(y), box_mm, max_module_mm, quiet_in_box=quiet_in_box)
-
-
-def qr_module_mm(
-    n_modules: int, box_mm: float, max_module_mm: float = 0.85, *, quiet_in_box: bool = True
-) -> float:
-    """Largest module (whole 600 dpi dots) so the code (plus its quiet zone) fits the box."""
-    total = n_modules + (2 * QR_QUIET_MODULES if quiet_in_box else 0)
-    module = min(box_mm / total, max_module_mm, QR_MAX_SYMBOL_MM / n_modules)
-    module = int(module / _DOT_MM) * _DOT_MM
-    if module < QR_MIN_MODULE_MM:
-        # A user-fixable problem (too much text in the requisites), not a crash.
-        raise ValidationError(
-            "QR-код",
-            f"реквизиты не помещаются в QR-код бланка ({n_modules} модулей, нужно "
-            f"{total * QR_MIN_MODULE_MM:.0f} мм, на бланке {box_mm:.0f} мм); "
-            "сократите назначение платежа или адрес",
-        )
-    return module
-
-
-def draw_qr(
-    c: Canvas,
-    matrix: Sequence[Sequence[bool]],
-    left_pt: float,
-    top_pt: float,
-    box_mm: float,
-    max_module_mm: float = 0.85,
-    *,
-    quiet_in_box: bool = True,
-) -> float:
-    """Draw ``matrix`` as filled vector rectangles centred in the box; returns module mm.
-
-    With ``quiet_in_box=False`` only the symbol must fit the box (a form's
-    fixed 2D-code zone) and the white quiet zone may extend around it; the
-    layout keeps that margin free.
-    """
-    n = len(matrix)
-    module = qr_module_mm(n, box_mm, max_module_mm, quiet_in_box=quiet_in_box)
-    m_pt = module * mm
-    side_pt = n * m_pt
-    box_pt = box_mm * mm
-    # Centre the symbol; around it is the (white) quiet zone.
-    x0 = left_pt + (box_pt - side_pt) / 2
-    y0 = top_pt - (box_pt - side_pt) / 2
-    q_pt = QR_QUIET_MODULES * m_pt
-    c.saveState()
-    c.setFillColorRGB(1, 1, 1)
-    c.rect(x0 - q_pt, y0 - side_pt - q_pt, side_pt + 2 * q_pt, side_pt + 2 * q_pt, stroke=0, fill=1)
-    c.setFillColorRGB(0, 0, 0)
-    # One rectangle per horizontal run of dark modules, all in one path: about a
-    # third of the operators of one-per-module and no hairline seams between them.
-    parts: list[str] = []
-    for r, row in enumerate(matrix):
-        y = y0 - (r + 1) * m_pt
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                parts.append(f"{x0 + start * m_pt:.3f} {y:.3f} {(col - start) * m_pt:.3f} {m_pt:.3f} re")
-            else:
-                col += 1
-    if parts:
-        # Raw operators: reportlab's path object costs ~10 µs per rectangle,
-        # which is most of a receipt's drawing time in a 10 000-receipt batch.
-        c._code.append("\n".join(parts) + "\nf")
-    c.restoreState()
-    return module
-
-
-# -- wording shared by the documents -------------------------------------------
-
-MONTHS_GENITIVE = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-)  # fmt: skip
-
-
-def date_ru(d: date) -> str:
-    """``23.11.2026``."""
-    return d.strftime("%d.%m.%Y")
-
-
-def date_long(d: date) -> str:
-    """``«23» ноября 2026 г.`` as the forms' date line reads."""
-    return f"«{d.day:02d}» {MONTHS_GENITIVE[d.month - 1]} {d.year} г."
-
-
-def rub_kop(minor: int) -> tuple[str, str]:
-    """(``1 234``, ``05``) for the «__ руб. __ коп.» boxes."""
-    rub, kop = split_rub_kop(minor)
-    return f"{rub:,}".replace(",", "\u00a0"), f"{kop:02d}"
-
-
-def money_text(minor: int) -> str:
-    """``1 234 руб. 05 коп.``"""
-    rub, kop = rub_kop(minor)
-    return f"{rub} руб. {kop} коп."
-
-
-def rate_text(rate: Decimal) -> str:
-    """A rate as printed: comma decimal, no exponent (``92,4567``)."""
-    return format(rate, "f").replace(".", ",")
-
-
-def rate_note(receipt: ReceiptDTO) -> str:
-    """The booking's tour-currency amount and the operator's internal rate, or ''."""
-    if not receipt.has_rate:
-        return ""
-    assert receipt.currency and receipt.rate and receipt.rate_date and receipt.tour_amount_minor
-    return (
-        f"Сумма по заявке {format_amount(receipt.tour_amount_minor)} {receipt.currency} "
-        f"по внутреннему курсу туроператора {rate_text(receipt.rate)} руб. за 1 {receipt.currency} "
-        f"на {date_ru(receipt.rate_date)}"
-    )
-
-
-TECH_CODE_NAMES = {"09": "Интернет и ТВ", "11": "Отдых и путешествия"}
-
-
-def tech_code_text(code: str) -> str:
-    name = TECH_CODE_NAMES.get(code, "")
-    return f"Код вида платежа: {code}" + (f" ({name})" if name else "")
+        return draw_qr(self.c, matrix, self.x(x), self.y(y), box_mm, max_module_mm, quiet_in_box=quiet_in_box,
+                       payload=payload)
 
 
 # -- saving -----------------------------------------------------------------------

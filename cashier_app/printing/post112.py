@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 from reportlab.lib.units import mm
 
+from cashier_app.domain.address import AddressParts, parse_address
 from cashier_app.domain.errors import ValidationError
 from cashier_app.printing.amount_words import rubles_in_words_kopecks_digits
-from cashier_app.printing.documents import build_qr_fields, receipt_qr
 from cashier_app.printing.dto import ReceiptDTO
+from cashier_app.printing.payment_code import build_qr_fields, qr_payload, receipt_qr
 from cashier_app.printing.pd4 import Matrix
 from cashier_app.printing.pdf_base import (
     COND,
@@ -51,6 +53,7 @@ def check_post112(receipt: ReceiptDTO) -> None:
         problems.append(("Адрес отправителя", "укажите адрес отправителя"))
     if not _INDEX.fullmatch(payer.postal_index or ""):
         problems.append(("Индекс отправителя", "нужен почтовый индекс из 6 цифр"))
+    sender_boxes(receipt)  # a part of the address that fits no box is refused here, by name
     if not payee.address.strip():
         problems.append(("Куда", "у получателя не указан адрес"))
     if not _INDEX.fullmatch(payee.postal_index or ""):
@@ -58,6 +61,22 @@ def check_post112(receipt: ReceiptDTO) -> None:
     if problems:
         field, message = problems[0]
         raise ValidationError(field, message + (f" (и ещё {len(problems) - 1})" if len(problems) > 1 else ""))
+
+
+def sender_boxes(receipt: ReceiptDTO) -> AddressParts:
+    """The sender's address in the form's boxes; the typed line is split, parts are taken as given.
+
+    The QR carries ``full_address``; the boxes hold the same words, so both come
+    from the one line when it was typed.
+    """
+    p = receipt.payer
+    if p.address.strip():
+        parts = parse_address(p.full_address, "Адрес отправителя")
+        return parts if parts.postal_index else replace(parts, postal_index=p.postal_index)
+    return AddressParts(postal_index=p.postal_index, region=p.region, district=p.district,
+                        settlement=p.settlement, city=p.city, street=p.street,
+                        house=f"д. {p.house}" if p.house and p.house[:1].isdigit() else p.house,
+                        flat=f"кв. {p.flat}" if p.flat and p.flat[:1].isdigit() else p.flat)
 
 
 def render_post112(receipt: ReceiptDTO, *, matrix: Matrix | None = None) -> bytes:
@@ -88,7 +107,7 @@ def _lines(s: Sheet, x: float, x1: float, ys: tuple[float, ...], text: str, size
         fs = round(fs - 0.25, 2)
         lines = wrap_text(text, COND, fs, widths[0])
     if len(lines) > len(ys):
-        raise ValueError(f"text does not fit {len(ys)} lines: {text!r}")
+        raise ValidationError("ф. 112ЭП", f"текст не помещается в {len(ys)} строк(и) даже мелким шрифтом: «{text}»")
     for yy in ys:
         s.hline(x, x1, yy + 0.7)
     for yy, line in zip(ys, lines, strict=False):
@@ -112,19 +131,16 @@ def draw_post112(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     # The symbol fills the 37 mm zone; its quiet zone may cover the zone's own
     # frame, and the layout keeps 4 mm around the zone free of anything else.
     try:
-        s.qr(matrix, qx, qy, QR_ZONE, quiet_in_box=False)
+        # Level M at whole dots, then the exact 0.4064 mm minimum, then level L:
+        # a 160-character name with a 210-character purpose fits as version 18-L.
+        s.qr(matrix, qx, qy, QR_ZONE, quiet_in_box=False, payload=qr_payload(r))
     except ValidationError as exc:
-        # 37 mm at the 0.4233 mm minimum module holds a version-17 code, 504 bytes:
-        # a 160-character name plus a 210-character purpose do not fit.
-        raise ValidationError(
-            "Назначение платежа",
-            "реквизиты не помещаются в зону 2D-кода ф. 112ЭП (37 × 37 мм); сократите назначение платежа",
-        ) from exc
+        raise ValidationError("Назначение платежа", f"зона 2D-кода ф. 112ЭП: {exc.message}") from exc
     s.text(qx + QR_ZONE / 2, qy + QR_ZONE + 4.3, "Зона 2D-кода", COND, 6.5, "center")
 
     # -- main box --------------------------------------------------------------
     top = 50.0
-    s.rect(0, top, W, 151.0, width=0.8)
+    s.rect(0, top, W, 166.0, width=0.8)
     x0, x1 = 3.0, W - 3.0
 
     y = top + 9.0
@@ -198,17 +214,29 @@ def draw_post112(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     # -- sender -----------------------------------------------------------------
     y = top + 132.0
     fio = " ".join(p for p in (f.last_name, f.first_name, f.middle_name) if p)
+    if f.payer_inn:
+        fio += f", ИНН {f.payer_inn}"
     xa = _label(s, x0, y, "От кого", 9.5, bold=True)
     _lines(s, xa, x1, (y,), fio, 10)
-    y += 7.0
-    xa = _label(s, x0, y, "Адрес отправителя", 9.5, bold=True)
-    _lines(s, xa, x1, (y,), f.payer_address or "", 10)
-    _lines(s, x0, idx_x - 18.0, (y + 6.0,), "", 10)
-    s.text(idx_x - 1.5, y + 6.0, "Индекс", COND, 8, "right")
-    s.cells(idx_x, y + 1.6, 6, payer.postal_index, cell_w=5.0, cell_h=5.5, size=11)
+    y += 4.5
+    s.text(x0, y, "Адрес отправителя", COND_BOLD, 9)
+    a = sender_boxes(r)
+    mid = 95.0
+    y += 1.5
+    _box(s, x0, mid, y, "Регион (область, край, республика)", a.region)
+    _box(s, mid, x1, y, "Район, городской округ", a.district)
+    y += 8.0
+    _box(s, x0, mid, y, "Населённый пункт (поселок, село, деревня)", a.settlement)
+    _box(s, mid, x1, y, "Город", a.city)
+    y += 8.0
+    _box(s, x0, 110.0, y, "Улица, микрорайон", a.street)
+    _box(s, 110.0, 138.0, y, "Дом, корпус, строение", a.house)
+    _box(s, 138.0, idx_x - 2.0, y, "Квартира", a.flat)
+    s.text(idx_x, y + 1.9, "Индекс", COND, 5.5)
+    s.cells(idx_x, y + 2.3, 6, a.postal_index or payer.postal_index, cell_w=5.0, cell_h=5.0, size=11)
 
     # -- identity document, filled in by hand ------------------------------------
-    top2 = 205.0
+    top2 = 220.0
     s.rect(0, top2, W, 40.0, width=0.8)
     s.text(x0, top2 + 5.5, "Предъявлен документ, удостоверяющий личность отправителя", COND_BOLD, 9)
     y = top2 + 13.0
@@ -228,7 +256,18 @@ def draw_post112(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     xa = _label(s, x0, y, "Подпись отправителя", 9)
     s.hline(xa, 90.0, y + 0.7)
 
-    s.text(0, 252.0, "Проверьте реквизиты перед оплатой. Перевод принимается только на всю сумму.", COND, 7.5)
+    s.text(0, 267.0, "Проверьте реквизиты перед оплатой. Перевод принимается только на всю сумму.", COND, 7.5)
+
+
+def _box(s: Sheet, x: float, x1: float, y: float, label: str, value: str) -> None:
+    """One labelled box of the sender's address; the value shrinks, and refuses rather than clip."""
+    s.rect(x, y, x1 - x, 7.3, width=0.3)
+    s.text(x + 0.8, y + 2.0, label, COND, 5.5)
+    if value:
+        try:
+            s.fit_text(x + 1.0, y + 6.2, value, x1 - x - 2.0, COND, 9.5, 5.0)
+        except ValueError as exc:
+            raise ValidationError("Адрес отправителя", f"«{value}» не помещается в графу «{label}»") from exc
 
 
 def _message_rows(r: ReceiptDTO) -> tuple[str, str]:

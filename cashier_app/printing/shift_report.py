@@ -28,8 +28,11 @@ def report_blocks(p: dict[str, Any]) -> list[Block]:
     if p.get("closed_at"):
         blocks.append(("kv", "Закрыта", p["closed_at"]))
     blocks.append(("kv", "Сформирован", p["issued_at"]))
+    if "takings" in p:  # reports made before issue 11 have none and must reprint byte for byte
+        blocks += _takings_blocks(p["takings"])
     blocks += [
         ("rule",),
+        *([("text", "Денежный ящик (наличные):")] if "takings" in p else []),
         ("kv", "Размен на начало", money(p["float_minor"])),
         ("kv", "Платежей наличными", f"{p['payments_count']} на {money(p['payments_minor'])}"),
         ("kv", "Отмены и возвраты", f"{p['returns_count']} на {money(p['returns_minor'])}"),
@@ -58,10 +61,39 @@ def report_blocks(p: dict[str, Any]) -> list[Block]:
         for mv in p["movements"]:
             sign = "+" if mv["kind"] == "in" else "−"
             blocks.append(("kv", f"{sign} {mv['at']}", f"{money(mv['amount_minor'])} — {mv['reason']}"))
+    if "pending_orders" in p:
+        blocks += _pending_blocks(p["pending_orders"], z)
     anchor = p.get("audit_anchor")
     if z and anchor and anchor.get("rows"):
         blocks += _anchor_blocks(anchor)
     blocks += [("gap",), ("sign", "Подпись кассира"), ("sign", "Подпись старшего кассира")]
+    return blocks
+
+
+def _takings_blocks(takings: list[dict[str, Any]]) -> list[Block]:
+    # Every method the ledger holds for the shift, in the order the service sorted them.
+    blocks: list[Block] = [("rule",), ("text", "Выручка по способам оплаты:")]
+    if not takings:
+        blocks.append(("text", "платежей за смену нет"))
+        return blocks
+    for t in takings:
+        blocks.append(("kv", t["label"], f"{t['payments_count']} на {money(t['payments_minor'])}"))
+        if t["returns_count"]:
+            blocks.append(("kv", "   отмены и возвраты", f"{t['returns_count']} на {money(t['returns_minor'])}"))
+            blocks.append(("kv", "   итого", money(t["net_minor"])))
+    blocks.append(("kv", "Всего по всем способам", money(sum(t["net_minor"] for t in takings))))
+    return blocks
+
+
+def _pending_blocks(orders: list[dict[str, Any]], z: bool) -> list[Block]:
+    title = "Заказы по карте, не завершённые к закрытию:" if z else "Заказы по карте, не завершённые:"
+    blocks: list[Block] = [("rule",), ("text", title)]
+    if not orders:
+        blocks.append(("text", "нет"))
+        return blocks
+    for o in orders:
+        blocks.append(("kv", f"{o['order']} ({o['created']})", f"{money(o['amount_minor'])} — {o['target']}, {o['state']}"))
+    blocks.append(("kv", "Всего заказов", f"{len(orders)} на {money(sum(o['amount_minor'] for o in orders))}"))
     return blocks
 
 

@@ -62,9 +62,9 @@ def _select(ctx: DeskContext, f: AuditFilter) -> Select[tuple[m.AuditEvent]]:
         # autoescape: «%» and «_» typed in the filter are letters, not LIKE wildcards.
         stmt = stmt.where(m.AuditEvent.action.startswith(f.action, autoescape=True))
     if f.since:
-        stmt = stmt.where(m.AuditEvent.at >= day_start_utc(f.since))
+        stmt = stmt.where(m.AuditEvent.at >= day_start_utc(f.since, ctx.db))
     if f.until:
-        stmt = stmt.where(m.AuditEvent.at < day_start_utc(f.until + timedelta(days=1)))
+        stmt = stmt.where(m.AuditEvent.at < day_start_utc(f.until + timedelta(days=1), ctx.db))
     return stmt
 
 

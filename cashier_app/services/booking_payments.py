@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.booking_rules import AmountMode, payment_options, rub_quote
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
-from cashier_app.domain.money import format_money
+from cashier_app.domain.money import check_amount, format_money
 from cashier_app.domain.tours import PAYMENT_METHOD_LABELS, PaymentMethod
+from cashier_app.services.context import DeskContext
 from cashier_app.services.ledger import BookingAmount, lock_booking
+from cashier_app.services.permissions import require
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
-from cashier_app.storage.db import Database
 
 AMOUNT_FIELD = "Сумма в валюте тура"
 # Card order states that may still be credited (``card_payments.ACTIVE_STATES`` and ``manual``).
@@ -72,9 +73,13 @@ def card_reserved(s: Session, booking_id: int) -> tuple[int, list[str]]:
     return sum(int(amount or 0) for _, amount in rows), [number for number, _ in rows]
 
 
-def quote(db: Database, booking_number: str, method: str, amount_minor: int | None, today: date) -> Quote:
-    with db.read() as uow:
-        return quote_in(uow.session, booking_number, method, amount_minor, today)
+def quote(ctx: DeskContext, booking_number: str, method: str, amount_minor: int | None,
+          today: date | None = None) -> Quote:
+    """What paying ``booking_number`` by ``method`` comes to (default day: the office's); needs ``lookup``."""
+    require(ctx, "lookup")
+    day = today or ctx.today()
+    with ctx.db.read() as uow:
+        return quote_in(uow.session, booking_number, method, amount_minor, day)
 
 
 def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | None, today: date,
@@ -85,6 +90,8 @@ def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | N
     caller commits, so what is due — paid so far and held by open card orders — is
     read by one desk at a time.
     """
+    if amount_minor is not None:  # the typed amount first, before any rule about the booking
+        check_amount(amount_minor, AMOUNT_FIELD)
     try:
         pm = PaymentMethod(method)
     except ValueError as exc:
@@ -111,9 +118,7 @@ def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | N
     if amount_minor is None:
         amount = option.max_minor
     else:
-        amount = amount_minor
-        if amount <= 0:
-            raise ValidationError(AMOUNT_FIELD, "сумма должна быть больше нуля")
+        amount = amount_minor  # checked on the way in
         if option.amount_mode is AmountMode.FULL_ONLY and amount != option.max_minor:
             raise ValidationError(
                 AMOUNT_FIELD, f"{label} — только полная оплата: {format_money(option.max_minor, cur)}")

@@ -40,8 +40,9 @@ def ensure_demo_office(url: str | None) -> tuple[Database, bool]:
     db = open_database(url)
     created = False
     if is_empty(db):
+        from cashier_app.services.passwords import hash_password
         from cashier_app.storage.demo import generate
 
-        generate(db.engine)
+        generate(db.engine, hash_password=hash_password)
         created = True
     return db, created

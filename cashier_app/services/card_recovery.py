@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cashier_app.domain.errors import UserError
+from cashier_app.services.card_open import open_order
+from cashier_app.services.card_orders import CardOrder
+from cashier_app.services.card_settle import cancel, register
 from cashier_app.services.context import DeskContext
-
-if TYPE_CHECKING:
-    from cashier_app.services.card_payments import CardOrder
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,10 @@ LOST_LINK_CANCEL_REASON = "ссылка на оплату потерялась �
 
 
 def start_order(ctx: DeskContext, *, account: str | None, booking: str | None, amount_minor: int | None,
-                provider: str | None) -> CardOrder:
-    from cashier_app.services import card_payments as cp
-
-    opened = cp.open_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider)
-    order = cp.register(ctx, opened.order_number)
+                provider: str | None, reuse_pending: bool = False) -> CardOrder:
+    opened = open_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider,
+                        reuse_pending=reuse_pending)
+    order = register(ctx, opened.order_number)
     notes: list[str] = []
     if order.order_number != opened.order_number:
         notes.append(f"номер {opened.order_number} в банке занят чужим заказом — заказу дан номер {order.order_number}")
@@ -45,7 +44,7 @@ def start_order(ctx: DeskContext, *, account: str | None, booking: str | None, a
         # The answer was lost and the bank shows no order under our number: once more, same number
         # and identity — the bank refuses a second order under it, and that refusal is recovered as ours.
         log.info("card order %s: not at the bank after a lost answer, registering again", order.order_number)
-        order = cp.register(ctx, order.order_number)
+        order = register(ctx, order.order_number)
         if order.state == "new":
             notes.append("банк не ответил на регистрацию заказа; заказ будет зарегистрирован, как только банк "
                          "ответит — ссылка на оплату появится тогда")
@@ -65,11 +64,9 @@ def _text(notes: list[str]) -> str:
 
 def _replace_lost_link(ctx: DeskContext, order: CardOrder, notes: list[str], **target: Any) -> CardOrder:
     """Our order is at the bank, its link is not: cancel it there and register a new one."""
-    from cashier_app.services import card_payments as cp
-
     old = order.order_number
     try:
-        cancelled = cp.cancel(ctx, old, reason=LOST_LINK_CANCEL_REASON)
+        cancelled = cancel(ctx, old, reason=LOST_LINK_CANCEL_REASON)
     except UserError as exc:
         log.warning("card order %s: link lost and cancel failed: %s", old, exc)
         notes.append(f"ответ банка на регистрацию потерялся: заказ {old} есть в банке, но ссылка на оплату не "
@@ -81,12 +78,12 @@ def _replace_lost_link(ctx: DeskContext, order: CardOrder, notes: list[str], **t
         notes.append(f"ответ банка на регистрацию потерялся; заказ {old} в банке: {cancelled.status_text}")
         return replace(cancelled, recovery=_text(notes))
     try:
-        fresh = cp.open_order(ctx, **target)
+        fresh = open_order(ctx, **target)
     except UserError as exc:
         notes.append(f"ответ банка на регистрацию потерялся: заказ {old} найден в банке без ссылки на оплату "
                      f"и отменён; новый заказ не создан: {exc}")
         return replace(cancelled, recovery=_text(notes))
-    fresh = cp.register(ctx, fresh.order_number)
+    fresh = register(ctx, fresh.order_number)
     notes.append(f"ответ банка на регистрацию потерялся: заказ {old} найден в банке без ссылки на оплату и "
                  f"отменён; ссылка — нового заказа {fresh.order_number}")
     if not fresh.payment_url:

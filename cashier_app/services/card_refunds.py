@@ -36,10 +36,11 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
-from cashier_app.domain.errors import NotFound, RuleViolation, UserError
-from cashier_app.domain.money import format_money
+from cashier_app.domain.errors import NotFound, RuleViolation, UserError, ValidationError
+from cashier_app.domain.money import check_amount, format_money
 from cashier_app.services import audit, ledger
-from cashier_app.services import card_payments as cp
+from cashier_app.services.card_gateway import _client, _timeouts
+from cashier_app.services.card_orders import _order_row, _snapshot, get
 from cashier_app.services.context import DeskContext
 from cashier_app.services.gateways.base import (
     GatewayClient,
@@ -58,6 +59,8 @@ BUSY_TEXT = ("по этому платежу уже выполняется во�
              "и повторите, если нужно")
 UNKNOWN_TEXT = ("Банк не ответил на возврат. Результат неизвестен — возврат не записан; повторите через "
                 "минуту: перед повтором заказ будет проверен в банке.")
+REASON_FIELD = "Причина"
+REFUND_FIELD = "Сумма возврата"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,17 +158,24 @@ def _record(ctx: DeskContext, row: Any, held: Mark, amount: int, reason: str, *,
 
 # --- refund -----------------------------------------------------------------------------------------------------
 
+def _refund_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(REASON_FIELD, "укажите причину")
+    if len(reason) > 255:
+        raise ValidationError(REASON_FIELD, "не длиннее 255 символов")
+    return reason
+
+
 def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = None, reason: str) -> Any:
     """Return money of a paid card payment through the bank, fully or partly; recorded after the bank confirms.
 
-    Returns ``corrections.CorrectionResult``.  See the module text for the claim and the retries.
+    Returns ``ledger.CorrectionResult``.  See the module text for the claim and the retries.
     """
-    from cashier_app.services.corrections import CorrectionResult
-
     require(ctx, "refund")
-    reason = cp._refund_reason(reason)
+    reason = _refund_reason(reason)
     if amount_minor is not None:
-        cp._check_rub(amount_minor, cp.REFUND_FIELD)
+        check_amount(amount_minor, REFUND_FIELD)
     with ctx.db.read() as uow:
         s = uow.session
         p = s.execute(select(m.Payment).where(m.Payment.number == payment_number)).scalar_one_or_none()
@@ -207,7 +217,8 @@ def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = 
                 raise RuleViolation(f"банк уже вернул {format_money(found)} по этому платежу (ответ на прошлый "
                                     "возврат был потерян); возврат записан, проверьте сумму и повторите при "
                                     "необходимости")
-        return _refund_claimed(ctx, payment_number, order_number, held, amount_minor, reason, CorrectionResult)
+        return _refund_claimed(ctx, payment_number, order_number, held, amount_minor, reason,
+                                ledger.CorrectionResult)
     finally:
         _swap(ctx, order_id, held, None)  # a no-op once the claim was turned into a record or a mark
 
@@ -217,8 +228,8 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
     # Everything is read again now that no other desk can be refunding this payment.
     with ctx.db.read() as uow:
         s = uow.session
-        go = cp._order_row(s, order_number)
-        row = cp._snapshot(s, go)
+        go = _order_row(s, order_number)
+        row = _snapshot(s, go)
         p = s.get(m.Payment, row.payment_id)
         assert p is not None
         left = p.amount_minor - ledger.reversed_minor(s, p.id)
@@ -228,8 +239,8 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
         raise RuleViolation(f"по платежу {payment_number} уже всё возвращено")
     amount = left if amount_minor is None else amount_minor
     if amount > left:
-        raise cp.ValidationError(cp.REFUND_FIELD, f"не больше {format_money(left)}")
-    client = cp._client(row)
+        raise ValidationError(REFUND_FIELD, f"не больше {format_money(left)}")
+    client = _client(row)
     # Re-check first: a refund whose answer was lost earlier may have gone through after all.
     try:
         st0 = client.status(row.order_number, row.bank_order_id)
@@ -315,7 +326,7 @@ def _recheck(client: GatewayClient, row: Any, amount: int, key: str, expected_to
             return now
         raise unknown
     # Sber: refund.do has no idempotency key; watch the refunded total (a slow bank finishes late).
-    _connect, read = cp._timeouts()
+    _connect, read = _timeouts()
     deadline = time.monotonic() + max(3.0, 4 * read)
     while True:
         try:
@@ -334,18 +345,18 @@ def _recheck(client: GatewayClient, row: Any, amount: int, key: str, expected_to
 def settle(ctx: DeskContext, order_number: str) -> Any:
     """A refund whose outcome is unknown (lost answer, in progress, a desk died): record what the bank did, once."""
     with ctx.db.read() as uow:
-        go = cp._order_row(uow.session, order_number)
+        go = _order_row(uow.session, order_number)
         order_id, text, stamp = go.id, go.last_error, go.updated_at
     previous = parse_mark(text)
     if previous is None:
-        return cp.get(ctx, order_number)
+        return get(ctx, order_number)
     if previous.busy:
         age = (datetime.now(UTC) - (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC))).total_seconds()
         if age < STALE_SECS:
-            return cp.get(ctx, order_number)  # a desk is refunding right now
+            return get(ctx, order_number)  # a desk is refunding right now
     held = previous.with_state(f"busy:{uuid.uuid4().hex[:12]}")
     if not _claim(ctx, order_id, held, over=text):
-        return cp.get(ctx, order_number)
+        return get(ctx, order_number)
     try:
         if _settle_held(ctx, order_number, held, previous) is None:
             _swap(ctx, order_id, held, previous.text())  # the bank cannot tell yet: keep the mark
@@ -354,7 +365,7 @@ def settle(ctx: DeskContext, order_number: str) -> Any:
         raise
     finally:
         _swap(ctx, order_id, held, None)  # settled: the mark goes (a no-op after a record)
-    return cp.get(ctx, order_number)
+    return get(ctx, order_number)
 
 
 def _settle_held(ctx: DeskContext, order_number: str, held: Mark, previous: Mark, *, keep: bool = False) -> int | None:
@@ -365,12 +376,12 @@ def _settle_held(ctx: DeskContext, order_number: str, held: Mark, previous: Mark
     """
     with ctx.db.read() as uow:
         s = uow.session
-        go = cp._order_row(s, order_number)
-        row = cp._snapshot(s, go)
+        go = _order_row(s, order_number)
+        row = _snapshot(s, go)
         p = s.get(m.Payment, row.payment_id)
         assert p is not None
         left = p.amount_minor - ledger.reversed_minor(s, p.id)
-    st = cp._client(row).status(row.order_number, row.bank_order_id)
+    st = _client(row).status(row.order_number, row.bank_order_id)
     missing = _bank_refunded(row, st, previous)
     if missing is None:
         return None

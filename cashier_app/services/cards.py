@@ -23,10 +23,11 @@ from cashier_app.domain.tours import (
     paid_share_percent,
 )
 from cashier_app.services.commission_report import booking_commission
+from cashier_app.services.context import DeskContext
 from cashier_app.services.lookup import format_address
+from cashier_app.services.permissions import require
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
-from cashier_app.storage.db import Database
 
 METHOD_LABELS = {
     "cash": "Наличные", "card": "Карта", "bank": "Банк", "bonus": "Бонусы", "post": "Почта",
@@ -188,8 +189,10 @@ def _payments(s: Session, *, account_id: int | None = None, booking_id: int | No
     ]
 
 
-def account_card(db: Database, number: str) -> AccountCard:
-    with db.read() as uow:
+def account_card(ctx: DeskContext, number: str) -> AccountCard:
+    """The account's card; needs ``lookup`` (the owner's name, address and phone are on it)."""
+    require(ctx, "lookup")
+    with ctx.db.read() as uow:
         return load_account_card(uow.session, number)
 
 
@@ -224,9 +227,12 @@ def load_account_card(s: Session, number: str) -> AccountCard:
     )
 
 
-def booking_card(db: Database, number: str, today: date | None = None) -> BookingCard:
-    with db.read() as uow:
-        return load_booking_card(uow.session, number, today or date.today())
+def booking_card(ctx: DeskContext, number: str, today: date | None = None) -> BookingCard:
+    """The booking's card on ``today`` (default: the office's business day); needs ``lookup``."""
+    require(ctx, "lookup")
+    day = today or ctx.today()
+    with ctx.db.read() as uow:
+        return load_booking_card(uow.session, number, day)
 
 
 def load_booking_card(s: Session, number: str, today: date) -> BookingCard:

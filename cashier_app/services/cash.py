@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, ValidationError
-from cashier_app.domain.money import ABSURD_AMOUNT_MINOR, format_money
+from cashier_app.domain.money import check_amount, format_money
 from cashier_app.services import journal, ledger
 from cashier_app.services.context import DeskContext
 from cashier_app.services.journal import IssuedDocument
@@ -63,17 +63,6 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-def _check_amount(value: int, field: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, "сумма должна быть целым числом копеек")
-    if value < 0:
-        raise ValidationError(field, "сумма не может быть отрицательной")
-    if value == 0:
-        raise ValidationError(field, "сумма должна быть больше нуля")
-    if value > ABSURD_AMOUNT_MINOR:
-        raise ValidationError(field, f"слишком большая сумма: {format_money(value)}")
-
-
 def _booking_amount(s: Session, ctx: DeskContext, booking: m.Booking, amount_minor: int | None,
                     *, lock: bool = False) -> ledger.BookingAmount:
     """Rubles at the day's rate for an amount in the tour currency (None = all that is due).
@@ -91,7 +80,7 @@ def quote(ctx: DeskContext, *, account: str | None = None, booking: str | None =
     """Rubles for the form's amount; for a booking the amount is in the tour currency."""
     require(ctx, "take_payment")
     if amount_minor is not None:
-        _check_amount(amount_minor, "Сумма")
+        check_amount(amount_minor, "Сумма")
     with ctx.db.read() as uow:
         s = uow.session
         if booking is not None:
@@ -134,9 +123,9 @@ def take_cash(
         raise ValidationError("Операция", "нет идентификатора операции; откройте форму оплаты заново")
     if (account is None) == (booking is None):
         raise ValidationError("Получатель", "укажите лицевой счёт или заявку")
-    _check_amount(amount_minor, "Сумма")
+    check_amount(amount_minor, "Сумма")
     if received_minor is not None:
-        _check_amount(received_minor, "Получено")
+        check_amount(received_minor, "Получено")
     assert ctx.user is not None
     now = now or datetime.now(UTC)
     try:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from cashier_app.domain.business_day import business_day
 from cashier_app.domain.commission import (
     AgencyFacts,
     CommissionAppFacts,
@@ -28,6 +29,7 @@ from cashier_app.domain.commission import (
 )
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.tours import BookingStatus, TourType
+from cashier_app.services import office_time
 from cashier_app.services.travel_facts import age_on
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
@@ -116,13 +118,14 @@ def _apps(s: Session, agency_id: int, quarter: Quarter, today: date) -> list[Com
         return []
     ids = select(m.Booking.id).where(window).scalar_subquery()
     payments: dict[int, list[tuple[date, int]]] = {}
+    zone = office_time.office_zone(s)
     for bid, rate_day, settled_at, created_at, amount in s.execute(
         select(m.Payment.booking_id, m.Payment.rate_day, m.Payment.settled_at, m.Payment.created_at,
                m.Payment.target_amount_minor)
         .where(m.Payment.booking_id.in_(ids), m.Payment.credited.is_(True)).order_by(m.Payment.id)
     ):
         # The same business day as travel_facts.booking_payments: the rate day, else the settlement date.
-        payments.setdefault(bid, []).append((rate_day or (settled_at or created_at).date(), int(amount or 0)))
+        payments.setdefault(bid, []).append((rate_day or business_day(settled_at or created_at, zone), int(amount or 0)))
     tourists: dict[int, list[date | None]] = {}
     for bid, birth in s.execute(select(m.Tourist.booking_id, m.Tourist.birth_date).where(m.Tourist.booking_id.in_(ids))):
         tourists.setdefault(bid, []).append(birth)
@@ -166,7 +169,7 @@ def agency_report(db: Database, quarter: Quarter, agency_id: int | None = None,
     ``as of`` is the quarter's last day, or ``today`` while the quarter runs.
     """
     start, end = quarter_bounds(quarter)
-    today = today or date.today()
+    today = today or office_time.today(db)
     as_of = min(max(today, start), end)
     with db.read() as uow:
         s = uow.session

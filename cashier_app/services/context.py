@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
+from typing import Any
 
+from cashier_app.services import office_time
 from cashier_app.storage.db import Database
 
 
@@ -21,13 +23,17 @@ class DeskContext:
     db: Database
     desk: str
     user: UserInfo | None = None
-    # Tests and scripts may pin "today"; the office's local date otherwise.
+    # Tests and scripts may pin "today"; the office's business day otherwise (its zone, not the desk's).
     today_override: date | None = field(default=None)
 
     def today(self) -> date:
-        return self.today_override or date.today()
+        return self.today_override or office_time.today(self.db)
 
 
-def day_start_utc(day: date) -> datetime:
-    """The start of a business day (the office's local date) as a UTC timestamp."""
-    return datetime.combine(day, time.min).astimezone().astimezone(UTC)
+def day_start_utc(day: date, source: Any) -> datetime:
+    """The start of the office's business ``day`` as a UTC timestamp (``source``: its Database or a Session).
+
+    The zone is the office's (``office_time``), not the desk's clock: a journal filtered
+    «за 1 апреля» on a desk set to UTC still means 1 April in the office.
+    """
+    return office_time.start_utc(source, day)

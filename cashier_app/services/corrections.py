@@ -4,22 +4,21 @@
   is still open — the drawer is the same, so the cash goes back out of it;
 * refund (permission ``refund``): cash goes out of the refunding user's open
   shift and a refund application (заявление на возврат) is printed and
-  journaled; a card payment is refunded through the bank by the gateway code
-  (``services/card_payments.refund``) when present.
+  journaled; a card payment is refunded through the bank (``services/card_refunds``,
+  called directly: corrections sits below the card flow, never in a cycle with it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
-from cashier_app.domain.money import format_money
-from cashier_app.services import journal, ledger
+from cashier_app.domain.money import check_amount, format_money
+from cashier_app.services import journal, ledger, office_time
 from cashier_app.services.context import DeskContext
-from cashier_app.services.journal import IssuedDocument
+from cashier_app.services.ledger import CorrectionResult
 from cashier_app.services.permissions import require
 from cashier_app.services.shifts import local_text, lock_shift, require_open_shift, summarize
 from cashier_app.storage import models as m
@@ -27,12 +26,7 @@ from cashier_app.storage import models as m
 METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}
 
 
-@dataclass(frozen=True, slots=True)
-class CorrectionResult:
-    original_number: str
-    entry_number: str
-    amount_minor: int  # positive: what went back
-    application: IssuedDocument | None
+__all__ = ["CorrectionResult", "cancel_payment", "refund_payment"]
 
 
 def _reason(reason: str) -> str:
@@ -67,7 +61,7 @@ def cancel_payment(ctx: DeskContext, number: str, reason: str, *, now: datetime 
         shift = lock_shift(s, p.shift_id) if p.shift_id else None
         if shift is None or shift.status != "open":
             raise RuleViolation("отмена возможна только в той же смене, пока она открыта; оформите возврат")
-        if p.created_at.astimezone().date() != now.astimezone().date():
+        if office_time.day_of(s, p.created_at) != office_time.day_of(s, now):  # the office's day
             raise RuleViolation("отмена возможна только в день платежа; оформите возврат")
         entry = ledger.add_reversal(s, ctx, p.id, kind="reversal", amount_minor=None, reason=reason,
                                     shift_id=shift.id, now=now)
@@ -79,9 +73,8 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
                    customer: str = "", now: datetime | None = None) -> CorrectionResult:
     require(ctx, "refund")
     reason = _reason(reason)
-    if amount_minor is not None and (isinstance(amount_minor, bool) or not isinstance(amount_minor, int)
-                                     or amount_minor <= 0):
-        raise ValidationError("Сумма возврата", "сумма должна быть больше нуля")
+    if amount_minor is not None:  # None: all that is left
+        check_amount(amount_minor, "Сумма возврата")
     customer = (customer or "").strip()
     if len(customer) > 160:
         raise ValidationError("Заявитель", "не длиннее 160 символов")
@@ -89,9 +82,10 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
     with ctx.db.read() as uow:
         method = _original(uow.session, number).method
     if method == "card":
-        from cashier_app.services import card_payments
+        # card_refunds, not the card_payments facade: card_payments must not be above corrections and below it.
+        from cashier_app.services import card_refunds
 
-        return card_payments.refund(ctx, number, amount_minor=amount_minor, reason=reason)
+        return card_refunds.refund(ctx, number, amount_minor=amount_minor, reason=reason)  # type: ignore[no-any-return]
     if method != "cash":
         raise RuleViolation(f"возврат платежа способом «{method}» оформляется вне кассы")
     with ctx.db.uow() as uow:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, UserError
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.numbering import next_number
+from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 
@@ -107,12 +108,18 @@ def record(
 
 
 def reprint(db: Database, ctx: DeskContext, number: str) -> IssuedDocument:
-    """Render a journal entry again; refuses if the bytes would differ from what was issued."""
+    """Render a journal entry again; refuses if the bytes would differ from what was issued.
+
+    Checked here, not only in ``documents.reprint``: the payments journal's «Квитанция» calls this.
+    """
+    require(ctx, "print")
     with db.uow() as uow:
         s = uow.session
         doc = s.execute(select(m.Document).where(m.Document.number == number)).scalar_one_or_none()
         if doc is None:
-            raise NotFound(f"Документ № {number} не найден в журнале.")
+            issued = _reprint_batch_item(s, ctx, number)
+            uow.commit()
+            return issued
         loader = PARAMS_LOADERS.get(doc.kind)
         params = loader(s, doc) if loader else dict(doc.params)
         pdf = renderer(doc.kind)(params)
@@ -128,9 +135,59 @@ def reprint(db: Database, ctx: DeskContext, number: str) -> IssuedDocument:
                               doc.valid_until)
 
 
+def _batch_item_row(s: Session, number: str) -> tuple[m.DocumentBatchItem, m.Document] | None:
+    """A receipt of a journaled batch by its printed number; items of a batch that never
+    completed (cancelled, crashed) have no batch row and are not found."""
+    row = s.execute(
+        select(m.DocumentBatchItem, m.Document)
+        .join(m.Document, m.Document.number == m.DocumentBatchItem.batch_number)
+        .where(m.DocumentBatchItem.number == number)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _reprint_batch_item(s: Session, ctx: DeskContext, number: str) -> IssuedDocument:
+    """One receipt of a batch, alone on its page, from the params the batch printed it from.
+
+    Its hash is pinned by the first reprint (conditional UPDATE … WHERE pdf_sha256 IS NULL, so
+    two desks reprinting at once agree on one value); every later reprint must match it.
+    """
+    from cashier_app.printing.documents import params_to_receipt, payload_text, qr_payload
+
+    found = _batch_item_row(s, number)
+    if found is None:
+        raise NotFound(f"Документ № {number} не найден в журнале.")
+    item, batch = found
+    params = {**item.params, "payee": batch.params["payees"][item.params["payee"]]}
+    kind = str(params["kind"])
+    pdf = renderer(kind)(params)
+    digest = hashlib.sha256(pdf).hexdigest()
+    pinned = s.execute(
+        update(m.DocumentBatchItem).where(m.DocumentBatchItem.id == item.id, m.DocumentBatchItem.pdf_sha256.is_(None))
+        .values(pdf_sha256=digest).execution_options(synchronize_session=False)
+    ).rowcount
+    if pinned != 1:
+        stored = s.execute(select(m.DocumentBatchItem.pdf_sha256).where(m.DocumentBatchItem.id == item.id)).scalar()
+        if stored != digest:
+            raise UserError(
+                f"Документ № {number} не удаётся воспроизвести байт в байт (версия программы изменилась); "
+                "выпустите новый документ."
+            )
+    audit.record(s, ctx, "document.reprint", "document", number, None, {"sha256": digest, "batch": batch.number})
+    payload = payload_text(qr_payload(params_to_receipt(params)))
+    return IssuedDocument(batch.id, number, kind, pdf, digest, payload, batch.issued_at, None)
+
+
+def _doc_line(d: m.Document) -> dict[str, Any]:
+    return {"number": d.number, "kind": d.kind, "amount_minor": d.amount_minor, "currency": d.currency,
+            "issued_at": d.issued_at, "valid_until": d.valid_until, "desk": d.desk, "sha256": d.pdf_sha256}
+
+
 def list_documents(db: Database, *, account_id: int | None = None, booking_id: int | None = None,
                    kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first; an account's list includes the receipts printed for it in debtors batches."""
     with db.read() as uow:
+        s = uow.session
         stmt = select(m.Document).order_by(m.Document.issued_at.desc(), m.Document.id.desc()).limit(limit)
         if account_id is not None:
             stmt = stmt.where(m.Document.account_id == account_id)
@@ -138,8 +195,20 @@ def list_documents(db: Database, *, account_id: int | None = None, booking_id: i
             stmt = stmt.where(m.Document.booking_id == booking_id)
         if kind is not None:
             stmt = stmt.where(m.Document.kind == kind)
-        return [
-            {"number": d.number, "kind": d.kind, "amount_minor": d.amount_minor, "currency": d.currency,
-             "issued_at": d.issued_at, "valid_until": d.valid_until, "desk": d.desk, "sha256": d.pdf_sha256}
-            for d in uow.session.execute(stmt).scalars()
-        ]
+        lines = [_doc_line(d) for d in s.execute(stmt).scalars()]
+        if account_id is not None and booking_id is None:
+            items = s.execute(
+                select(m.DocumentBatchItem, m.Document)
+                .join(m.Document, m.Document.number == m.DocumentBatchItem.batch_number)
+                .where(m.DocumentBatchItem.account_id == account_id)
+                .order_by(m.Document.issued_at.desc(), m.DocumentBatchItem.id.desc()).limit(limit)
+            ).all()
+            for item, batch in items:
+                if kind is not None and item.params.get("kind") != kind:
+                    continue
+                lines.append({"number": item.number, "kind": str(item.params.get("kind", "pd4")),
+                              "amount_minor": int(item.params["amount_minor"]), "currency": batch.currency,
+                              "issued_at": batch.issued_at, "valid_until": None, "desk": batch.desk,
+                              "sha256": item.pdf_sha256 or ""})
+            lines.sort(key=lambda r: r["issued_at"], reverse=True)
+        return lines[:limit]

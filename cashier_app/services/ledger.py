@@ -13,15 +13,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation
-from cashier_app.services import audit
+from cashier_app.domain.money import check_amount, format_money
+from cashier_app.services import audit, office_time
 from cashier_app.services.context import DeskContext
 from cashier_app.services.numbering import next_number
 from cashier_app.storage import models as m
+
+if TYPE_CHECKING:
+    from cashier_app.services.journal import IssuedDocument
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionResult:
+    """A cancel or a refund, cash or card: here (not in ``corrections``) so card refunds need not import it."""
+
+    original_number: str
+    entry_number: str
+    amount_minor: int  # positive: what went back
+    application: IssuedDocument | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +126,7 @@ def open_payment(
     now: datetime | None = None,
 ) -> m.Payment:
     """Write a ledger row (not yet credited) with a fresh number unique across desks."""
-    if amount_minor <= 0:
-        raise RuleViolation("сумма платежа должна быть больше нуля")
+    check_amount(amount_minor, "Сумма")  # every way in passes here: the last line of defence
     if target.booking_id is not None and booking_amount is None:
         raise ValueError("a booking payment needs its tour-currency amount and rate")
     p = m.Payment(
@@ -166,7 +180,7 @@ def credit(s: Session, ctx: DeskContext, payment_id: int, *, now: datetime | Non
         return False
     p = s.get(m.Payment, payment_id, populate_existing=True)
     assert p is not None
-    _apply(s, p, sign=1, day=now.date())
+    _apply(s, p, sign=1, day=office_time.day_of(s, now))  # the office's day, not UTC's
     audit.record(s, ctx, "payment.credit", "payment", p.number, None,
                  {"amount_minor": p.amount_minor, "method": p.method, "account_id": p.account_id,
                   "booking_id": p.booking_id, "target_amount_minor": p.target_amount_minor},
@@ -252,7 +266,7 @@ def add_reversal(
     if amount <= 0:
         raise RuleViolation(f"по платежу {orig.number} уже всё возвращено")
     if amount > left:
-        raise RuleViolation(f"вернуть можно не больше {left / 100:.2f} ₽ по платежу {orig.number}".replace(".", ","))
+        raise RuleViolation(f"вернуть можно не больше {format_money(left)} по платежу {orig.number}")
     now = now or datetime.now(UTC)
     target_minor = None
     if orig.target_amount_minor is not None:
@@ -288,7 +302,7 @@ def add_reversal(
     )
     s.add(entry)
     s.flush()
-    _apply(s, entry, sign=-1, day=now.date())
+    _apply(s, entry, sign=-1, day=office_time.day_of(s, now))
     if amount == left:
         orig.status = "reversed" if kind == "reversal" else "refunded"
     audit.record(s, ctx, f"payment.{kind}", "payment", orig.number,

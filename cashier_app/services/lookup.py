@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, raiseload
 
-from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.normalize import (
     house_key,
     passport_key,
@@ -26,8 +26,9 @@ from cashier_app.domain.normalize import (
     street_key,
     text_key,
 )
+from cashier_app.services.context import DeskContext
+from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
-from cashier_app.storage.db import Database
 
 PAGE = 50
 # The longest thing typed or scanned into the search field is a ГОСТ Р 56042 payment
@@ -97,6 +98,28 @@ NOTHING_FOUND_HINT = (
 )
 
 
+def scanned_code_complete(text: str) -> bool:
+    """Has a scanner finished typing this ГОСТ Р 56042 code? (Not: still inside one.)
+
+    A keyboard-wedge scanner types a line break inside a code as Enter.  The
+    code is complete once its mandatory block is valid, the payer's account can
+    be read, and it does not end on a separator (a wrapped line ends there).
+    Text that is not a payment code is always "complete": Enter is Enter.
+    """
+    from cashier_app.printing.gost import GostError, is_payment_string, parse_scanned_text
+
+    stripped = text.strip()
+    if not stripped.upper().startswith("ST0001"):
+        return True
+    if not is_payment_string(stripped) or stripped.endswith(stripped[7]):
+        return False
+    try:
+        parsed = parse_scanned_text(stripped)
+    except GostError:
+        return False
+    return parsed.is_complete and parsed.customer_ref() is not None
+
+
 def classify(raw: str) -> Query:
     text = raw.strip()
     if not text:
@@ -139,13 +162,15 @@ def classify(raw: str) -> Query:
     return Query(raw, text, tuple(dict.fromkeys(kinds)), booking, passport, phone, street, house)
 
 
-def search(db: Database, raw: str, *, offset: int = 0, limit: int = PAGE) -> SearchResult:
+def search(ctx: DeskContext, raw: str, *, offset: int = 0, limit: int = PAGE) -> SearchResult:
+    """What the counter's search field finds; needs ``lookup`` (names, addresses and phones are shown)."""
+    require(ctx, "lookup")
     if len(raw) > MAX_QUERY_CHARS:
         raise ValidationError("Поиск", f"запрос не длиннее {MAX_QUERY_CHARS} знаков (сейчас {len(raw)})")
     q = classify(raw)
     if not q.kinds:
         return SearchResult([], False)
-    with db.read() as uow:
+    with ctx.db.read() as uow:
         return _search(uow.session, q, offset, limit)
 
 
@@ -404,11 +429,3 @@ def format_address(obj: m.Contract | m.Tourist) -> str:
     if obj.flat:
         parts.append(f"кв. {obj.flat}")
     return ", ".join(p for p in parts if p)
-
-
-def get_account_id(db: Database, number: str) -> int:
-    with db.read() as uow:
-        aid = uow.session.execute(select(m.Account.id).where(m.Account.number == number)).scalar()
-    if aid is None:
-        raise NotFound(f"Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).")
-    return aid

@@ -35,7 +35,7 @@ from cashier_app.domain.requisites import (
     validate_settlement_account,
 )
 from cashier_app.services import audit
-from cashier_app.services.card_payments import DEMO_SECRETS, is_loopback
+from cashier_app.services.card_gateway import DEMO_SECRETS, is_loopback
 from cashier_app.services.context import DeskContext
 from cashier_app.services.gateways.base import GatewayConfigError
 from cashier_app.services.gateways.config import (
@@ -366,7 +366,7 @@ def _keyring_has(provider: str, code: str) -> bool:
 
 
 def secret_source(provider: str | None, code: str, base_url: str | None) -> str | None:
-    """Where the card flow would take the secret from (``card_payments.gateway_secret``'s order)."""
+    """Where the card flow would take the secret from (``card_gateway.gateway_secret``'s order)."""
     if not provider:
         return None
     if _keyring_has(provider, code):

@@ -6,21 +6,26 @@ need to find and reprint their slips); managers and administrators see all.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
+from dataclasses import field as dc_field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import to_decimal
 from cashier_app.services.context import DeskContext, day_start_utc
-from cashier_app.services.output_files import build_bytes, check_target, write_atomic
+from cashier_app.services.output_files import check_target, write_failed
 from cashier_app.services.permissions import allowed, require
 from cashier_app.storage import models as m
 
@@ -65,6 +70,7 @@ class JournalRow:
     reverses: str | None
     reason: str | None
     slip: str | None
+    credited: bool = False  # counted in totals (a pending or declined order is listed, not summed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +98,8 @@ def _validate(f: JournalFilter) -> None:
         raise ValidationError("Статус", f"«{f.status}» — нет такого; допустимо: {', '.join(STATUSES)}")
 
 
-def _local_bound(day: date) -> datetime:
-    return day_start_utc(day)
+def _local_bound(day: date, ctx: DeskContext) -> datetime:
+    return day_start_utc(day, ctx.db)
 
 
 def _conditions(ctx: DeskContext, f: JournalFilter | None) -> list:  # type: ignore[type-arg]
@@ -107,9 +113,9 @@ def _conditions(ctx: DeskContext, f: JournalFilter | None) -> list:  # type: ign
         f = JournalFilter(**{**asdict(f), "user": ctx.user.login})
     conds = []
     if f.date_from:
-        conds.append(m.Payment.created_at >= _local_bound(f.date_from))
+        conds.append(m.Payment.created_at >= _local_bound(f.date_from, ctx))
     if f.date_to:
-        conds.append(m.Payment.created_at < _local_bound(f.date_to + timedelta(days=1)))
+        conds.append(m.Payment.created_at < _local_bound(f.date_to + timedelta(days=1), ctx))
     if f.desk:
         conds.append(m.Payment.desk == f.desk)
     if f.user:
@@ -144,7 +150,7 @@ def _rows(s: Session, conds: list, offset: int, limit: int) -> list[JournalRow]:
     return [
         JournalRow(p.id, p.number, p.created_at, p.entry_kind, p.method, p.status,  # type: ignore[arg-type]
                    p.amount_minor, p.currency, p.target_amount_minor, p.target_currency, acc, bk, p.desk,
-                   login, shift, rev, p.reason, sl)
+                   login, shift, rev, p.reason, sl, bool(p.credited))
         for p, acc, bk, login, shift, rev, sl in s.execute(stmt).all()
     ]
 
@@ -261,6 +267,67 @@ COLUMNS = ("Номер", "Дата и время", "Вид", "Способ", "С
            "Лицевой счёт", "Заявка", "Касса", "Кассир", "Смена", "Отменяет", "Причина", "Квитанция")
 
 
+# OWASP «CSV injection»: a text cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_PAGE = 1000  # rows read per query while streaming an export
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (shown, not run).
+
+    Only text is touched: amounts are our own Decimals, and «-250,00» must stay a number.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def iter_rows(ctx: DeskContext, f: JournalFilter | None = None, *, page_rows: int = EXPORT_PAGE) -> Iterator[JournalRow]:
+    """Every row of the filter, newest first, read in keyset pages (memory stays flat).
+
+    One read transaction for the whole walk; the keyset (created_at, id) cannot skip or repeat
+    a row when entries are added meanwhile (new ones are newer than the first page).
+    """
+    conds = _conditions(ctx, f)
+    with ctx.db.read() as uow:
+        s = uow.session
+        after: tuple[datetime, int] | None = None
+        while True:
+            extra = list(conds)
+            if after is not None:
+                at, pid = after
+                extra.append(or_(m.Payment.created_at < at, and_(m.Payment.created_at == at, m.Payment.id < pid)))
+            rows = _rows(s, extra, 0, page_rows)
+            yield from rows
+            if len(rows) < page_rows:
+                return
+            after = (rows[-1].created_at, rows[-1].id)
+            s.expunge_all()  # the ORM would otherwise keep every Payment read so far
+
+
+@dataclass(slots=True)
+class ExportSummary:
+    """What was written: the total line is the sum of exactly these rows."""
+
+    rows: int = 0
+    paid_minor: int = 0
+    returned_minor: int = 0
+    by_method: dict[str, int] = dc_field(default_factory=dict)
+
+    @property
+    def net_minor(self) -> int:
+        return self.paid_minor + self.returned_minor
+
+    def add(self, r: JournalRow) -> None:
+        self.rows += 1
+        if r.credited:
+            if r.entry_kind == "payment":
+                self.paid_minor += r.amount_minor
+            else:
+                self.returned_minor += r.amount_minor
+            self.by_method[r.method] = self.by_method.get(r.method, 0) + r.amount_minor
+
+
 def _cells(r: JournalRow) -> list[object]:
     return [
         r.number, r.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.entry_kind, r.method, r.status,
@@ -270,51 +337,128 @@ def _cells(r: JournalRow) -> list[object]:
     ]
 
 
-def to_csv(result: JournalResult) -> str:
+def _csv_cell(v: object) -> object:
+    if v is None:
+        return ""
+    if isinstance(v, Decimal):
+        return str(v).replace(".", ",")
+    return neutralise(v)
+
+
+def _write_csv(rows: Iterable[JournalRow], fh: IO[str]) -> ExportSummary:
     """Semicolon-separated with decimal commas: what Russian Excel opens without a wizard."""
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
     w.writerow(COLUMNS)
-    for r in result.rows:
-        w.writerow(["" if v is None else str(v).replace(".", ",") if isinstance(v, Decimal) else v
-                    for v in _cells(r)])
-    t = result.totals
-    w.writerow(["Итого", "", "", "", "", str(to_decimal(t.net_minor)).replace(".", ","), "RUB"])
+    summary = ExportSummary()
+    for r in rows:
+        w.writerow([_csv_cell(v) for v in _cells(r)])
+        summary.add(r)
+    w.writerow(["Итого", "", "", "", "", str(to_decimal(summary.net_minor)).replace(".", ","), "RUB"])
+    return summary
+
+
+def _write_xlsx(rows: Iterable[JournalRow], target: str) -> ExportSummary:
+    # write_only: rows go to the sheet's temp file as they come, the workbook is never held whole.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Платежи")
+    for col, width in zip("ABCDEFGHIJKLMNOPQ", (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14),
+                          strict=True):
+        ws.column_dimensions[col].width = width
+
+    def cell(v: object) -> object:
+        c = WriteOnlyCell(ws, value=v)  # type: ignore[arg-type]
+        if isinstance(v, Decimal):
+            c.number_format = "#,##0.00"
+        elif isinstance(v, str) and v.startswith("="):
+            c.data_type = "s"  # text, never a formula
+        return c
+
+    summary = ExportSummary()
+    try:
+        ws.append(list(COLUMNS))
+        for r in rows:
+            ws.append([cell(v) for v in _cells(r)])
+            summary.add(r)
+        ws.append(["Итого", None, None, None, None, cell(to_decimal(summary.net_minor)), "RUB"])
+        wb.save(target)
+    except BaseException:
+        _discard_sheet(ws)
+        raise
+    return summary
+
+
+def _discard_sheet(ws: object) -> None:
+    # A write-only sheet keeps a suspended generator over its temp file; after a disk error,
+    # finalising it later prints a traceback to stderr («Exception ignored»). Close it now, quietly.
+    stream = getattr(getattr(ws, "_writer", None), "xf", None)
+    if stream is not None:
+        with contextlib.suppress(Exception):
+            stream.close()
+
+
+def _stream_to(path: str | Path, field: str, write: Callable[[str], ExportSummary]) -> ExportSummary:
+    """Write through a temp file beside the target, moved into place only when complete."""
+    target = check_target(path, field)
+    tmp = ""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        summary = write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+        tmp = ""
+        return summary
+    except OSError as exc:
+        raise write_failed(path, field, exc) from exc
+    finally:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def export(ctx: DeskContext, f: JournalFilter | None, path: str | Path, fmt: str, *,
+           field: str = "Файл") -> ExportSummary:
+    """Every row of the filter into a CSV or XLSX file, streamed; the total line sums the rows written."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationError("Формат", "нужно csv или xlsx")
+    _conditions(ctx, f)  # the permission and the filter are checked before any file is made
+    check_target(path, field)  # before reading anything: a bad path costs nothing
+    rows = iter_rows(ctx, f)
+    if fmt == "csv":
+        def write_csv(tmp: str) -> ExportSummary:
+            # utf-8-sig: Excel recognises the encoding from the BOM.
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                summary = _write_csv(rows, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return summary
+        return _stream_to(path, field, write_csv)
+    return _stream_to(path, field, lambda tmp: _write_xlsx(rows, tmp))
+
+
+def to_csv(result: JournalResult) -> str:
+    """An in-memory result as CSV text (the rows it holds, totalled)."""
+    buf = io.StringIO()
+    _write_csv(result.rows, buf)
     return buf.getvalue()
 
 
 def export_csv(result: JournalResult, path: str | Path, *, field: str = "Файл") -> None:
-    """Written whole or not at all; a bad path or a full disk is a ValidationError naming ``field``."""
-    check_target(path, field)
-    # utf-8-sig: Excel recognises the encoding from the BOM.
-    write_atomic(path, to_csv(result).encode("utf-8-sig"), field)
+    """An in-memory result (e.g. the rows on screen); the whole filter goes through :func:`export`."""
+    _stream_to(path, field, lambda tmp: _csv_file(result.rows, tmp))
+
+
+def _csv_file(rows: Iterable[JournalRow], tmp: str) -> ExportSummary:
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        return _write_csv(rows, fh)
 
 
 def export_xlsx(result: JournalResult, path: str | Path, *, field: str = "Файл") -> None:
-    from openpyxl import Workbook
-
-    check_target(path, field)  # before building the workbook: a bad path costs nothing
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Платежи"
-    ws.append(list(COLUMNS))
-    for r in result.rows:
-        ws.append(_cells(r))
-    t = result.totals
-    ws.append(["Итого", None, None, None, None, to_decimal(t.net_minor), "RUB"])
-    for row in ws.iter_rows(min_row=2, min_col=6, max_col=6):
-        for cell in row:
-            cell.number_format = "#,##0.00"
-    for col, width in zip("ABCDEFGHIJKLMNOPQ", (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14),
-                          strict=True):
-        ws.column_dimensions[col].width = width
-    def build() -> bytes:
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
-
-    write_atomic(path, build_bytes(build, path, field), field)
+    _stream_to(path, field, lambda tmp: _write_xlsx(result.rows, tmp))
 
 
 def row_fields() -> list[str]:

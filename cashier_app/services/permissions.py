@@ -7,14 +7,18 @@ from cashier_app.services.context import DeskContext
 
 ROLE_LABELS = {"cashier": "кассир", "manager": "менеджер", "admin": "администратор"}
 
-CASHIER = frozenset({"lookup", "take_payment", "print", "shift_own", "card_payment"})
+# ``lookup``: the search, the account and booking cards and quotes (personal data: names, addresses, phones);
+# ``view_rates``: the rates history.  Every role works the counter, so every role has both; a user who is
+# not signed in has neither (the command line signs in for ``find``/``show``/``rates list`` too).
+CASHIER = frozenset({"lookup", "view_rates", "take_payment", "print", "shift_own", "card_payment"})
 MANAGER = CASHIER | {"refund", "correct", "spend_bonus", "reports", "view_journal"}
 ADMIN = MANAGER | {"manage_payees", "manage_rates", "manage_users", "gateway_settings", "view_audit",
                    "manage_settings", "bonus_batch"}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"cashier": CASHIER, "manager": MANAGER, "admin": ADMIN}
 
 PERMISSION_LABELS = {
-    "lookup": "поиск", "take_payment": "приём платежей", "print": "печать документов",
+    "lookup": "поиск и карточки счетов и заявок", "view_rates": "просмотр курсов валют",
+    "take_payment": "приём платежей", "print": "печать документов",
     "shift_own": "открытие и закрытие смены", "card_payment": "оплата картой",
     "refund": "возвраты", "correct": "отмена платежей", "spend_bonus": "списание бонусов",
     "reports": "отчёты", "view_journal": "журнал платежей", "manage_payees": "получатели платежей",

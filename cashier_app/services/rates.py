@@ -26,7 +26,6 @@ from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
-from cashier_app.storage.db import Database
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _RU_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -197,9 +196,10 @@ def import_csv(ctx: DeskContext, source: str | Path) -> ImportResult:
     return ImportResult(added, changed, unchanged)
 
 
-def list_rates(db: Database, currency: str | None = None, since: date | None = None,
+def list_rates(ctx: DeskContext, currency: str | None = None, since: date | None = None,
                until: date | None = None, limit: int = 1000) -> list[RateRow]:
-    """History, newest day first."""
+    """History, newest day first; needs ``view_rates``."""
+    require(ctx, "view_rates")
     stmt = select(m.ExchangeRate).order_by(m.ExchangeRate.day.desc(), m.ExchangeRate.currency).limit(limit)
     if currency:
         stmt = stmt.where(m.ExchangeRate.currency == parse_currency(currency))
@@ -207,11 +207,13 @@ def list_rates(db: Database, currency: str | None = None, since: date | None = N
         stmt = stmt.where(m.ExchangeRate.day >= since)
     if until:
         stmt = stmt.where(m.ExchangeRate.day <= until)
-    with db.read() as uow:
+    with ctx.db.read() as uow:
         return [_to_row(r) for r in uow.session.execute(stmt).scalars()]
 
 
-def currencies(db: Database) -> list[str]:
-    with db.read() as uow:
+def currencies(ctx: DeskContext) -> list[str]:
+    """Currencies that have rates (and the usual two); needs ``view_rates``."""
+    require(ctx, "view_rates")
+    with ctx.db.read() as uow:
         found = uow.session.execute(select(m.ExchangeRate.currency).distinct()).scalars().all()
     return sorted(set(found) | {"USD", "EUR"})

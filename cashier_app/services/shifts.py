@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
-from cashier_app.domain.money import ABSURD_AMOUNT_MINOR
-from cashier_app.services import audit, journal
+from cashier_app.domain.money import check_amount, format_money
+from cashier_app.services import audit, journal, office_time, shift_takings
 from cashier_app.services.context import DeskContext
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.services.numbering import next_number
@@ -72,21 +72,10 @@ class CashOnHand:
 
 
 def local_text(dt: datetime | None) -> str:
-    """Office-local time as printed on documents."""
+    """Office-local time as printed on documents (the office's zone, not the desk clock's)."""
     if dt is None:
         return ""
-    return dt.astimezone().strftime("%d.%m.%Y %H:%M")  # type: ignore[union-attr]
-
-
-def _check_amount(amount_minor: int, field: str, *, allow_zero: bool = False) -> None:
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
-        raise ValidationError(field, "сумма должна быть целым числом копеек")
-    if amount_minor < 0:
-        raise ValidationError(field, "сумма не может быть отрицательной")
-    if amount_minor == 0 and not allow_zero:
-        raise ValidationError(field, "сумма должна быть больше нуля")
-    if amount_minor > ABSURD_AMOUNT_MINOR:
-        raise ValidationError(field, "слишком большая сумма")
+    return office_time.local_clock(dt).strftime("%d.%m.%Y %H:%M")
 
 
 def summarize(s: Session, shift: m.CashShift) -> ShiftSummary:
@@ -185,7 +174,7 @@ def _refuse_second_open(s: Session, ctx: DeskContext) -> None:
 
 def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = None) -> ShiftSummary:
     require(ctx, "shift_own")
-    _check_amount(float_minor, "Размен", allow_zero=True)
+    check_amount(float_minor, "Размен", allow_zero=True)
     assert ctx.user is not None
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
@@ -212,7 +201,7 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
     require(ctx, "shift_own")
     if kind not in ("in", "out"):
         raise ValidationError("Операция", "нужно «in» (внести) или «out» (изъять)")
-    _check_amount(amount_minor, "Сумма")
+    check_amount(amount_minor, "Сумма")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Основание", "укажите основание внесения или изъятия")
@@ -226,7 +215,7 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
         if kind == "out":
             have = summarize(s, shift).expected_minor
             if amount_minor > have:
-                raise ValidationError("Сумма", f"в кассе по учёту только {have / 100:.2f} ₽".replace(".", ","))
+                raise ValidationError("Сумма", f"в кассе по учёту только {format_money(have)}")
         s.add(m.CashMovement(shift_id=shift.id, kind=kind, amount_minor=amount_minor, reason=reason,
                              user_id=ctx.user.id, created_at=now))
         s.flush()
@@ -239,7 +228,9 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
 def _report_params(s: Session, ctx: DeskContext, kind: str, summary: ShiftSummary, number: str,
                    now: datetime, denominations: dict[str, int] | None, paper: str) -> dict[str, Any]:
     moves = s.execute(select(m.CashMovement).where(m.CashMovement.shift_id == summary.id)
-                      .order_by(m.CashMovement.id)).scalars()
+                      .order_by(m.CashMovement.id)).scalars().all()
+    shift = s.get(m.CashShift, summary.id)
+    assert shift is not None
     return {
         "kind": kind, "document_number": number, "shift_number": summary.number, "desk": summary.desk,
         "cashier": summary.user_name or summary.user_login, "opened_at": local_text(summary.opened_at),
@@ -252,6 +243,9 @@ def _report_params(s: Session, ctx: DeskContext, kind: str, summary: ShiftSummar
         "over_short_minor": summary.over_short_minor, "denominations": denominations, "paper": paper,
         "movements": [{"kind": mv.kind, "amount_minor": mv.amount_minor, "reason": mv.reason,
                        "at": local_text(mv.created_at)} for mv in moves],
+        # Every method's takings (the drawer above is cash only) and the card orders still open.
+        "takings": shift_takings.takings(s, shift, now),
+        "pending_orders": shift_takings.pending_orders(s, summary.desk, local_text),
     }
 
 
@@ -299,7 +293,7 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
             raise ValidationError("Пересчитано", "сумма не совпадает с пересчётом по номиналам")
     if counted_minor is None:
         raise ValidationError("Пересчитано", "введите пересчитанную сумму")
-    _check_amount(counted_minor, "Пересчитано", allow_zero=True)
+    check_amount(counted_minor, "Пересчитано", allow_zero=True)
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session

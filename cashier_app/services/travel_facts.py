@@ -8,7 +8,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cashier_app.domain.business_day import business_day
 from cashier_app.domain.tours import BookingFacts, BookingStatus, TourType, milestone_date
+from cashier_app.services import office_time
 from cashier_app.storage import models as m
 
 # The seed's milestones: a «sale» counts from 50 % paid, Select and spending look at 100 %.
@@ -61,8 +63,9 @@ def booking_payments(s: Session, booking_id: int) -> list[tuple[date, int]]:
         .order_by(m.Payment.id)
     ).all()
     out: list[tuple[date, int]] = []
+    zone = office_time.office_zone(s)
     for rate_day, settled_at, created_at, amount in rows:
-        day = rate_day or (settled_at or created_at).date()
+        day = rate_day or business_day(settled_at or created_at, zone)
         out.append((day, int(amount or 0)))
     return out
 

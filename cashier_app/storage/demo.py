@@ -186,18 +186,19 @@ def generate(
     bookings: int | None = None,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
-    hash_password: Callable[[str], str] | None = None,
+    hash_password: Callable[[str], str],
 ) -> DemoSummary:
-    """Fill an empty, migrated database with the demo office."""
+    """Fill an empty, migrated database with the demo office.
+
+    ``hash_password`` makes the demo users' password hashes: given by the caller
+    (``services.passwords.hash_password``; tests pass a fast one), so storage
+    imports no service.
+    """
     today = today or date.today()
     bookings = accounts // 4 if bookings is None else bookings
     rng = random.Random(SEED)
     pools = _Pools(rng)
     say = progress or (lambda _msg: None)
-    if hash_password is None:
-        from cashier_app.services.passwords import hash_password as default_hash
-
-        hash_password = default_hash
     now = datetime.combine(today, time(9, 0), tzinfo=UTC)
 
     with engine.begin() as conn:

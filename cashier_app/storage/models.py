@@ -445,6 +445,13 @@ class DocumentBatchItem(Base):
     batch_number: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict] = mapped_column(JSON)
+    # The number printed on the receipt («D-…/00409», migration 0006): it reprints this receipt alone,
+    # and the account's documents list it.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # The single receipt's PDF hash, pinned by its first reprint (rendering 10 000 receipts twice
+    # at batch time would double the batch); later reprints must match it byte for byte.
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("batch_number", "position", name="uq_batch_item_position"),)
 

@@ -2,24 +2,35 @@
 
 ``install(window)`` registers the «Оплата картой (F7)» action, creates the
 :class:`PaymentWatcher` the window owns, shows «Ожидают оплаты: N» in the
-status bar, and — once the window is shown — re-checks every order left open
-(a crash, a closed dialog, yesterday's session) with ``card_payments.reconcile``
-in the background.
+status bar (a click opens the list; also «Сервис → Ожидают оплаты…»), and —
+once the window is shown — re-checks every order left open (a crash, a closed
+dialog, yesterday's session) with ``card_payments.reconcile`` in the background.
+
+Nothing the watcher or the reconcile learns is dropped (issue 11 §1, §3): an
+order that ends (paid, declined, expired…) and every failure reach the cashier
+through ``notifications.Notifier`` and the log (with the traceback).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QPushButton
 
+from cashier_app.domain.errors import UserError
+from cashier_app.domain.money import format_money
 from cashier_app.i18n import tr
 from cashier_app.services import cards
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
+from cashier_app.ui.notifications import notifier_of
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the gateway clients load on first use, off the start-up path
     from cashier_app.services import card_payments
@@ -36,6 +47,7 @@ class _Watched:
     interval: float = POLL_SECS
     due: float = 0.0
     busy: bool = False
+    failures: int = 0
 
 
 class PaymentWatcher(QObject):
@@ -43,6 +55,8 @@ class PaymentWatcher(QObject):
 
     updated = Signal(object)  # CardOrder
     count_changed = Signal(int)
+    ended = Signal(object)  # CardOrder: a watched order became final (or waits for the bank statement)
+    problem = Signal(str, object)  # what failed (plain words), the exception
 
     def __init__(self, ctx: DeskContext, runner: Any, parent: QObject | None = None,
                  poll_secs: float = POLL_SECS) -> None:
@@ -86,17 +100,25 @@ class PaymentWatcher(QObject):
             # The bank not answering: ask less often, up to once a minute; back to 3 s when it answers.
             w.interval = min(w.interval * 2, MAX_BACKOFF_SECS) if order.last_error else self.poll_secs
             w.due = time.monotonic() + w.interval
+            w.failures = 0
             if order.final or order.manual:
                 del self.orders[number]
                 self.count_changed.emit(self.count)
+                self.updated.emit(order)
+                self.ended.emit(order)
+                return
         self.updated.emit(order)
 
     def _failed(self, number: str, exc: BaseException) -> None:
         w = self.orders.get(number)
+        log.error("card order %s: status check failed", number, exc_info=(type(exc), exc, exc.__traceback__))
         if w is not None:
             w.busy = False
             w.interval = min(w.interval * 2, MAX_BACKOFF_SECS)
             w.due = time.monotonic() + w.interval
+            w.failures += 1
+            if w.failures == 1:  # once per streak: the watcher goes on trying, the cashier is told once
+                self.problem.emit(tr("Заказ № {n}: статус не проверен", n=number), exc)
 
     def reconcile(self) -> None:
         """Settle what the bank decided while nobody watched, then keep watching what is still open."""
@@ -112,28 +134,120 @@ class PaymentWatcher(QObject):
             for line in lines:
                 if line.after is not None:
                     self.updated.emit(line.after)
+                    if line.changed and (line.after.final or line.after.manual):
+                        self.ended.emit(line.after)
+                elif line.note:
+                    log.warning("start-up reconcile: order %s not checked: %s", line.order_number, line.note)
+                    self.problem.emit(tr("Заказ № {n} не проверен при запуске", n=line.order_number),
+                                      UserError(line.note))
             for number in still_open:
                 self.watch(number)
 
-        self.runner.run_net(work, done, lambda _exc: None)
+        def failed(exc: BaseException) -> None:
+            log.error("start-up reconcile failed", exc_info=(type(exc), exc, exc.__traceback__))
+            self.problem.emit(tr("Проверка незавершённых оплат при запуске не выполнена"), exc)
+
+        self.runner.run_net(work, done, failed)
 
 
 def install(window: Any) -> None:
     watcher = PaymentWatcher(window.ctx, window.runner, window)
     window.card_watcher = watcher
-    label = QLabel("")
+    window.notifier = notifier_of(window)
+    # The counter is a flat button: a click opens «Ожидают оплаты».
+    label = QPushButton("")
     label.setObjectName("pending_payments")
+    label.setFlat(True)
+    label.setVisible(False)
+    label.setToolTip(tr("Открыть список заказов, ждущих оплаты"))
+    label.clicked.connect(lambda _=False: open_pending_orders(window))
     window.pending_label = label
     window.statusBar().addPermanentWidget(label)
 
     def show_count(n: int) -> None:
         label.setText(tr("Ожидают оплаты: {n}", n=n) if n else "")
+        label.setVisible(n > 0)
 
     watcher.count_changed.connect(show_count)
     watcher.updated.connect(lambda order: _refresh_if_shown(window, order))
+    watcher.ended.connect(lambda order: _tell_ended(window, order))
+    watcher.problem.connect(lambda what, exc: _tell_problem(window, what, exc))
     window.register_action("card", open_card_payment)
+    act = QAction(tr("Ожидают оплаты…"), window)
+    act.setObjectName("pending_orders")
+    act.triggered.connect(lambda _=False: open_pending_orders(window))
+    window.service_menu.addAction(act)
+    window.pending_orders_action = act
+    # Double-click on a card payment «Ожидает оплаты» in the account card reopens its order.
+    window.account_view.payments.cellDoubleClicked.connect(lambda row, _col: _open_payment_row(window, row))
     # After the window is shown: the start-up must not wait for the banks.
     QTimer.singleShot(0, watcher.reconcile)
+
+
+ENDED_LEVEL = {"paid": "ok", "cancelled": "warn", "manual": "warn"}
+
+
+def _tell_ended(window: Any, order: CardOrder) -> None:
+    """A watched order ended: the cashier hears it wherever he is, not only in the journal."""
+    if order.paid:
+        title = tr("Оплачено картой")
+    elif order.manual:
+        title = tr("Подтвердите оплату по выписке")
+    else:
+        title = tr("Оплата картой не прошла")
+    text = tr("Заказ № {n}, {target}, {m}: {status}", n=order.order_number, target=order.target,
+              m=format_money(order.amount_minor), status=order.status_text)
+    window.notifier.notify(title, text, "ok" if order.paid else ENDED_LEVEL.get(order.state, "error"))
+
+
+def _tell_problem(window: Any, what: str, exc: BaseException) -> None:
+    if isinstance(exc, UserError):
+        text = str(exc)
+    else:
+        text = tr("{kind}; результат неизвестен, проверьте журнал. Подробности — в журнале программы.",
+                  kind=type(exc).__name__)
+    window.notifier.notify(what, text, "error")
+
+
+def open_pending_orders(window: Any) -> None:
+    from cashier_app.ui.pending_orders_dialog import PendingOrdersDialog
+
+    dlg = PendingOrdersDialog(window.ctx, window.runner, window.card_watcher,
+                              lambda order: open_order_dialog(window, order), parent=window)
+    window.pending_orders_dialog = dlg
+    dlg.open()
+
+
+def _open_payment_row(window: Any, row: int) -> None:
+    card = window.current
+    if not isinstance(card, cards.AccountCard) or not 0 <= row < len(card.last_payments):
+        return
+    line = card.last_payments[row]
+    if line.method != "card":
+        return
+    from cashier_app.services import card_payments
+
+    ctx = window.ctx
+    window.runner.run_db(lambda: card_payments.find_by_payment(ctx, line.number),
+                         lambda order: open_order_dialog(window, order), lambda e: messages.show_error(window, e))
+
+
+def open_order_dialog(window: Any, order: CardOrder) -> None:
+    """Reopen an order in the F7 dialog (same link, QR, live status), from the list or a payment row."""
+    ctx = window.ctx
+    if order.account_number is not None:
+        number = order.account_number
+
+        def load() -> Any:
+            return cards.account_card(ctx, number)
+    else:
+        number = order.booking_number or ""
+
+        def load() -> Any:
+            return cards.booking_card(ctx, number)
+
+    window.runner.run_db(load, lambda card: _show_dialog(window, card, order),
+                         lambda e: messages.show_error(window, e))
 
 
 def _refresh_if_shown(window: Any, order: CardOrder) -> None:
@@ -149,11 +263,15 @@ def open_card_payment(window: Any, card: object) -> None:
     if not isinstance(card, cards.AccountCard | cards.BookingCard):
         messages.show_info(window, tr("Откройте лицевой счёт или заявку."))
         return
+    _show_dialog(window, card, None)
+
+
+def _show_dialog(window: Any, card: Any, order: CardOrder | None) -> None:
     from cashier_app.ui.card_payment_dialog import CardPaymentDialog
 
     # ``window.card_open_url`` lets a test (or a kiosk set-up) replace the system browser.
     dialog = CardPaymentDialog(window.ctx, window.runner, window.card_watcher, card,
-                               open_url=getattr(window, "card_open_url", None), parent=window)
+                               open_url=getattr(window, "card_open_url", None), parent=window, order=order)
     dialog.finished.connect(lambda _r: window.action_finished())
     window.card_dialog = dialog
     dialog.open()

@@ -42,6 +42,8 @@ def take_cash(window: Any, card: Any) -> None:
             show_document(window, res.slip, tr("Квитанция об оплате"))
 
     dlg.paid.connect(paid)
+    # A slip that failed after the payment was committed, printed again from the dialog.
+    dlg.slip_ready.connect(lambda doc: show_document(window, doc, tr("Квитанция об оплате")))
     dlg.open()
 
 

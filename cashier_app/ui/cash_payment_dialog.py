@@ -3,10 +3,15 @@
 The form makes one operation token when it opens; every submit sends it, so a
 double click or a retry cannot take the money twice (the service returns the
 first payment).  The slip is shown only after the payment is committed.
+
+A failure is answered by the database, by the token (issue 11 §3): not there →
+not taken; there → «оплата проведена, квитанция не напечатана» with a reprint
+button; the database not answering → «результат неизвестен, проверьте журнал».
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -16,11 +21,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.errors import UserError, ValidationError
 from cashier_app.domain.money import format_amount, format_money, parse_amount
 from cashier_app.i18n import tr
 from cashier_app.services import cards, cash
@@ -28,9 +34,12 @@ from cashier_app.services.cash import CashPaymentResult, CashQuote
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
 
+log = logging.getLogger(__name__)
+
 
 class CashPaymentDialog(QDialog):
     paid = Signal(object)  # CashPaymentResult
+    slip_ready = Signal(object)  # IssuedDocument printed again after a failed slip
 
     def __init__(self, ctx: DeskContext, runner: Any, card: cards.AccountCard | cards.BookingCard,
                  paper: str = "a4", parent: QWidget | None = None) -> None:
@@ -79,6 +88,11 @@ class CashPaymentDialog(QDialog):
         self.pay_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.pay_button.setText(tr("Принять оплату"))
         self.pay_button.setObjectName("pay")
+        self.reprint_button = QPushButton(tr("Напечатать квитанцию"))
+        self.reprint_button.setObjectName("reprint")
+        self.reprint_button.setVisible(False)
+        self.buttons.addButton(self.reprint_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.reprint_button.clicked.connect(self.reprint)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -169,6 +183,72 @@ class CashPaymentDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        """Ask the database, by the token, whether the money was taken before saying anything."""
+        from cashier_app.services import outcomes
+
+        db, token = self.ctx.db, self.token
+        self.runner.run_db(lambda: outcomes.cash_payment_by_token(db, token),
+                           lambda found: self._answered(exc, found), lambda e: self._unknown(exc, e))
+
+    def _answered(self, exc: BaseException, found: CashPaymentResult | None) -> None:
+        if found is not None:
+            self._slip_failed(found, exc)
+            return
         self.pay_button.setEnabled(True)
-        self.error.setText(str(exc))
-        messages.show_error(self, exc)
+        if isinstance(exc, UserError):
+            self.error.setText(str(exc))
+            messages.show_error(self, exc)
+            return
+        log.error("cash payment failed before the commit", exc_info=(type(exc), exc, exc.__traceback__))
+        text = tr("Ошибка: {kind}. Платёж не проведён (проверено по журналу), деньги не приняты.",
+                  kind=type(exc).__name__)
+        self.error.setText(text)
+        messages.show_error(self, text)
+
+    def _unknown(self, exc: BaseException, lookup: BaseException) -> None:
+        log.error("cash payment: outcome unknown", exc_info=(type(exc), exc, exc.__traceback__))
+        log.error("cash payment: the token look-up failed too", exc_info=(type(lookup), lookup, lookup.__traceback__))
+        # The same token: pressing again cannot take the money twice.
+        self.pay_button.setEnabled(True)
+        text = tr("Связь с базой прервалась: результат неизвестен, проверьте журнал платежей. Повторное "
+                  "«Принять оплату» второй раз не спишет.")
+        self.error.setText(text)
+        messages.show_error(self, text)
+
+    def _slip_failed(self, found: CashPaymentResult, exc: BaseException) -> None:
+        """The money is on the account; only the slip is missing: say so and offer to print it."""
+        log.error("cash payment %s committed, slip failed", found.payment_number,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+        self.result = found
+        self.paid.emit(found)  # the card and the balance refresh at once
+        reason = str(exc) if isinstance(exc, UserError) else type(exc).__name__
+        self.error.setText(tr("Оплата проведена: платёж {p} на {m}. Квитанция не напечатана ({why}) — нажмите "
+                              "«Напечатать квитанцию».", p=found.payment_number, m=format_money(found.amount_minor),
+                              why=reason))
+        self.pay_button.setVisible(False)
+        self.amount.setEnabled(False)
+        self.received.setEnabled(False)
+        self.reprint_button.setVisible(True)
+        self.reprint_button.setEnabled(True)
+        self.reprint_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Закрыть"))
+
+    def reprint(self) -> None:
+        if self.result is None:
+            return
+        ctx, pid, paper = self.ctx, self.result.payment_id, self.paper
+        self.reprint_button.setEnabled(False)
+        self.runner.run_db(lambda: cash.issue_slip(ctx, pid, paper=paper), self._reprinted, self._reprint_failed)
+
+    def _reprinted(self, doc: Any) -> None:
+        self.slip_ready.emit(doc)
+        self.accept()
+
+    def _reprint_failed(self, exc: BaseException) -> None:
+        log.error("slip reprint failed", exc_info=(type(exc), exc, exc.__traceback__))
+        self.reprint_button.setEnabled(True)
+        assert self.result is not None
+        reason = str(exc) if isinstance(exc, UserError) else type(exc).__name__
+        self.error.setText(tr("Оплата проведена: платёж {p} на {m}. Квитанция опять не напечатана ({why}); "
+                              "её можно напечатать позже из журнала платежей.", p=self.result.payment_number,
+                              m=format_money(self.result.amount_minor), why=reason))

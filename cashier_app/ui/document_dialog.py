@@ -30,6 +30,7 @@ from cashier_app.domain.money import format_amount, parse_amount
 from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
+from cashier_app.services.document_payer import ADDRESS_EXAMPLE
 from cashier_app.services.documents import DocumentOptions, KindOption, PayerFields, PayerInput
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
@@ -38,10 +39,13 @@ PAYER_FIELDS = (
     ("full_name", N_("Ф.И.О. плательщика")),
     ("postal_index", N_("Индекс")),
     ("region", N_("Регион")),
+    ("district", N_("Район")),
+    ("settlement", N_("Населённый пункт")),
     ("city", N_("Город")),
     ("street", N_("Улица")),
     ("house", N_("Дом")),
     ("flat", N_("Квартира")),
+    ("inn", N_("ИНН плательщика")),
 )
 
 
@@ -101,6 +105,14 @@ class DocumentDialog(QDialog):
             edit.textChanged.connect(self._refresh)
             form.addRow(tr(label), edit)
             self.payer_edits[key] = edit
+        # A whole address typed here is printed exactly as typed (ф. 112ЭП boxes it);
+        # it replaces the parts above, which stay for an address from the card.
+        self.address_line = QLineEdit()
+        self.address_line.setObjectName("payer_address")
+        self.address_line.setPlaceholderText(
+            tr("как напечатать: «{example}»", example=ADDRESS_EXAMPLE))
+        self.address_line.textChanged.connect(self._address_line_changed)
+        form.insertRow(1, tr("Адрес одной строкой"), self.address_line)
         self.buyer_name = QLineEdit()
         self.buyer_name.setObjectName("buyer_name")
         self.buyer_inn = QLineEdit()
@@ -154,9 +166,22 @@ class DocumentDialog(QDialog):
         i = self.kind_group.checkedId()
         return self.options.kinds[i] if i >= 0 else None
 
+    def payer_input(self) -> PayerInput:
+        """What the cashier typed: the address line (printed as typed) or the parts."""
+        parts = {k: " ".join(e.text().split()) for k, e in self.payer_edits.items()}
+        line = self.address_line.text().strip()
+        if line:  # the line replaces every part, the index too (type it in the line)
+            parts = {k: v for k, v in parts.items() if k in ("full_name", "inn")}
+        return PayerInput(**parts, address=line or None,
+                          buyer_name=self.buyer_name.text() or None, buyer_inn=self.buyer_inn.text() or None)
+
     def payer_fields(self) -> PayerFields:
-        return PayerFields(**{k: " ".join(e.text().split()) for k, e in self.payer_edits.items()},
-                           inn=self.options.payer.inn)
+        return documents.apply_input(PayerFields(), self.payer_input())
+
+    def _address_line_changed(self, text: str) -> None:
+        for key in ("postal_index", "region", "district", "settlement", "city", "street", "house", "flat"):
+            self.payer_edits[key].setEnabled(not text.strip())
+        self._refresh()
 
     def _kind_changed(self) -> None:
         k = self.current()
@@ -179,7 +204,10 @@ class DocumentDialog(QDialog):
             return []
         out: list[str] = []
         if k.kind == "post112":
-            out = documents.missing_post_fields(self.payer_fields())
+            try:
+                out = documents.missing_post_fields(self.payer_fields())
+            except UserError:
+                out = []  # the problem itself is shown by payer_problems()
         elif k.kind == "invoice":
             if not self.buyer_name.text().strip():
                 out.append(tr("Покупатель (организация)"))
@@ -189,15 +217,30 @@ class DocumentDialog(QDialog):
             out.append(tr("Ф.И.О. плательщика"))
         return out
 
+    def payer_problems(self) -> list[str]:
+        """A bad payer ИНН, or an address ф. 112ЭП cannot box — named before «Сформировать»."""
+        k = self.current()
+        if k is None:
+            return []
+        try:
+            fields = self.payer_fields()
+        except UserError as exc:
+            return [str(exc)]
+        return documents.payer_problems(fields, post_form=k.kind == "post112")
+
     def _refresh(self) -> None:
-        missing = self.missing_fields()
-        self.missing.setText(tr("Не заполнено: {fields}", fields=", ".join(missing)) if missing else "")
-        self.make_button.setEnabled(self.current() is not None and not missing and not self.busy)
+        missing, problems = self.missing_fields(), self.payer_problems()
+        lines = [*problems, *([tr("Не заполнено: {fields}", fields=", ".join(missing))] if missing else [])]
+        text = "\n".join(lines)
+        if text != self.missing.text():
+            self.missing.setText(text)
+            self.adjustSize()  # a wrapped reason must not be clipped by the dialog's old height
+        self.make_button.setEnabled(self.current() is not None and not lines and not self.busy)
 
     # -- actions -------------------------------------------------------------------
     def make(self) -> None:
         k = self.current()
-        if k is None or self.missing_fields() or self.busy:
+        if k is None or self.missing_fields() or self.payer_problems() or self.busy:
             return
         amount: int | None = None
         if k.amount_editable:
@@ -207,10 +250,12 @@ class DocumentDialog(QDialog):
                 messages.show_error(self, exc)
                 self.amount.setFocus()
                 return
-        f = self.payer_fields()
-        payer = PayerInput(full_name=f.full_name, postal_index=f.postal_index, region=f.region, city=f.city,
-                           street=f.street, house=f.house, flat=f.flat,
-                           buyer_name=self.buyer_name.text() or None, buyer_inn=self.buyer_inn.text() or None)
+        try:
+            payer = self.payer_input()
+            documents.apply_input(PayerFields(), payer)  # a line and parts together: refused here
+        except UserError as exc:
+            messages.show_error(self, exc)
+            return
         target = {self.options.target_kind: self.options.number}
         ctx, today = self.ctx, self.options.today
         self.busy = True

@@ -2,7 +2,7 @@
 
 Rows come through ``JournalModel`` a page of 200 at a time as the table scrolls;
 the totals are always over the whole filter, and an export runs the filter again
-(up to ``payments_journal.MAX_ROWS``), not just the rows loaded so far.
+(every row, streamed by ``payments_journal.export``), not just the rows loaded so far.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import tr
-from cashier_app.services import corrections, journal
+from cashier_app.services import corrections
 from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import allowed
@@ -198,7 +198,10 @@ class JournalDialog(QDialog):
             messages.show_error(self, tr("У выбранной записи нет квитанции."))
             return
         number, ctx = r.slip, self.ctx
-        self.runner.run_db(lambda: journal.reprint(ctx.db, ctx, number),
+        from cashier_app.services import documents  # on first use, as the other document actions (start-up)
+
+        # The use case, not journal.reprint directly: it checks «print» like every other reprint.
+        self.runner.run_db(lambda: documents.reprint(ctx, number),
                            lambda doc: self.document_ready.emit(doc, tr("Квитанция {n}", n=number)),
                            lambda e: messages.show_error(self, e))
 
@@ -215,8 +218,6 @@ class JournalDialog(QDialog):
         f, ctx = self.model.current_filter, self.ctx
         if f is None:
             return
-        fn = pj.export_csv if kind == "csv" else pj.export_xlsx
-
         def export() -> None:
-            fn(pj.query(ctx, f), path)
+            pj.export(ctx, f, path, kind)  # every row of the filter, streamed
         self.runner.run_db(export, None, lambda e: messages.show_error(self, e))

@@ -33,6 +33,9 @@ from cashier_app.ui.booking_view import BookingView
 from cashier_app.ui.results_model import ResultsModel
 
 DEBOUNCE_MS = 250
+# A keyboard-wedge scanner types a whole code in a few milliseconds a key; an Enter
+# inside a ГОСТ code followed by this much silence was the code's end after all.
+SCAN_IDLE_MS = 300
 
 # key, label, shortcut; a later capability registers a handler to enable its button.
 ACTIONS = (
@@ -72,7 +75,7 @@ class MainWindow(QMainWindow):
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
 
-        self.model = ResultsModel(runner, lambda q, off: lookup.search(ctx.db, q, offset=off), self)
+        self.model = ResultsModel(runner, lambda q, off: lookup.search(ctx, q, offset=off), self)
         self.table = QTableView()
         self.table.setObjectName("results")
         self.table.setModel(self.model)
@@ -143,6 +146,10 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self.open_first)
         self.search.installEventFilter(self)
+        self._scan_idle = QTimer(self)
+        self._scan_idle.setSingleShot(True)
+        self._scan_idle.setInterval(SCAN_IDLE_MS)
+        self._scan_idle.timeout.connect(self._search_then_open_first)
         self.model.page_loaded.connect(self._on_page)
         self.model.loading_changed.connect(lambda busy: self.busy_label.setText(tr("Ищу…") if busy else ""))
         self.table.activated.connect(lambda idx: self.open_hit(self.model.hit(idx.row())))
@@ -193,6 +200,14 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.search and event.type() == QEvent.Type.KeyPress:
             key = event.key()  # type: ignore[attr-defined]
+            self._scan_idle.stop()  # another key: the scanner is still typing the code
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not lookup.scanned_code_complete(self.search.text()):
+                # A line break inside a payment code: part of the code (the reader trims
+                # it), not «search now».  Silence after it makes it a real Enter.
+                self.search.insert(" ")
+                self._debounce.stop()
+                self._scan_idle.start()
+                return True
             if key == Qt.Key.Key_Escape:
                 self.clear()
                 return True
@@ -203,6 +218,8 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def _run_query(self) -> None:
+        if self._scan_idle.isActive():
+            return  # inside a scanned code: the idle gap or the final Enter searches
         self.model.set_query(self.search.text())
         if not self.search.text().strip():
             self.hint.setText("")
@@ -225,11 +242,14 @@ class MainWindow(QMainWindow):
     def open_first(self) -> None:
         if self._debounce.isActive() or self.model.loading:
             # Enter typed before the answer came: open the first match when it arrives.
-            self._debounce.stop()
-            self.model.set_query(self.search.text())
-            self.model.page_loaded.connect(self._open_first_once)
+            self._search_then_open_first()
             return
         self.open_hit(self.model.hit(0))
+
+    def _search_then_open_first(self) -> None:
+        self._debounce.stop()
+        self.model.set_query(self.search.text())
+        self.model.page_loaded.connect(self._open_first_once)
 
     def _open_first_once(self, result: SearchResult) -> None:
         self.model.page_loaded.disconnect(self._open_first_once)
@@ -249,10 +269,10 @@ class MainWindow(QMainWindow):
             return
         ctx = self.ctx
         if hit.kind == "account":
-            self.runner.run_db(lambda: cards.account_card(ctx.db, hit.number), self.show_card,
+            self.runner.run_db(lambda: cards.account_card(ctx, hit.number), self.show_card,
                                lambda e: messages.show_error(self, e))
         else:
-            self.runner.run_db(lambda: cards.booking_card(ctx.db, hit.number, ctx.today()), self.show_card,
+            self.runner.run_db(lambda: cards.booking_card(ctx, hit.number, ctx.today()), self.show_card,
                                lambda e: messages.show_error(self, e))
 
     def refresh_card(self) -> None:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cashier_app.domain.errors import UserError
 from cashier_app.i18n import tr
 
+log = logging.getLogger(__name__)
+
+
+def error_text(exc: BaseException | str) -> str:
+    """A user mistake's own text; for anything else the honest answer: the outcome is not known.
+
+    An unexpected error may come after the commit (a lost connection, a failing printer), so
+    «nothing was changed» would be a guess; the traceback goes to the log, never to the screen.
+    """
+    if isinstance(exc, UserError):
+        return str(exc)
+    if isinstance(exc, str):
+        return exc
+    log.error("operation failed", exc_info=(type(exc), exc, exc.__traceback__))
+    return tr("Внутренняя ошибка: {kind}. Результат неизвестен, проверьте журнал.", kind=type(exc).__name__)
+
 
 def show_error(parent: QWidget | None, exc: BaseException | str) -> None:
     """A user mistake shows its own text; anything else a short generic line, never a traceback."""
-    if isinstance(exc, UserError):
-        text = str(exc)
-    elif isinstance(exc, str):
-        text = exc
-    else:
-        text = tr("Внутренняя ошибка: {kind}. Операция не выполнена, данные не изменены.", kind=type(exc).__name__)
-    QMessageBox.warning(parent, tr("Ошибка"), text)
+    QMessageBox.warning(parent, tr("Ошибка"), error_text(exc))
 
 
 def show_info(parent: QWidget | None, text: str, title: str | None = None) -> None:

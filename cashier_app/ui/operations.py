@@ -9,11 +9,12 @@ the order of a user's actions); the network has a small pool.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from cashier_app.logging_setup import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ class _Job(QRunnable):
         except BaseException as exc:  # every failure reaches the GUI thread as a value
             if not isinstance(exc, Exception):
                 raise
-            log.debug("operation failed: %s", "".join(traceback.format_exception(exc)))
+            # Logged here, whatever the callback does with it: the log is where support looks (issue 11).
+            log_failure(log, f"background operation {getattr(self._fn, '__qualname__', self._fn)!s}", exc)
             self._runner._finished.emit(self._fail, exc, True)
         else:
             self._runner._finished.emit(self._ok, result, False)
@@ -98,6 +100,7 @@ class SyncRunner(QObject):
         try:
             result = fn()
         except Exception as exc:
+            log_failure(log, f"operation {getattr(fn, '__qualname__', fn)!s}", exc)
             if fail is None:
                 self.failed.emit(exc)
             else:

@@ -102,7 +102,7 @@ class RatesDialog(QDialog):
         self.close_button.clicked.connect(self.accept)
         self.table.itemSelectionChanged.connect(self._row_chosen)
         self.currency.activated.connect(lambda _i: self.reload())
-        self.runner.run_db(lambda: rates.currencies(ctx.db), self._set_currencies, self._failed)
+        self.runner.run_db(lambda: rates.currencies(ctx), self._set_currencies, self._failed)
 
     # --- loading -------------------------------------------------------------------
     def _set_currencies(self, codes: list[str]) -> None:
@@ -112,8 +112,8 @@ class RatesDialog(QDialog):
 
     def reload(self) -> None:
         code = self.currency.currentText().strip().upper()
-        db = self.ctx.db
-        self.runner.run_db(lambda: rates.list_rates(db, code, limit=400), self._show_rows, self._failed)
+        ctx = self.ctx
+        self.runner.run_db(lambda: rates.list_rates(ctx, code, limit=400), self._show_rows, self._failed)
 
     def _show_rows(self, rows: list[RateRow]) -> None:
         self.rows = rows

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.errors import ValidationError
-from cashier_app.domain.money import format_money, parse_amount
+from cashier_app.domain.money import format_amount, format_money, parse_amount
 from cashier_app.i18n import N_, tr
 from cashier_app.services import users
 from cashier_app.services.context import DeskContext
@@ -111,7 +111,8 @@ class UsersDialog(QDialog):
             self.login.setText(r.login)
             self.full_name.setText(r.full_name)
             self.role.setCurrentIndex(max(0, self.role.findData(r.role)))
-            self.limit.setText("" if r.cash_limit_minor is None else str(r.cash_limit_minor // 100))
+            # Kopecks kept: «1500,50», which parse_amount reads back exactly (it was «1500» → 1 500,00 saved).
+            self.limit.setText("" if r.cash_limit_minor is None else format_amount(r.cash_limit_minor, sep=""))
 
     def _limit(self) -> int | None:
         text = self.limit.text().strip()

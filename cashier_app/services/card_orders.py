@@ -1,0 +1,202 @@
+"""Card orders as the counter sees them: the DTOs, their Russian state texts, and reading them.
+
+Every stage of the card flow (``card_open``, ``card_settle``, ``card_refunds``,
+``card_pending``) reads orders through this module; it calls no bank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cashier_app.domain.card_order_states import ACTIVE_STATES, FINAL_STATES
+from cashier_app.domain.errors import NotFound, RuleViolation
+from cashier_app.services.card_gateway import DEMO_LOGINS, _Row
+from cashier_app.services.context import DeskContext
+from cashier_app.services.gateways.config import normalise_provider
+from cashier_app.storage import models as m
+
+PROVIDER_LABELS = {"sberbank": "Сбербанк", "tbank": "Т-Банк", "chronopay": "ChronoPay"}
+STATE_TEXT = {
+    "new": "Заказ регистрируется в банке…",
+    "registered": "Ожидает оплаты",
+    "pending": "Ожидает оплаты",
+    "paid": "Оплачено",
+    "declined": "Отклонено",
+    "expired": "Время на оплату истекло",
+    "cancelled": "Отменено",
+    "held": "Сумма банка не совпала с заказом — платёж задержан, не зачислен",
+    "manual": "Подтвердите оплату по выписке банка",
+    "refunded": "Возвращено",
+    "partially_refunded": "Оплачено, частично возвращено",
+}
+# A registered order whose link was lost with the bank's answer: _dto shows it, card_settle notes it.
+LOST_LINK_TEXT = ("банк зарегистрировал заказ, но ссылка на оплату потерялась вместе с ответом; "
+                  "отмените заказ и создайте новый, если покупатель ещё не платил")
+
+
+# --- DTOs ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CardOrder:
+    """What the counter shows about one card order."""
+
+    order_number: str
+    payment_id: int
+    payment_number: str
+    provider: str
+    payee_name: str
+    target: str  # «Лицевой счёт № …» / «Заявка № …»
+    account_number: str | None
+    booking_number: str | None
+    amount_minor: int  # rubles (kopecks) the card is charged
+    target_amount_minor: int | None  # booking: tour-currency amount credited
+    target_currency: str | None
+    state: str
+    payment_status: str
+    credited: bool
+    payment_url: str | None
+    bank_order_id: str | None
+    card_mask: str | None
+    status_text: str  # plain Russian for the cashier
+    last_error: str | None
+    refunded_minor: int
+    # What start() did after a lost register answer (recovered, replaced, kept), in plain Russian.
+    recovery: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def paid(self) -> bool:
+        return self.credited and self.state in ("paid", "refunded", "partially_refunded")
+
+    @property
+    def manual(self) -> bool:
+        return self.state == "manual"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "order_number": self.order_number, "payment_number": self.payment_number,
+            "provider": self.provider, "state": self.state, "payment_status": self.payment_status,
+            "credited": self.credited, "amount_minor": self.amount_minor,
+            "target_amount_minor": self.target_amount_minor, "target_currency": self.target_currency,
+            "card_mask": self.card_mask, "status": self.status_text, "last_error": self.last_error,
+            "refunded_minor": self.refunded_minor, "payment_url": self.payment_url, "recovery": self.recovery,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileLine:
+    order_number: str
+    before: str
+    after: CardOrder | None
+    note: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.after is not None and self.after.state != self.before
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def _order_row(s: Session, order_number: str) -> m.GatewayOrder:
+    go = s.execute(select(m.GatewayOrder).where(m.GatewayOrder.order_number == order_number)).scalar_one_or_none()
+    if go is None:
+        raise NotFound(f"Заказ оплаты картой № {order_number} не найден.")
+    return go
+
+
+def _snapshot(s: Session, go: m.GatewayOrder) -> _Row:
+    p = s.get(m.Payment, go.payment_id)
+    assert p is not None
+    payee = s.get(m.Payee, p.payee_id) if p.payee_id else None
+    if payee is None:
+        raise RuleViolation(f"у платежа {p.number} не указан получатель")
+    own = normalise_provider(payee.gateway_provider) if payee.gateway_provider else None
+    login = payee.gateway_login or "" if own == go.provider else DEMO_LOGINS.get(go.provider, "")
+    return _Row(go.id, go.order_number, go.provider, go.state, go.bank_order_id, go.amount_minor,
+                go.refunded_minor, go.created_at or datetime.now(UTC), p.id, p.number, p.credited,
+                payee.code, payee.gateway_provider, payee.gateway_base_url or "", login, payee.gateway_ca_file,
+                order_uid=go.order_uid, payment_url=go.payment_url)
+
+
+def _dto(s: Session, go: m.GatewayOrder) -> CardOrder:
+    p = s.get(m.Payment, go.payment_id, populate_existing=True)
+    assert p is not None
+    payee = s.get(m.Payee, p.payee_id) if p.payee_id else None
+    account = booking = None
+    if p.account_id is not None:
+        account = s.execute(select(m.Account.number).where(m.Account.id == p.account_id)).scalar_one()
+        target = f"Лицевой счёт № {account}"
+    else:
+        booking = s.execute(select(m.Booking.number).where(m.Booking.id == p.booking_id)).scalar_one()
+        target = f"Заявка № {booking}"
+    text = STATE_TEXT.get(go.state, go.state)
+    if go.state in ("declined", "expired", "held", "cancelled") and p.reason:
+        text = f"{text}: {p.reason}" if p.reason not in text else text
+    elif go.state in ("registered", "pending") and not go.payment_url and go.provider != "chronopay":
+        # Derived from the row, not from last_error: a later poll's note must not hide that the link is lost.
+        text = f"{text} ({LOST_LINK_TEXT}" + (f"; {go.last_error})" if go.last_error not in (None, LOST_LINK_TEXT)
+                                              else ")")
+    elif go.state in ("registered", "pending") and go.last_error:
+        text = f"{text} ({go.last_error})"
+    return CardOrder(
+        order_number=go.order_number, payment_id=p.id, payment_number=p.number, provider=go.provider,
+        payee_name=payee.name if payee else "", target=target, account_number=account, booking_number=booking,
+        amount_minor=go.amount_minor, target_amount_minor=p.target_amount_minor,
+        target_currency=p.target_currency, state=go.state, payment_status=p.status, credited=p.credited,
+        payment_url=go.payment_url, bank_order_id=go.bank_order_id, card_mask=go.card_mask or p.card_mask,
+        status_text=text, last_error=go.last_error, refunded_minor=go.refunded_minor,
+    )
+
+
+def get(ctx: DeskContext, order_number: str) -> CardOrder:
+    with ctx.db.read() as uow:
+        s = uow.session
+        return _dto(s, _order_row(s, order_number))
+
+
+def find_by_payment(ctx: DeskContext, payment_number: str) -> CardOrder:
+    with ctx.db.read() as uow:
+        s = uow.session
+        go = s.execute(
+            select(m.GatewayOrder).join(m.Payment, m.Payment.id == m.GatewayOrder.payment_id)
+            .where(m.Payment.number == payment_number)
+        ).scalar_one_or_none()
+        if go is None:
+            raise NotFound(f"Платёж № {payment_number} не найден среди оплат картой.")
+        return _dto(s, go)
+
+
+def open_orders(ctx: DeskContext, *, desk_only: bool = True) -> list[str]:
+    """Order numbers still waiting for the bank (this desk's, or every desk's)."""
+    with ctx.db.read() as uow:
+        q = select(m.GatewayOrder.order_number).where(m.GatewayOrder.state.in_(ACTIVE_STATES))
+        if desk_only:
+            q = q.where(m.GatewayOrder.desk == ctx.desk)
+        return list(uow.session.execute(q.order_by(m.GatewayOrder.id)).scalars())
+
+
+def _load(ctx: DeskContext, order_number: str) -> _Row:
+    with ctx.db.read() as uow:
+        s = uow.session
+        return _snapshot(s, _order_row(s, order_number))
+
+
+def _get_by_id(ctx: DeskContext, order_id: int) -> CardOrder:
+    with ctx.db.read() as uow:
+        go = uow.session.get(m.GatewayOrder, order_id)
+        assert go is not None
+        return _dto(uow.session, go)
+
+
+__all__ = [
+    "LOST_LINK_TEXT", "PROVIDER_LABELS", "STATE_TEXT", "CardOrder", "ReconcileLine", "find_by_payment", "get",
+    "open_orders",
+]
