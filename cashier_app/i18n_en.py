@@ -94,9 +94,6 @@ EN: dict[str, str] = {
     "заявка": "booking",
     # --- message boxes, sign-in -----------------------------------------------------
     "Ошибка": "Error",
-    "Внутренняя ошибка: {kind}. Операция не выполнена, данные не изменены.": (
-        "Internal error: {kind}. The operation was not carried out; no data was changed."
-    ),
     "Внутренняя ошибка: {kind}": "Internal error: {kind}",
     "Вход в программу": "Sign in",
     "Пользователь": "User",

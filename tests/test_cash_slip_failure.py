@@ -104,3 +104,13 @@ def test_unexpected_error_box_never_claims_nothing_changed() -> None:
     from cashier_app.ui.messages import error_text
 
     assert error_text(RuntimeError("x")) == "Внутренняя ошибка: RuntimeError. Результат неизвестен, проверьте журнал."
+
+
+def test_no_dialog_claims_nothing_changed_after_an_unexpected_error() -> None:
+    # An unexpected error may come after the commit: every dialog says «результат неизвестен»
+    # through messages.error_text; none may promise that nothing was changed.
+    from pathlib import Path
+
+    ui = Path(__file__).resolve().parent.parent / "cashier_app" / "ui"
+    offenders = [p.name for p in ui.glob("*.py") if "данные не изменены" in p.read_text(encoding="utf-8")]
+    assert offenders == []

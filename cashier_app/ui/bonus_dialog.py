@@ -28,6 +28,7 @@ from cashier_app.i18n import tr
 from cashier_app.services import bonuses
 from cashier_app.services.bonuses import SpendInfo, SpendResult
 from cashier_app.services.context import DeskContext
+from cashier_app.ui.messages import error_text
 
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
 
@@ -158,11 +159,8 @@ class BonusDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
-        if isinstance(exc, UserError):
-            self.error.setText(str(exc))
-        else:
-            self.error.setText(tr("Внутренняя ошибка: {kind}. Операция не выполнена, данные не изменены.",
-                                  kind=type(exc).__name__))
+        # A user mistake's own text; otherwise the honest «outcome unknown», logged with its traceback.
+        self.error.setText(error_text(exc))
 
     def _done(self, result: SpendResult) -> None:
         self.result_value = result

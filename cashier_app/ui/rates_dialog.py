@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.domain.errors import UserError
 from cashier_app.i18n import tr
 from cashier_app.services import rates
 from cashier_app.services.context import DeskContext
 from cashier_app.services.rates import RateRow
+from cashier_app.ui.messages import error_text
 
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
 OK_STYLE = "color: #1b5e20;"
@@ -178,5 +178,4 @@ class RatesDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setStyleSheet(ERROR_STYLE)
-        self.status.setText(str(exc) if isinstance(exc, UserError) else tr(
-            "Внутренняя ошибка: {kind}. Операция не выполнена, данные не изменены.", kind=type(exc).__name__))
+        self.status.setText(error_text(exc))
