@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 
 from cashier_app.services import audit, card_payments
-from cashier_app.services.bootstrap import open_database
 from cashier_app.storage.db import Database
-from cashier_app.storage.demo import generate
-from tests.conftest import TODAY, _fast_hash
 from tests.test_card_helpers import (
     Bank,
     account_of,
@@ -20,24 +17,14 @@ from tests.test_card_helpers import (
     card_sum,
     credited_entries,
     ctx_for,
-    point_payees_at,
-    start_bank,
+    pg_bank_office,
 )
 
 
 @pytest.fixture
 def pg_office(pg_database_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Bank]]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASHIER_GW_TIMEOUTS", "1,0.5")
-    url = pg_database_factory()
-    db = open_database(url)
-    generate(db.engine, accounts=200, today=TODAY, hash_password=_fast_hash)
-    server = start_bank(tmp_path / "bank.sqlite3")
-    point_payees_at(db, server.url)
-    db.dispose()
-    try:
-        yield url, Bank(server)
-    finally:
-        server.stop()
+    yield from pg_bank_office(pg_database_factory(), tmp_path, accounts=200)
 
 
 @pytest.mark.parametrize("bank_name", ["sberbank", "tbank"])

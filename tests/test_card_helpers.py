@@ -67,6 +67,26 @@ def start_bank(path: Path) -> SandboxServer:
     return server
 
 
+def pg_bank_office(url: str, tmp_path: Path, *, accounts: int) -> Iterator[tuple[str, Bank]]:
+    """A demo office on the PostgreSQL database ``url`` whose payees point at a fresh sandbox bank.
+
+    The body of the PostgreSQL card fixtures: ``yield from pg_bank_office(pg_database_factory(), …)``.
+    """
+    from cashier_app.services.bootstrap import open_database
+    from cashier_app.storage.demo import generate
+    from tests.conftest import TODAY, _fast_hash
+
+    db = open_database(url)
+    generate(db.engine, accounts=accounts, today=TODAY, hash_password=_fast_hash)
+    server = start_bank(tmp_path / "bank.sqlite3")
+    point_payees_at(db, server.url)
+    db.dispose()
+    try:
+        yield url, Bank(server)
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def bank(tmp_path: Path) -> Iterator[Bank]:
     server = start_bank(tmp_path / "bank.sqlite3")

@@ -17,12 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from cashier_app.services.bootstrap import open_database
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
-from cashier_app.storage.demo import generate
-from tests.conftest import TODAY, _fast_hash
-from tests.test_card_helpers import Bank, account_of, point_payees_at, start_bank
+from tests.test_card_helpers import Bank, account_of, pg_bank_office
 
 PROCESSES = 8
 
@@ -45,16 +42,7 @@ def _desk(url: str, n: int, target: dict[str, str], barrier: Any, results: Any) 
 @pytest.fixture
 def pg_office(pg_database_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Bank]]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASHIER_GW_TIMEOUTS", "2,5")  # inherited by the spawned desks
-    url = pg_database_factory()
-    db = open_database(url)
-    generate(db.engine, accounts=50, today=TODAY, hash_password=_fast_hash)
-    server = start_bank(tmp_path / "bank.sqlite3")
-    point_payees_at(db, server.url)
-    db.dispose()
-    try:
-        yield url, Bank(server)
-    finally:
-        server.stop()
+    yield from pg_bank_office(pg_database_factory(), tmp_path, accounts=50)
 
 
 def _race(url: str, target: dict[str, str]) -> list[tuple[int, str, Any]]:
