@@ -19,7 +19,7 @@ fi
 # or the sandbox is not part of this version).
 if .venv/bin/python - <<'PY' 2>/dev/null
 import importlib.util, socket, sys
-if importlib.util.find_spec("cashier_app.services.gateways.sandbox") is None:
+if importlib.util.find_spec("cashier_app.emulators.bank.server") is None:
     sys.exit(1)
 s = socket.socket()
 s.settimeout(0.3)

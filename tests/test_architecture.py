@@ -175,3 +175,13 @@ def test_the_cycle_check_sees_a_cycle_through_a_function_level_import(tmp_path: 
     graph = module_graph(pkg)
     assert graph["pkg.c"] == {"pkg.a"} and graph["pkg.d"] == {"pkg.a"}
     assert import_cycles(graph) == [{"pkg.a", "pkg.b", "pkg.c"}]
+
+
+def test_services_never_import_the_emulators() -> None:
+    """The fake bank and register live outside ``services`` (issue 13): the app cannot lean on them."""
+    graph = module_graph()
+    offenders = {name: sorted(d for d in deps if d.startswith("cashier_app.emulators"))
+                 for name, deps in graph.items() if name.startswith(("cashier_app.services", "cashier_app.domain",
+                                                                     "cashier_app.storage", "cashier_app.ui"))}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    assert not any(name.startswith(S + "gateways.sandbox") for name in graph)

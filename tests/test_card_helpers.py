@@ -13,8 +13,8 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
+from cashier_app.emulators.bank.server import SandboxServer
 from cashier_app.services.context import DeskContext, UserInfo
-from cashier_app.services.gateways.sandbox import SandboxServer
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 

@@ -6,7 +6,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from cashier_app.services.gateways.sandbox_args import add_arguments
+    from cashier_app.emulators.server_args import add_arguments
 
     p = sub.add_parser("gateway-sandbox", help="локальная песочница банков (Сбербанк, Т-Банк) на 127.0.0.1")
     add_arguments(p)
@@ -14,6 +14,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cashier_app.services.gateways.sandbox import run_from_args
+    from cashier_app.emulators.bank.server import run_from_args
 
     return run_from_args(args)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from cashier_app.services.gateways.sandbox import SandboxServer
+from cashier_app.emulators.bank.server import SandboxServer
 from cashier_app.services.gateways.sberbank import SberbankClient
 from cashier_app.services.gateways.tbank import TBankClient
 

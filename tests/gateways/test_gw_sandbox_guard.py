@@ -13,8 +13,8 @@ import pytest
 import requests
 from gw_helpers import Sandbox, order_number, tbank
 
-from cashier_app.services.gateways.sandbox import RemoteBindRefused, SandboxServer, main
-from cashier_app.services.gateways.sandbox_args import is_loopback_host
+from cashier_app.emulators.bank.server import RemoteBindRefused, SandboxServer, main
+from cashier_app.emulators.server_args import is_loopback_host
 
 
 @pytest.mark.parametrize(("host", "loopback"), [

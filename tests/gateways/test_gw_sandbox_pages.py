@@ -22,7 +22,7 @@ from gw_helpers import (
     order_number,
 )
 
-from cashier_app.services.gateways.sandbox import SandboxServer, main
+from cashier_app.emulators.bank.server import SandboxServer, main
 
 BANKS = ["sberbank", "tbank"]
 FUTURE_EXP = "12/39"

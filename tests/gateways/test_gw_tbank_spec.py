@@ -16,7 +16,7 @@ import pytest
 import requests
 from gw_helpers import CARD_OK, TB_PASSWORD, TB_TERMINAL, Sandbox, order_number, tbank
 
-from cashier_app.services.gateways import sandbox_spec as spec
+from cashier_app.emulators.bank import spec
 from cashier_app.services.gateways import tbank as tbank_module
 from cashier_app.services.gateways.base import GatewayRejected
 from cashier_app.services.gateways.tbank import make_token

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from cashier_app.emulators.bank.server import SandboxServer
 from cashier_app.services.gateways.base import GatewayConfigError
 from cashier_app.services.gateways.config import GatewaySettings, ca_bundle_path, make_client
-from cashier_app.services.gateways.sandbox import SandboxServer
 from tests.gateways.gw_helpers import SBER_PASSWORD, SBER_USER, order_number
 
 

@@ -1,5 +1,5 @@
-"""Card gateways: Sberbank, T-Bank, ChronoPay clients and a local sandbox bank.
+"""Card gateways: Sberbank, T-Bank and ChronoPay clients (the sandbox bank is ``cashier_app.emulators.bank``).
 
-Import from the submodules (``base``, ``config``, ``sberbank``, ``tbank``, ``chronopay``,
-``sandbox``); this package stays empty so the command line starts fast.
+Import from the submodules (``base``, ``config``, ``sberbank``, ``tbank``, ``chronopay``);
+this package stays empty so the command line starts fast.
 """

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from cashier_app.emulators.common import dumps  # noqa: F401  (re-exported for the bank modules)
+
 MSK = timezone(timedelta(hours=3))
 DAILY_CARD_LIMIT_KOPECKS = 200_000 * 100
 THREE_DS_CODE = "123456"
@@ -424,7 +426,3 @@ def order_public(order: dict[str, Any]) -> dict[str, Any]:
         if out.get(key) is not None:
             out[key] = datetime.fromtimestamp(out[key], UTC).isoformat()
     return out
-
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -9,90 +9,28 @@ request handler of ``sandbox.py``.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from cashier_app.services.gateways.sandbox_store import (
+from cashier_app.emulators.bank.store import (
     MSK,
     NEW,
     THREE_DS,
     CardError,
-    dumps,
     order_public,
     parse_card,
 )
+from cashier_app.emulators.common import Fault, ok_json, send
 
 FAULT_KINDS = ("delay", "http500", "malformed_json", "drop_after_processing", "drop_before_processing",
                "in_progress",  # a T-Bank Cancel is accepted and finishes later (REFUNDING)
                "delay_after_processing")  # the work is done at once, the answer comes delay_secs later
 
 
-@dataclass
-class Fault:
-    endpoint: str
-    kind: str
-    count: int = 1
-    delay_secs: float = 1.0
-    id: int = 0
-    # Let this many matching calls through first: "the status check before a refund works, the ones after fail".
-    after: int = 0
-
-    def matches(self, path: str) -> bool:
-        if self.endpoint == "*":
-            return True
-        last = path.rstrip("/").rsplit("/", 1)[-1]
-        return self.endpoint in (path, last)
-
-
-@dataclass
-class Faults:
-    items: list[Fault] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    next_id: int = 1
-
-    def add(self, fault: Fault) -> Fault:
-        with self.lock:
-            fault.id = self.next_id
-            self.next_id += 1
-            self.items.append(fault)
-            return fault
-
-    def take(self, path: str) -> Fault | None:
-        """The first matching fault, consuming one of its uses."""
-        with self.lock:
-            for fault in self.items:
-                if fault.matches(path):
-                    if fault.after > 0:
-                        fault.after -= 1
-                        continue
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.items.remove(fault)
-                    return fault
-            return None
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-def _ok_json(handler: BaseHTTPRequestHandler, payload: Any, status: int = 200) -> None:
-    _send(handler, status, dumps(payload), "application/json; charset=utf-8")
-
-
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", ctype)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.send_header("Cache-Control", "no-store")
-    handler.end_headers()
-    handler.wfile.write(body)
-
+# Shared with the register emulator (``emulators.common``); the old names stay for the bank's modules.
+_ok_json, _send = ok_json, send
 
 
 class ControlApi:

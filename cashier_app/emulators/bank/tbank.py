@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cashier_app.services.gateways import sandbox_spec as spec
-from cashier_app.services.gateways.sandbox_bank import ApiAnswer, BankCore
-from cashier_app.services.gateways.sandbox_store import (
+from cashier_app.emulators.bank import spec
+from cashier_app.emulators.bank.core import ApiAnswer, BankCore
+from cashier_app.emulators.bank.store import (
     CANCELED,
     DECLINED,
     EXPIRED,

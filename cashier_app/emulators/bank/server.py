@@ -20,9 +20,9 @@ daily limit, orders persisted in sqlite, and a control API for tests::
     POST /_control/reset   clears faults and the clock offset
 
 POST/DELETE to ``/_control/`` take ``application/json`` only.  Every T-Bank request is checked
-against the bank's OpenAPI spec and its Token by the spec's own rules (``sandbox_spec``).
-This module is the server and its routing; the protocols are in ``sandbox_sber`` and
-``sandbox_tbank``, the orders in ``sandbox_store``, the control API in ``sandbox_control``.
+against the bank's OpenAPI spec and its Token by the spec's own rules (``spec``).
+This module is the server and its routing; the protocols are in ``sber`` and
+``tbank``, the orders in ``store``, the control API in ``control``.
 
 Run: ``cashier-app gateway-sandbox [--host 127.0.0.1] [--port 8765] [--db FILE]``; another
 address than this computer's needs ``--allow-remote``.
@@ -44,13 +44,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cashier_app.services.gateways import sandbox_pages as pages
-from cashier_app.services.gateways import sandbox_spec as spec
-from cashier_app.services.gateways.sandbox_args import add_arguments, is_loopback_host
-from cashier_app.services.gateways.sandbox_bank import ApiAnswer, Credentials
-from cashier_app.services.gateways.sandbox_control import ControlApi, _send
-from cashier_app.services.gateways.sandbox_sber import SBER_PAGE, SberApi
-from cashier_app.services.gateways.sandbox_store import (
+from cashier_app.emulators.bank import pages, spec
+from cashier_app.emulators.bank.control import ControlApi, _send
+from cashier_app.emulators.bank.core import ApiAnswer, Credentials
+from cashier_app.emulators.bank.sber import SBER_PAGE, SberApi
+from cashier_app.emulators.bank.store import (
     CANCELED,
     DECLINED,
     EXPIRED,
@@ -66,14 +64,15 @@ from cashier_app.services.gateways.sandbox_store import (
     dumps,
     parse_card,
 )
-from cashier_app.services.gateways.sandbox_tbank import TBankApi
+from cashier_app.emulators.bank.tbank import TBankApi
+from cashier_app.emulators.server_args import add_arguments, is_loopback_host
 
 log = logging.getLogger("cashier_app.gateway_sandbox")
 
 
 class SandboxBank(SberApi, TBankApi):
-    """Both banks' protocols on top of one :class:`SandboxStore` (Sber in ``sandbox_sber``, T-Bank in
-    ``sandbox_tbank``, the shared state in ``sandbox_bank``)."""
+    """Both banks' protocols on top of one :class:`SandboxStore` (Sber in ``sber``, T-Bank in
+    ``tbank``, the shared state in ``core``)."""
 
 
 class SandboxHandler(ControlApi, BaseHTTPRequestHandler):

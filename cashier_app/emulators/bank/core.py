@@ -1,6 +1,6 @@
 """What both banks' protocol handlers of the sandbox share: the early answer, credentials, state.
 
-Its own module so that ``sandbox_sber`` and ``sandbox_tbank`` need not import ``sandbox`` (the
+Its own module so that ``sber`` and ``tbank`` need not import ``server`` (the
 server), which puts them together.
 """
 
@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cashier_app.services.gateways.sandbox_control import Faults
-from cashier_app.services.gateways.sandbox_store import REASON_TEXT_RU, SandboxStore
+from cashier_app.emulators.common import Faults
+from cashier_app.emulators.bank.store import REASON_TEXT_RU, SandboxStore
 
 
 class ApiAnswer(Exception):

@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from cashier_app.services.gateways.sandbox_bank import ApiAnswer, BankCore
-from cashier_app.services.gateways.sandbox_store import (
+from cashier_app.emulators.bank.core import ApiAnswer, BankCore
+from cashier_app.emulators.bank.store import (
     CANCELED,
     DECLINED,
     EXPIRED,

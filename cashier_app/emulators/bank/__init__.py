@@ -1,0 +1,1 @@
+"""The bank sandbox: Sberbank REST and T-Bank v2 acquiring on one loopback server."""
