@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up .venv (first run), create the demo office, start the card sandbox, start the app.
+# Set up .venv (first run), create the demo office, start the card sandbox and the register emulator,
+# start the app.
 # Extra arguments go to the app: ./run.sh --smoke, ./run.sh --db postgresql://…, ./run.sh find 271556
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,5 +30,20 @@ then
   mkdir -p "${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app"
   nohup .venv/bin/cashier-app gateway-sandbox --host 127.0.0.1 --port 8765 \
     >"${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app/sandbox.log" 2>&1 &
+fi
+# The local register emulator (ATOL Web Server on its own default port 16732), so a receipt is made
+# on day one; skipped likewise if the port is taken (a real ATOL Web Server may be listening there).
+if .venv/bin/python - <<'PY' 2>/dev/null
+import importlib.util, socket, sys
+if importlib.util.find_spec("cashier_app.emulators.register.server") is None:
+    sys.exit(1)
+s = socket.socket()
+s.settimeout(0.3)
+sys.exit(0 if s.connect_ex(("127.0.0.1", 16732)) != 0 else 1)
+PY
+then
+  mkdir -p "${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app"
+  nohup .venv/bin/cashier-app fiscal-sandbox --host 127.0.0.1 --port 16732 \
+    >"${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app/fiscal-sandbox.log" 2>&1 &
 fi
 exec .venv/bin/cashier-app "$@"

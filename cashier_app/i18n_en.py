@@ -555,3 +555,8 @@ EN_CONTEXT: dict[tuple[str, str], str] = {
     ("answer", "да"): "yes",  # «Доступен: да/нет» on the booking card; elsewhere «нет» is "none"
     ("answer", "нет"): "no",
 }
+
+# Issue 13 (fiscal receipts) keeps its strings in a module of its own (every module under 600 lines).
+from cashier_app.i18n_en_fiscal import EN_FISCAL  # noqa: E402
+
+EN.update(EN_FISCAL)

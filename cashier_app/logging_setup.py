@@ -56,6 +56,8 @@ def install(level: int = logging.INFO) -> Path | None:
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.setLevel(level)
+    # A full disk must not print logging's own traceback over the cashier's answer (the log is best-effort).
+    logging.raiseExceptions = False
     setattr(handler, _MARK, True)
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > level:

@@ -34,6 +34,8 @@ SETTINGS: tuple[SettingVar, ...] = (
     SettingVar("language", "ru", "Язык", "Язык интерфейса.", ("ru", "en")),
     SettingVar("receipt_paper", "a4", "Бумага для чеков", "A4 или лента 80 мм.", ("a4", "80mm")),
     SettingVar("db_url", None, "База данных", "URL базы; пусто — встроенная SQLite."),
+    SettingVar("fiscal_register_url", None, "Адрес ККТ этой кассы",
+               "ATOL Web Server этой кассы, например http://127.0.0.1:16732; пусто — адрес из настроек получателя."),
 )
 
 

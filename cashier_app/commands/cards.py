@@ -21,6 +21,7 @@ import sys
 import time
 
 from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, print_json
+from cashier_app.commands.fiscal import add_receipt_args, fiscal_json, receipt_contact
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_money, parse_amount
 
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="если по счёту (заявке) уже есть неоплаченный заказ — отменить его в банке и создать новый "
                         "(без --new печатается тот заказ и его ссылка)")
     p.add_argument("--no-browser", action="store_true", help="не открывать ссылку в браузере")
+    add_receipt_args(p)
     p.add_argument("--wait", type=float, metavar="СЕКУНД", default=DEFAULT_WAIT,
                    help=f"сколько ждать оплаты (по умолчанию {DEFAULT_WAIT}); 0 — не ждать")
     add_as_arg(p)
@@ -80,10 +82,12 @@ def run_pay(args: argparse.Namespace) -> int:
         amount = parse_amount(args.amount, "--amount")
     elif args.account is not None:
         raise ValidationError("--amount", "укажите сумму в рублях")
+    contact = receipt_contact(args)  # kept on the payment: the receipt is made when the bank says «paid»
     db = open_db(args)
     ctx = cli_context(db, args.login)
     started = card_pending.start_or_reuse(ctx, account=args.account, booking=args.booking, amount_minor=amount,
-                                          provider=args.provider, new=args.new)
+                                          provider=args.provider, new=args.new, receipt_contact=contact,
+                                          receipt_paperless=args.paperless)
     order = started.order
     for number in started.cancelled:
         print(f"Первый заказ {number} отменён в банке: его ссылка больше не работает.", file=sys.stderr, flush=True)
@@ -111,11 +115,20 @@ def run_pay(args: argparse.Namespace) -> int:
             link_shown = True
             print(f"Заказ {order.order_number} зарегистрирован, ссылка на оплату: {order.payment_url}",
                   file=sys.stderr, flush=True)
-    print_json({**order.as_json(), "recovery": recovery, "reused": False})
+    print_json({**order.as_json(), "recovery": recovery, "reused": False, "fiscal": _fiscal(ctx, order)})
     sys.stdout.flush()
     if order.paid:
         return EXIT_PAID
     return EXIT_NOT_PAID if order.final else EXIT_STILL_PENDING
+
+
+def _fiscal(ctx, order):  # type: ignore[no-untyped-def]
+    """The paid order's receipt, sent now if the settle left it unfinished (asked first, never twice)."""
+    if not order.paid:
+        return None
+    from cashier_app.services.fiscal_delivery import deliver_after_commit
+
+    return fiscal_json(deliver_after_commit(ctx, order.payment_id))
 
 
 def _print_reused(order) -> int:  # type: ignore[no-untyped-def]

@@ -32,6 +32,7 @@ from cashier_app.commands import (
     parse_date,
     print_json,
 )
+from cashier_app.commands.fiscal import add_receipt_args, fiscal_json, receipt_contact, receipt_line
 from cashier_app.domain.errors import UserError, ValidationError
 from cashier_app.domain.money import format_money, parse_amount
 
@@ -83,6 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.add_argument("--token", help="идентификатор операции (до 64 знаков): повтор с тем же токеном не платит "
                                     "второй раз; без него создаётся новый и печатается первой строкой в stderr")
     pc.add_argument("--pdf", metavar="ФАЙЛ", help="сохранить квитанцию")
+    add_receipt_args(pc)
     _common(pc)
     pc.add_argument("--json", action="store_true")
     pc.set_defaults(handler=run_pay_cash)
@@ -265,6 +267,7 @@ def run_pay_cash(args: argparse.Namespace) -> int:
     from cashier_app.services import cash
 
     check_output_path(args.pdf, "--pdf")
+    contact = receipt_contact(args)
     amount = parse_amount(args.amount, "--amount")
     received = parse_amount(args.received, "--received") if args.received is not None else None
     if args.token is not None and not (0 < len(args.token) <= 64):
@@ -276,7 +279,7 @@ def run_pay_cash(args: argparse.Namespace) -> int:
     print(f"токен операции: {token}", file=sys.stderr, flush=True)
     try:
         res = cash.take_cash(ctx, token=token, amount_minor=amount, account=args.account, booking=args.booking,
-                             received_minor=received, paper=_paper())
+                             received_minor=received, paper=_paper(), contact=contact, paperless=args.paperless)
     except UserError:
         raise  # refused before anything was written
     except (Exception, KeyboardInterrupt) as exc:
@@ -290,7 +293,7 @@ def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None) 
                     "received_minor": res.received_minor, "change_minor": res.change_minor,
                     "target_amount_minor": res.target_amount_minor, "target_currency": res.target_currency,
                     "repeated": res.repeated, "slip": res.slip.number if res.slip else None, "token": token,
-                    "problem": problem})
+                    "problem": problem, "fiscal": fiscal_json(res.fiscal)})
     else:
         print(f"платёж {res.payment_number}: {format_money(res.amount_minor)}"
               + (" (повтор: уже оплачено этим токеном)" if res.repeated else ""))
@@ -298,6 +301,8 @@ def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None) 
             print(f"получено {format_money(res.received_minor or 0)}, сдача {format_money(res.change_minor)}")
         if res.slip:
             print(f"квитанция {res.slip.number}")
+        if res.fiscal is not None:
+            print(f"чек: {receipt_line(res.fiscal)}")
     sys.stdout.flush()
     if problem:
         return _done_but(f"оплата проведена: {res.payment_number} ({format_money(res.amount_minor)})", problem)
@@ -326,13 +331,17 @@ def _pay_cash_outcome(ctx, args: argparse.Namespace, token: str, exc: BaseExcept
         print(f"cashier-app: связь с базой прервалась ({_reason(exc)}), но платёж проведён — проверено по токену",
               file=sys.stderr)
     problem: str | None = None
+    from cashier_app.services.fiscal_delivery import deliver_after_commit
+
+    # The receipt is queued with the payment; sent (or looked up) now, never raising, before the slip.
+    fiscal = deliver_after_commit(ctx, found.payment_id)
     try:  # the slip comes after the money; it can be made again for the same payment
         slip = cash.issue_slip(ctx, found.payment_id, paper=_paper())
     except Exception as slip_exc:
         slip, problem = None, f"квитанция не сформирована: {_reason(slip_exc)}"
     if slip is not None:
         problem = _save_pdf(args.pdf, slip.pdf)
-    return _print_cash(args, token, replace(found, slip=slip), problem)
+    return _print_cash(args, token, replace(found, slip=slip, fiscal=fiscal), problem)
 
 
 def run_correction(args: argparse.Namespace) -> int:

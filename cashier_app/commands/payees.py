@@ -33,6 +33,28 @@ _FIELDS = (
 )
 
 
+# option → FiscalInput field (``payees fiscal``)
+_FISCAL_FIELDS = (
+    ("group_code", "--group", "код группы АТОЛ Онлайн"),
+    ("login", "--login", "логин АТОЛ Онлайн"),
+    ("company_email", "--company-email", "e-mail организации для чеков"),
+    ("company_inn", "--company-inn", "ИНН владельца ККТ (по умолчанию — ИНН получателя)"),
+    ("tax_system", "--tax", "СНО: osn, usn_income, usn_income_outcome, esn, patent"),
+    ("vat", "--vat", "НДС: none, vat0, vat5, vat7, vat10, vat20, vat105, vat107, vat110, vat120"),
+    ("agent", "--agent", "признак агента: none, paying_agent, paying_subagent, commission_agent, attorney, another, …"),
+    ("agent_operation", "--agent-operation", "операция платёжного агента (тег 1044)"),
+    ("agent_phone", "--agent-phone", "телефон платёжного агента, +7XXXXXXXXXX (1073)"),
+    ("operator_phone", "--operator-phone", "телефон оператора по приёму платежей (1074)"),
+    ("supplier_name", "--supplier-name", "поставщик: наименование (1225)"),
+    ("supplier_inn", "--supplier-inn", "поставщик: ИНН (1226)"),
+    ("supplier_phone", "--supplier-phone", "поставщик: телефон (1171)"),
+    ("payment_object", "--payment-object", "предмет расчёта: service, payment, agent_commission, another, commodity"),
+    ("payment_method", "--payment-method", "способ расчёта: full_prepayment, prepayment, advance, full_payment"),
+    ("item_name", "--item-name", "наименование позиции в чеке"),
+    ("place", "--place", "место расчётов (адрес или сайт)"),
+)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     root = sub.add_parser("payees", help="получатели платежей: реквизиты и платёжные шлюзы")
     ps = root.add_subparsers(dest="payees_command", metavar="ДЕЙСТВИЕ", required=True)
@@ -70,6 +92,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_arg(p)
     add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_gateway)
+
+    p = ps.add_parser("fiscal", help="ККТ получателя и данные его чеков (без параметров — показать); "
+                                     "пароль АТОЛ Онлайн — только через --password-stdin")
+    p.add_argument("code", metavar="КОД")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--atol-web", metavar="URL", help="ККТ АТОЛ через ATOL Web Server, например http://127.0.0.1:16732")
+    mode.add_argument("--atol-online", metavar="URL", help="АТОЛ Онлайн, https://online.atol.ru/possystem/v5")
+    mode.add_argument("--none", action="store_true", help="без ККТ: чеки не пробиваются")
+    p.add_argument("--password-stdin", action="store_true", help="пароль АТОЛ Онлайн одной строкой со стандартного ввода")
+    for dest, opt, text in _FISCAL_FIELDS:
+        p.add_argument(opt, dest=dest, help=text)
+    bank = p.add_mutually_exclusive_group()
+    bank.add_argument("--card-by-bank", dest="card_by_bank", action="store_const", const=True,
+                      help="чеки по картам пробивает онлайн-касса банка (Т-Банк Receipt, Сбербанк orderBundle)")
+    bank.add_argument("--no-card-by-bank", dest="card_by_bank", action="store_const", const=False)
+    p.add_argument("--json", action="store_true")
+    add_db_arg(p)
+    add_as_arg(p, dest="login_as")
+    p.set_defaults(handler=run_fiscal)
 
 
 def _refused(exc: RuleViolation) -> int:
@@ -168,4 +209,48 @@ def run_gateway(args: argparse.Namespace) -> int:
         print(f"{status.code}\t{status.provider}\t{status.base_url}\tсекрет: {status.secret_text}")
     else:
         print(f"{status.code}\tшлюз отключён")
+    return 0
+
+
+def _print_fiscal(code: str, data: dict, as_json: bool) -> None:  # type: ignore[type-arg]
+    if as_json:
+        print_json(data)
+        return
+    from cashier_app.services.fiscal_settings import MODE_LABELS
+
+    print(f"{code}\tККТ: {MODE_LABELS.get(data.get('mode') or '', data.get('mode'))}\t{data.get('url') or ''}")
+    for key, value in data.items():
+        if key not in ("payee", "mode", "url") and value not in (None, ""):
+            print(f"  {key}: {value}")
+
+
+def run_fiscal(args: argparse.Namespace) -> int:
+    from cashier_app.services import fiscal_settings as fs
+
+    db = open_db(args)
+    ctx = cli_context(db, args.login_as)
+    mode = url = None
+    if args.none:
+        mode = "none"
+    elif args.atol_web:
+        mode, url = "atol_web", args.atol_web
+    elif args.atol_online:
+        mode, url = "atol_online", args.atol_online
+    password: str | None = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            return _refused(RuleViolation(f"{fs.F_PASSWORD}: пустой ввод — пароль не задан"))
+    fields = {dest: getattr(args, dest) for dest, _, _ in _FISCAL_FIELDS if getattr(args, dest) is not None}
+    if mode is None and not fields and password is None and args.card_by_bank is None:
+        _print_fiscal(args.code, fs.view(ctx, args.code).as_json(), args.json)
+        return 0
+    data = fs.FiscalInput(mode=mode, url=url, password=password, card_by_bank=args.card_by_bank, **fields)
+    try:
+        fs.save(ctx, args.code, data)
+    except PayeeProblems as exc:
+        return _refused(exc)
+    except ValidationError as exc:
+        return _refused(RuleViolation(str(exc)))
+    _print_fiscal(args.code, fs.view(ctx, args.code).as_json(), args.json)
     return 0

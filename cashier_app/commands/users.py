@@ -49,6 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         _common(p)
     u.set_defaults(handler=run_users)
 
+    uf = usub.add_parser("fiscal", help="ФИО и ИНН кассира для чеков (теги 1021, 1203); без параметров — показать")
+    uf.add_argument("user_login", metavar="ЛОГИН")
+    uf.add_argument("--name", help="ФИО как в чеке (пусто — ФИО пользователя)")
+    uf.add_argument("--inn", help="ИНН кассира, 12 цифр (пусто — не печатать)")
+    _common(uf)
+    uf.set_defaults(handler=run_fiscal)
+
     t = usub.add_parser("token", help="токены для сценариев: issue, list, revoke")
     tsub = t.add_subparsers(dest="token_cmd", metavar="ДЕЙСТВИЕ", required=True)
     ti = tsub.add_parser("issue", help="выдать токен пользователю (показывается один раз)")
@@ -131,4 +138,19 @@ def run_tokens(args: argparse.Namespace) -> int:
             state = f"отозван {r.revoked_at.astimezone():%Y-%m-%d %H:%M}" if r.revoked_at else "действует"
             used = f"{r.last_used_at.astimezone():%Y-%m-%d %H:%M}" if r.last_used_at else "не использовался"
             print(f"{r.id}\t{r.login}\t{state}\t{used}\t{r.label}")
+    return 0
+
+
+def run_fiscal(args: argparse.Namespace) -> int:
+    from cashier_app.services import fiscal_settings
+
+    ctx = cli_context(open_db(args), args.login)
+    if args.name is None and args.inn is None:
+        row = fiscal_settings.get_cashier(ctx, args.user_login)
+    else:  # an option not given keeps the stored value; "" clears it
+        row = fiscal_settings.set_cashier(ctx, args.user_login, args.name, args.inn)
+    if args.json:
+        print_json({"login": row.login, "fiscal_name": row.name, "fiscal_inn": row.inn})
+    else:
+        print(f"{row.login}\t{row.name}\tИНН {row.inn or '—'}")
     return 0

@@ -7,6 +7,7 @@ call, so a test can say "lose the answer of the second sell" and nothing else ch
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -77,3 +78,52 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) 
     handler.send_header("Cache-Control", "no-store")
     handler.end_headers()
     handler.wfile.write(body)
+
+
+class ServerThread:
+    """Start, serve and stop an emulator's HTTP server; the subclass builds it (``_build``).
+
+    ``store`` (closed on stop) is whatever the emulator keeps its state in; ``thread_name`` and
+    ``label`` name it in threads and the log.
+    """
+
+    thread_name = "emulator"
+    label = "emulator"
+    url = ""
+    store: Any = None
+    _server: Any = None
+    _thread: threading.Thread | None = None
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def start(self) -> str:
+        self._server = self._build()
+        # A short poll interval makes stop() quick (tests start and stop an emulator per test).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=self.thread_name, daemon=True)
+        self._thread.start()
+        logging.getLogger(f"cashier_app.{self.thread_name}").info("%s listening on %s", self.label, self.url)
+        return self.url
+
+    def serve_forever(self) -> None:
+        self._server = self._build()
+        logging.getLogger(f"cashier_app.{self.thread_name}").info("%s listening on %s", self.label, self.url)
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            if self.store:
+                self.store.close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None

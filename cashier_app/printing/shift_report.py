@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cashier_app.printing.fiscal_block import z_register_blocks
 from cashier_app.printing.slip import Block, money, render_blocks
 
 DENOMINATION_LABELS = {
@@ -63,6 +64,8 @@ def report_blocks(p: dict[str, Any]) -> list[Block]:
             blocks.append(("kv", f"{sign} {mv['at']}", f"{money(mv['amount_minor'])} — {mv['reason']}"))
     if "pending_orders" in p:
         blocks += _pending_blocks(p["pending_orders"], z)
+    # The register's shift (issue 13); reports made before it have no «register» and reprint byte for byte.
+    blocks += z_register_blocks(p.get("register"))
     anchor = p.get("audit_anchor")
     if z and anchor and anchor.get("rows"):
         blocks += _anchor_blocks(anchor)

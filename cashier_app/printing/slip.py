@@ -17,9 +17,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from cashier_app.domain.money import format_money
+from cashier_app.printing.fiscal_block import slip_fiscal_blocks
 from cashier_app.printing.pdf_base import COND, COND_BOLD, Sheet, ensure_fonts, new_canvas, wrap_text
+from cashier_app.printing.qr import qr_matrix
 
 # A block: ("title", text) | ("kv", label, value) | ("text", text) | ("rule",) | ("sign", label) | ("gap",)
+# | ("qr", payload text, box mm): a QR code centred on the column (the FNS check code, printing/fiscal_block.py)
 Block = tuple[str, ...]
 
 _PAPER = {
@@ -73,6 +76,11 @@ def _layout(blocks: Sequence[Block], width_mm: float, margin_mm: float, size: fl
             y += line_h
         elif kind == "gap":
             y += line_h
+        elif kind == "qr":
+            box = min(float(block[2]), inner)
+            top = y - line_h * 0.6  # the box starts where the next line's capitals would
+            ops.append(("qr", margin_mm + (inner - box) / 2, top, box, block[1]))
+            y = top + box + line_h
         else:  # pragma: no cover - a programming mistake in a layout
             raise ValueError(kind)
     return [*ops, ("end", y + margin_mm)]
@@ -94,6 +102,10 @@ def render_blocks(blocks: Sequence[Block], paper: str = "a4") -> bytes:
         if op[0] == "text":
             _, x, y, s, font, fsize, align = op
             sheet.text(x, y, s, font, fsize, align)
+        elif op[0] == "qr":
+            _, x, y, box, text = op
+            payload = text.encode("utf-8")
+            sheet.qr(qr_matrix(payload), x, y, box, payload=payload)
         else:
             _, x1, x2, y = op
             sheet.hline(x1, x2, y, 0.3)
@@ -138,8 +150,10 @@ def slip_blocks(p: dict[str, Any]) -> list[Block]:
         ("kv", "Кассир", p["cashier"]),
         ("kv", "Касса", p["desk"]),
         ("kv", "Смена №", p.get("shift_number") or ""),
-        ("sign", "Подпись кассира"),
     ]
+    # Slips made before issue 13 have no «fiscal» key and reprint byte for byte.
+    blocks += slip_fiscal_blocks(p.get("fiscal"))
+    blocks.append(("sign", "Подпись кассира"))
     return blocks
 
 

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cashier_app.domain import fiscal_receipt as fr
 from cashier_app.domain.errors import RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount
-from cashier_app.services import audit, card_identity, ledger
+from cashier_app.services import audit, bank_receipts, card_identity, fiscal_settings, fiscal_shifts, ledger
 from cashier_app.services.card_gateway import PAY_WINDOW_SECS, _provider_for
 from cashier_app.services.card_orders import CardOrder, _dto
 from cashier_app.services.context import DeskContext
@@ -78,6 +79,26 @@ def claim_target(s: Session, target: Target) -> None:
         raise PendingOrderExists(existing.order_number)
 
 
+# --- the receipt's contact -------------------------------------------------------------------------------
+
+def _receipt_contact(contact: str | None, paperless: bool) -> str | None:
+    if contact is None or not str(contact).strip():
+        if paperless:
+            raise ValidationError(fr.CONTACT_FIELD, "нужен для чека без печати: чек уйдёт покупателю")
+        return None
+    return fr.check_contact(contact)
+
+
+def _check_bank_receipt(s: Session, payee_id: int, provider: str, contact: str | None) -> None:
+    """The bank's online register sends the receipt somewhere: the buyer's contact or the company e-mail."""
+    if contact or provider not in bank_receipts.BANK_REGISTER_PROVIDERS:
+        return
+    rules = fiscal_settings.get_rules(s, payee_id)
+    if rules is not None and rules.card_by_bank and not rules.company_email:
+        raise ValidationError(fr.CONTACT_FIELD, "онлайн-касса банка отправляет чек покупателю: укажите его "
+                                                "телефон или e-mail (или e-mail организации в настройках ККТ)")
+
+
 # --- 1. the row before the bank ----------------------------------------------------------------------------
 
 _check_rub = check_amount  # the one amount check (domain.money), under the name open_order calls
@@ -85,7 +106,8 @@ _check_rub = check_amount  # the one amount check (domain.money), under the name
 
 def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | None = None,
                amount_minor: int | None = None, provider: str | None = None,
-               now: datetime | None = None, reuse_pending: bool = False) -> CardOrder:
+               now: datetime | None = None, reuse_pending: bool = False,
+               receipt_contact: str | None = None, receipt_paperless: bool = False) -> CardOrder:
     """Write the payment and the order (state ``new``) and commit, before any bank call.
 
     ``reuse_pending=True`` (F7, pay-card): the target row is locked first and an unfinished
@@ -94,10 +116,15 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
     ``amount_minor`` is rubles for an account and the tour currency for a booking
     (None = all that is due); a booking is converted at today's rate by
     ``booking_payments.quote_in`` with method ``card`` (its limit and rules).
+
+    ``receipt_contact`` (the buyer's phone or e-mail, tag 1008) and ``receipt_paperless``
+    («без печати») are kept on the payment for its fiscal receipt, made when it is credited —
+    by our register or, for a payee with ``card_by_bank``, by the bank's (sent with the order).
     """
     require(ctx, "card_payment")
     if (account is None) == (booking is None):
         raise ValidationError("Получатель", "укажите лицевой счёт или заявку")
+    contact = _receipt_contact(receipt_contact, receipt_paperless)
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
@@ -107,6 +134,11 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
         payee = s.get(m.Payee, payee_id)
         assert payee is not None
         prov, _login = _provider_for(payee, provider)
+        _check_bank_receipt(s, payee_id, prov, contact)
+        rules = fiscal_settings.get_rules(s, payee_id)
+        if rules is not None and not rules.card_by_bank:
+            # Our register will make this sale's receipt: a shift past 24 h must be closed first.
+            fiscal_shifts.check_can_sell(s, ctx, payee_id, now=now)
         booking_amount = None
         if booking is not None:
             from cashier_app.services.booking_payments import quote_in
@@ -125,6 +157,7 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
         p = ledger.open_payment(s, ctx, target, method="card", amount_minor=rub, payee_id=payee_id,
                                 booking_amount=booking_amount, status="pending", gateway_order_number=number,
                                 shift_id=shift.id if shift else None, now=now)
+        p.receipt_contact, p.receipt_paperless = contact, bool(receipt_paperless)
         go = m.GatewayOrder(payment_id=p.id, provider=prov, order_number=number, order_uid=uid, state="new",
                             amount_minor=rub,
                             refunded_minor=0, checks=0, created_at=now, updated_at=now,

@@ -88,14 +88,16 @@ REFUND_UNKNOWN = card_refunds.MARK  # a refund whose outcome the bank has not to
 
 
 def start(ctx: DeskContext, *, account: str | None = None, booking: str | None = None,
-          amount_minor: int | None = None, provider: str | None = None, reuse_pending: bool = False) -> CardOrder:
+          amount_minor: int | None = None, provider: str | None = None, reuse_pending: bool = False,
+          receipt_contact: str | None = None, receipt_paperless: bool = False) -> CardOrder:
     """Open the order and register it at the bank (F7 and ``pay-card`` go through ``card_pending``).
 
     A lost register answer is resolved here, and ``recovery`` says how (``card_recovery``).
     ``reuse_pending``: see :func:`open_order`.
     """
     return start_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider,
-                       reuse_pending=reuse_pending)
+                       reuse_pending=reuse_pending, receipt_contact=receipt_contact,
+                       receipt_paperless=receipt_paperless)
 
 
 def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = None, reason: str) -> Any:

@@ -121,7 +121,8 @@ def cancel_first(ctx: DeskContext, *, account: str | None = None, booking: str |
 
 
 def start_or_reuse(ctx: DeskContext, *, account: str | None = None, booking: str | None = None,
-                   amount_minor: int | None = None, provider: str | None = None, new: bool = False) -> Started:
+                   amount_minor: int | None = None, provider: str | None = None, new: bool = False,
+                   receipt_contact: str | None = None, receipt_paperless: bool = False) -> Started:
     """F7 / pay-card: the target's unfinished order if it has one, else a new order (registered).
 
     ``new=True`` first cancels the unfinished orders at the bank (:func:`cancel_first`).
@@ -129,7 +130,7 @@ def start_or_reuse(ctx: DeskContext, *, account: str | None = None, booking: str
     cancelled = cancel_first(ctx, account=account, booking=booking) if new else []
     try:
         order = start_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider,
-                            reuse_pending=True)
+                            reuse_pending=True, receipt_contact=receipt_contact, receipt_paperless=receipt_paperless)
     except PendingOrderExists as exc:
         log.info("card order %s reopened for its target instead of a second one", exc.order_number)
         return Started(get(ctx, exc.order_number), True, cancelled)

@@ -33,9 +33,11 @@ LOST_LINK_CANCEL_REASON = "ссылка на оплату потерялась �
 
 
 def start_order(ctx: DeskContext, *, account: str | None, booking: str | None, amount_minor: int | None,
-                provider: str | None, reuse_pending: bool = False) -> CardOrder:
+                provider: str | None, reuse_pending: bool = False, receipt_contact: str | None = None,
+                receipt_paperless: bool = False) -> CardOrder:
+    receipt = {"receipt_contact": receipt_contact, "receipt_paperless": receipt_paperless}  # issue 13
     opened = open_order(ctx, account=account, booking=booking, amount_minor=amount_minor, provider=provider,
-                        reuse_pending=reuse_pending)
+                        reuse_pending=reuse_pending, **receipt)
     order = register(ctx, opened.order_number)
     notes: list[str] = []
     if order.order_number != opened.order_number:
@@ -53,7 +55,7 @@ def start_order(ctx: DeskContext, *, account: str | None, booking: str | None, a
                          "зарегистрирован повторно, ссылка получена")
     if order.state in ("registered", "pending") and not order.payment_url and order.provider != "chronopay":
         return _replace_lost_link(ctx, order, notes, account=account, booking=booking, amount_minor=amount_minor,
-                                  provider=provider)
+                                  provider=provider, **receipt)
     return replace(order, recovery=_text(notes)) if notes else order
 
 

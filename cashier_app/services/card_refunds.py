@@ -38,10 +38,11 @@ from sqlalchemy import and_, func, or_, select, update
 
 from cashier_app.domain.errors import NotFound, RuleViolation, UserError, ValidationError
 from cashier_app.domain.money import check_amount, format_money
-from cashier_app.services import audit, ledger
+from cashier_app.services import audit, bank_receipts, ledger
 from cashier_app.services.card_gateway import _client, _timeouts
 from cashier_app.services.card_orders import _order_row, _snapshot, get
 from cashier_app.services.context import DeskContext
+from cashier_app.services.fiscal_delivery import deliver_after_commit
 from cashier_app.services.gateways.base import (
     GatewayClient,
     GatewayNetworkError,
@@ -152,8 +153,10 @@ def _record(ctx: DeskContext, row: Any, held: Mark, amount: int, reason: str, *,
         go.last_error, go.updated_at = (held.text() if keep else None), now
         audit.record(s, ctx, "card.refund", "payment", row.payment_number, {"refunded_minor": before},
                      {"refunded_minor": before + amount, "entry": entry.number, "bank_key": held.key}, now=now)
+        entry_id, entry_number = entry.id, entry.number
         uow.commit()
-        return entry.number
+    deliver_after_commit(ctx, entry_id)  # the return receipt, after the refund's commit; never raises
+    return entry_number
 
 
 # --- refund -----------------------------------------------------------------------------------------------------
@@ -241,6 +244,9 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
     if amount > left:
         raise ValidationError(REFUND_FIELD, f"не больше {format_money(left)}")
     client = _client(row)
+    with ctx.db.read() as uow:  # the bank's online register's return receipt (card_by_bank), else None
+        receipt = bank_receipts.for_refund(uow.session, row.payment_id, row.provider, amount,
+                                           ctx.user.id if ctx.user else None)
     # Re-check first: a refund whose answer was lost earlier may have gone through after all.
     try:
         st0 = client.status(row.order_number, row.bank_order_id)
@@ -260,13 +266,13 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
     try:
         expected_total = row.refunded_minor + amount
         try:
-            st = client.refund(row.order_number, row.bank_order_id, amount, key)
+            st = client.refund(row.order_number, row.bank_order_id, amount, key, receipt=receipt)
         except GatewayRejected as exc:
             raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
         except GatewayNetworkError:
             log.warning("card refund %s: answer lost, re-checking by status", key)
             try:
-                st = _recheck(client, row, amount, key, expected_total, st0)
+                st = _recheck(client, row, amount, key, expected_total, st0, receipt)
             except UserError:
                 # The bank may still have refunded: reconcile (and every start) asks it again.
                 _swap(ctx, row.order_id, mine, mine.with_state("lost").text())
@@ -295,13 +301,13 @@ def _retag(ctx: DeskContext, order_id: int, held: Mark, mark: Mark) -> Mark:
 
 
 def _recheck(client: GatewayClient, row: Any, amount: int, key: str, expected_total: int,
-             before: OrderStatus) -> OrderStatus:
+             before: OrderStatus, receipt: Any = None) -> OrderStatus:
     """After a lost refund answer: did it happen?  Never a blind second refund where it could be one."""
     unknown = UserError(UNKNOWN_TEXT)
     if row.provider == "tbank" and before.payment_method != "sbp":
         # The same ExternalRequestId again: the bank answers the state instead of refunding twice.
         try:
-            return client.refund(row.order_number, row.bank_order_id, amount, key)
+            return client.refund(row.order_number, row.bank_order_id, amount, key, receipt=receipt)
         except GatewayRejected as exc:
             raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
         except GatewayNetworkError:
@@ -317,7 +323,7 @@ def _recheck(client: GatewayClient, row: Any, amount: int, key: str, expected_to
             return now
         if now.raw_status == before.raw_status == "CONFIRMED":
             try:
-                return client.refund(row.order_number, row.bank_order_id, amount, key)
+                return client.refund(row.order_number, row.bank_order_id, amount, key, receipt=receipt)
             except GatewayRejected as exc:
                 raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
             except GatewayNetworkError:

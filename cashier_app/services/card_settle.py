@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.card_order_states import ACTIVE_STATES, Action, settle_step
 from cashier_app.domain.errors import RuleViolation, UserError, ValidationError
-from cashier_app.services import audit, card_identity, ledger
+from cashier_app.services import audit, bank_receipts, card_identity, ledger
 from cashier_app.services.card_gateway import PAY_WINDOW_SECS, _client, _Row, crash_point
 from cashier_app.services.card_orders import LOST_LINK_TEXT, STATE_TEXT, CardOrder, _get_by_id, _load, get
 from cashier_app.services.context import DeskContext
+from cashier_app.services.fiscal_delivery import deliver_after_commit
 from cashier_app.services.gateways.base import (
     GatewayClient,
     GatewayNetworkError,
@@ -109,10 +110,12 @@ def register(ctx: DeskContext, order_number: str, *, renumbers_left: int = 1) ->
     with ctx.db.read() as uow:
         description = _description(uow.session, row.payment_id)
         back = return_url_for(uow.session, row.payee_code)  # the office's page, not the bank's root
+        # The bank's online register's sell receipt (payee card_by_bank, issue 13), else None.
+        receipt = bank_receipts.for_order(uow.session, row.payment_id, row.provider)
     crash_point("before_register")
     try:
         created = client.create_order(row.order_number, row.amount_minor, description, timeout_secs=PAY_WINDOW_SECS,
-                                      order_uid=row.order_uid, return_url=back)
+                                      order_uid=row.order_uid, return_url=back, receipt=receipt)
     except GatewayRejected as exc:
         if exc.duplicate:
             log.info("card order %s: duplicate at the bank, recovering", row.order_number)
@@ -272,6 +275,8 @@ def _credit(ctx: DeskContext, row: _Row, st: OrderStatus) -> bool:
         crash_point("mid_credit")
         uow.commit()
     log.info("card order %s paid and credited=%s", row.order_number, credited)
+    if credited:
+        deliver_after_commit(ctx, row.payment_id)  # after the money's commit, never inside it; never raises
     return credited
 
 
@@ -357,6 +362,8 @@ def confirm_manual(ctx: DeskContext, order_number: str, bank_reference: str) -> 
             audit.record(s, ctx, "card.confirm_manual", "payment", row.payment_number, {"state": "manual"},
                          {"state": "paid", "bank_reference": ref}, now=now)
             uow.commit()
+    if flipped == 1:
+        deliver_after_commit(ctx, row.payment_id)
     return get(ctx, order_number)
 
 

@@ -24,9 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.domain.fiscal_receipt import check_contact
 from cashier_app.domain.money import check_amount, format_money
-from cashier_app.services import journal, ledger
+from cashier_app.services import fiscal_shifts, journal, ledger
 from cashier_app.services.context import DeskContext
+from cashier_app.services.fiscal_delivery import deliver_after_commit
+from cashier_app.services.fiscal_views import ReceiptView
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.services.permissions import require
 from cashier_app.services.shifts import local_text, require_open_shift
@@ -57,6 +60,7 @@ class CashPaymentResult:
     target_currency: str | None
     repeated: bool  # True when the token had already paid: nothing new was taken
     slip: IssuedDocument | None
+    fiscal: ReceiptView | None = None  # the payment's receipt as it stands after delivery (None: no register)
 
 
 def new_token() -> str:
@@ -98,11 +102,12 @@ def _existing(s: Session, token: str) -> m.Payment | None:
     return s.execute(select(m.Payment).where(m.Payment.operation_token == token)).scalar_one_or_none()
 
 
-def _result(p: m.Payment, repeated: bool, slip: IssuedDocument | None) -> CashPaymentResult:
+def _result(p: m.Payment, repeated: bool, slip: IssuedDocument | None,
+            fiscal: ReceiptView | None = None) -> CashPaymentResult:
     received = p.cash_received_minor
     return CashPaymentResult(
         p.id, p.number, p.amount_minor, received, None if received is None else received - p.amount_minor,
-        p.target_amount_minor, p.target_currency, repeated, slip,
+        p.target_amount_minor, p.target_currency, repeated, slip, fiscal,
     )
 
 
@@ -116,9 +121,20 @@ def take_cash(
     received_minor: int | None = None,
     paper: str = "a4",
     now: datetime | None = None,
+    contact: str | None = None,
+    paperless: bool = False,
 ) -> CashPaymentResult:
-    """Take cash for an account (``amount_minor`` in kopecks) or a booking (in the tour currency)."""
+    """Take cash for an account (``amount_minor`` in kopecks) or a booking (in the tour currency).
+
+    ``contact``: the customer's phone or e-mail for the e-receipt (tag 1008); ``paperless``: the
+    register does not print it.  The fiscal receipt is queued with the payment (one transaction)
+    and sent after the commit, before the slip, so the slip can carry its fiscal data.
+    """
     require(ctx, "take_payment")
+    contact = check_contact(contact) if contact and contact.strip() else None
+    if paperless and contact is None:
+        raise ValidationError("Телефон или e-mail покупателя", "чек без печати отправляется покупателю — укажите "
+                                                               "телефон или e-mail")
     if not token or len(token) > 64:
         raise ValidationError("Операция", "нет идентификатора операции; откройте форму оплаты заново")
     if (account is None) == (booking is None):
@@ -141,6 +157,8 @@ def take_cash(
                 # payments cannot pay one booking several times over.
                 shift = require_open_shift(s, ctx, lock=True)
                 target, payee_id = ledger.find_target(s, account=account, booking=booking)
+                # A register shift past 24 h takes no sale: the cashier closes it first (54-FZ).
+                fiscal_shifts.check_can_sell(s, ctx, payee_id, now=now)
                 booking_amount = None
                 rub = amount_minor
                 if target.booking_id is not None:
@@ -159,6 +177,7 @@ def take_cash(
                     booking_amount=booking_amount, status="pending", shift_id=shift.id,
                     operation_token=token, cash_received_minor=received_minor, now=now,
                 )
+                p.receipt_contact, p.receipt_paperless = contact, paperless  # frozen into the receipt by credit
                 ledger.credit(s, ctx, p.id, now=now)
                 pid = p.id
                 repeated = False
@@ -170,11 +189,12 @@ def take_cash(
             if first is None:
                 raise
             pid, repeated = first.id, True
+    fiscal = deliver_after_commit(ctx, pid)  # never raises: the money is in; the receipt's state tells the rest
     slip = issue_slip(ctx, pid, paper=paper, now=now)
     with ctx.db.read() as uow:
         p = uow.session.get(m.Payment, pid)
         assert p is not None
-        return _result(p, repeated, slip)
+        return _result(p, repeated, slip, fiscal)
 
 
 def _slip_params(s: Session, p: m.Payment, number: str, now: datetime, paper: str) -> dict[str, Any]:
@@ -193,7 +213,7 @@ def _slip_params(s: Session, p: m.Payment, number: str, now: datetime, paper: st
         lead = next((t for t in b.tourists if t.is_lead), b.tourists[0] if b.tourists else None)
         payer = lead.full_name if lead else None
     received = p.cash_received_minor
-    return {
+    params: dict[str, Any] = {
         "document_number": number, "payment_number": p.number, "issued_at": local_text(p.created_at),
         "printed_at": local_text(now), "payee_name": payee.name if payee else "", "payee_inn": payee.inn if payee else "",
         "account": account, "booking": booking, "payer": payer, "amount_minor": p.amount_minor,
@@ -203,16 +223,57 @@ def _slip_params(s: Session, p: m.Payment, number: str, now: datetime, paper: st
         "cashier": user.full_name if user else "", "desk": p.desk, "shift_number": shift.number if shift else None,
         "paper": paper,
     }
+    # The fiscal receipt's data as it stands now (issue 13); no row (a payee «без ККТ»): no fiscal part.
+    r = s.execute(select(m.FiscalReceipt).where(m.FiscalReceipt.payment_id == p.id,
+                                                m.FiscalReceipt.operation == "sell")).scalar_one_or_none()
+    if r is not None:
+        fiscal: dict[str, Any] = {"state": r.state, "contact": r.contact, "electronically": bool(r.electronically)}
+        if r.state == "done" and r.fiscal_at is not None and r.fd_number is not None:
+            from cashier_app.services.fiscal_views import register_clock, view
+
+            total = r.fiscal_total_minor if r.fiscal_total_minor is not None else r.amount_minor
+            fiscal.update({
+                "fd_number": r.fd_number, "fiscal_sign": r.fiscal_sign, "fn_number": r.fn_number,
+                "registration_number": r.registration_number, "shift_number": r.shift_number,
+                "receipt_number": r.receipt_number, "fiscal_at": register_clock(r).strftime("%d.%m.%Y %H:%M"), "fns_url": r.fns_url,
+                "total_minor": total,
+                # The FNS check code as the journal and the CLI show it (the register's clock, to the minute).
+                "qr": view(s, r).qr,
+            })
+        elif r.state == "failed":
+            fiscal["error"] = r.last_error
+        params["fiscal"] = fiscal
+    return params
+
+
+def _fiscal_now_done(s: Session, doc: m.Document) -> bool:
+    """The slip said «чек формируется» and the payment's sale receipt has been made since."""
+    was = (doc.params or {}).get("fiscal") or {}
+    if was.get("state") not in ("pending", "sent"):
+        return False
+    state = s.execute(select(m.FiscalReceipt.state).where(m.FiscalReceipt.payment_id == doc.payment_id,
+                                                          m.FiscalReceipt.operation == "sell")).scalar()
+    return state == "done"
 
 
 def issue_slip(ctx: DeskContext, payment_id: int, *, paper: str = "a4", now: datetime | None = None) -> IssuedDocument:
-    """The payment's slip: made once and journaled; asking again returns the same document."""
+    """The payment's slip: made once and journaled; asking again returns the same document.
+
+    Except once: a slip printed while the fiscal receipt was still forming is followed, when the
+    receipt is done, by a new slip carrying its fiscal data and QR (the first stays in the journal).
+    """
     require(ctx, "print")
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
         doc = s.execute(select(m.Document).where(m.Document.payment_id == payment_id, m.Document.kind == "slip")
-                        .order_by(m.Document.id).limit(1)).scalar_one_or_none()
+                        .order_by(m.Document.id.desc()).limit(1)).scalar_one_or_none()
+        if doc is not None and _fiscal_now_done(s, doc):
+            ledger.lock_payment(s, payment_id)  # two reprints at once make one new slip
+            doc = s.execute(select(m.Document).where(m.Document.payment_id == payment_id, m.Document.kind == "slip")
+                            .order_by(m.Document.id.desc()).limit(1)).scalar_one()
+            if _fiscal_now_done(s, doc):
+                doc = None
         if doc is not None:
             pdf = journal.renderer("slip")(dict(doc.params))
             return IssuedDocument(doc.id, doc.number, doc.kind, pdf, doc.pdf_sha256, None, doc.issued_at, None)

@@ -18,6 +18,7 @@ from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, format_money
 from cashier_app.services import journal, ledger, office_time
 from cashier_app.services.context import DeskContext
+from cashier_app.services.fiscal_delivery import deliver_after_commit
 from cashier_app.services.ledger import CorrectionResult
 from cashier_app.services.permissions import require
 from cashier_app.services.shifts import local_text, lock_shift, require_open_shift, summarize
@@ -66,7 +67,10 @@ def cancel_payment(ctx: DeskContext, number: str, reason: str, *, now: datetime 
         entry = ledger.add_reversal(s, ctx, p.id, kind="reversal", amount_minor=None, reason=reason,
                                     shift_id=shift.id, now=now)
         uow.commit()
-        return CorrectionResult(p.number, entry.number, -entry.amount_minor, None)
+        result = CorrectionResult(p.number, entry.number, -entry.amount_minor, None)
+        entry_id = entry.id
+    deliver_after_commit(ctx, entry_id)  # the return receipt after the commit; never raises
+    return result
 
 
 def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: int | None = None,
@@ -125,4 +129,7 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
                              amount_minor=-entry.amount_minor, account_id=p.account_id, booking_id=p.booking_id,
                              payment_id=entry.id, shift_id=shift.id, payee_id=p.payee_id, now=now)
         uow.commit()
-        return CorrectionResult(p.number, entry.number, -entry.amount_minor, doc)
+        result = CorrectionResult(p.number, entry.number, -entry.amount_minor, doc)
+        entry_id = entry.id
+    deliver_after_commit(ctx, entry_id)
+    return result

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation
 from cashier_app.domain.money import check_amount, format_money
-from cashier_app.services import audit, office_time
+from cashier_app.services import audit, fiscal_outbox, office_time
 from cashier_app.services.context import DeskContext
 from cashier_app.services.numbering import next_number
 from cashier_app.storage import models as m
@@ -181,6 +181,7 @@ def credit(s: Session, ctx: DeskContext, payment_id: int, *, now: datetime | Non
     p = s.get(m.Payment, payment_id, populate_existing=True)
     assert p is not None
     _apply(s, p, sign=1, day=office_time.day_of(s, now))  # the office's day, not UTC's
+    fiscal_outbox.enqueue_for_payment(s, ctx, p)  # the receipt commits with the money or not at all
     audit.record(s, ctx, "payment.credit", "payment", p.number, None,
                  {"amount_minor": p.amount_minor, "method": p.method, "account_id": p.account_id,
                   "booking_id": p.booking_id, "target_amount_minor": p.target_amount_minor},
@@ -303,6 +304,7 @@ def add_reversal(
     s.add(entry)
     s.flush()
     _apply(s, entry, sign=-1, day=office_time.day_of(s, now))
+    fiscal_outbox.enqueue_for_reversal(s, ctx, entry)  # the return receipt commits with the refund
     if amount == left:
         orig.status = "reversed" if kind == "reversal" else "refunded"
     audit.record(s, ctx, f"payment.{kind}", "payment", orig.number,

@@ -36,6 +36,10 @@ MAX_ROWS = 5000  # one export
 PAGE_ROWS = 200  # one page of the scrolling journal view
 METHODS = ("cash", "card", "bonus", "bank", "post", "contact", "euroset")
 STATUSES = ("pending", "paid", "declined", "expired", "cancelled", "held", "refunded", "reversed")
+ENTRY_OPERATIONS = ("sell", "sell_return")
+# The fiscal column as the journal and its exports say it.
+FISCAL_LABELS = {None: "", "pending": "формируется", "sent": "формируется", "done": "пробит",
+                 "failed": "ошибка", "bank": "касса банка", "corrected": "исправлен коррекцией"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,9 @@ class JournalRow:
     reason: str | None
     slip: str | None
     credited: bool = False  # counted in totals (a pending or declined order is listed, not summed)
+    # The fiscal receipt of this entry (issue 13): pending | sent | done | failed | bank; None = no receipt
+    # (a bonus, a bank transfer, a payee «без ККТ»); «corrected» when a correction receipt followed.
+    fiscal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +143,17 @@ def _rows(s: Session, conds: list, offset: int, limit: int) -> list[JournalRow]:
     orig = aliased(m.Payment)
     slip = (select(func.min(m.Document.number)).where(m.Document.payment_id == m.Payment.id)
             .correlate(m.Payment).scalar_subquery())
+    # The entry's own receipt (sell for a payment, sell_return for a cancel or refund: one per entry).
+    fiscal = (select(m.FiscalReceipt.state)
+              .where(m.FiscalReceipt.payment_id == m.Payment.id, m.FiscalReceipt.operation.in_(ENTRY_OPERATIONS))
+              .order_by(m.FiscalReceipt.id).limit(1).correlate(m.Payment).scalar_subquery())
+    corrected = (select(func.count(m.FiscalReceipt.id))
+                 .where(m.FiscalReceipt.payment_id == m.Payment.id,
+                        m.FiscalReceipt.operation.notin_(ENTRY_OPERATIONS), m.FiscalReceipt.state == "done")
+                 .correlate(m.Payment).scalar_subquery())
     stmt = (
-        select(m.Payment, m.Account.number, m.Booking.number, m.User.login, m.CashShift.number, orig.number, slip)
+        select(m.Payment, m.Account.number, m.Booking.number, m.User.login, m.CashShift.number, orig.number, slip,
+               fiscal, corrected)
         .outerjoin(m.Account, m.Account.id == m.Payment.account_id)
         .outerjoin(m.Booking, m.Booking.id == m.Payment.booking_id)
         .outerjoin(m.User, m.User.id == m.Payment.user_id)
@@ -150,8 +166,8 @@ def _rows(s: Session, conds: list, offset: int, limit: int) -> list[JournalRow]:
     return [
         JournalRow(p.id, p.number, p.created_at, p.entry_kind, p.method, p.status,  # type: ignore[arg-type]
                    p.amount_minor, p.currency, p.target_amount_minor, p.target_currency, acc, bk, p.desk,
-                   login, shift, rev, p.reason, sl, bool(p.credited))
-        for p, acc, bk, login, shift, rev, sl in s.execute(stmt).all()
+                   login, shift, rev, p.reason, sl, bool(p.credited), "corrected" if fixed else fs)
+        for p, acc, bk, login, shift, rev, sl, fs, fixed in s.execute(stmt).all()
     ]
 
 
@@ -264,7 +280,7 @@ def refund_info(ctx: DeskContext, number: str) -> RefundInfo:
 
 
 COLUMNS = ("Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма", "Валюта", "В валюте тура", "Валюта тура",
-           "Лицевой счёт", "Заявка", "Касса", "Кассир", "Смена", "Отменяет", "Причина", "Квитанция")
+           "Лицевой счёт", "Заявка", "Касса", "Кассир", "Смена", "Отменяет", "Причина", "Квитанция", "Чек")
 
 
 # OWASP «CSV injection»: a text cell starting with one of these is a formula to a spreadsheet.
@@ -333,7 +349,7 @@ def _cells(r: JournalRow) -> list[object]:
         r.number, r.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.entry_kind, r.method, r.status,
         to_decimal(r.amount_minor), r.currency,
         None if r.target_amount_minor is None else to_decimal(r.target_amount_minor), r.target_currency,
-        r.account, r.booking, r.desk, r.user, r.shift, r.reverses, r.reason, r.slip,
+        r.account, r.booking, r.desk, r.user, r.shift, r.reverses, r.reason, r.slip, FISCAL_LABELS.get(r.fiscal, r.fiscal),
     ]
 
 
@@ -364,7 +380,7 @@ def _write_xlsx(rows: Iterable[JournalRow], target: str) -> ExportSummary:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Платежи")
-    for col, width in zip("ABCDEFGHIJKLMNOPQ", (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14),
+    for col, width in zip("ABCDEFGHIJKLMNOPQR", (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14, 14),
                           strict=True):
         ws.column_dimensions[col].width = width
 

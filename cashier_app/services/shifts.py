@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, format_money
-from cashier_app.services import audit, journal, office_time, shift_takings
+from cashier_app.services import audit, fiscal_shifts, journal, office_time, shift_takings
 from cashier_app.services.context import DeskContext
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.services.numbering import next_number
@@ -51,12 +51,18 @@ class ShiftSummary:
     counted_minor: int | None
     over_short_minor: int | None
     z_report_sha256: str | None
+    # The fiscal register's side (issue 13, ``fiscal_shifts``): None when the shift is not mirrored;
+    # else opened | open_pending | open_failed | closed | close_failed, and what the cashier must know.
+    register_state: str | None = None
+    register_shift_number: int | None = None
+    register_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ShiftReport:
     summary: ShiftSummary
     document: IssuedDocument
+    register_note: str | None = None  # the register did not do its part (X on the register, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,7 @@ def summarize(s: Session, shift: m.CashShift) -> ShiftSummary:
     if shift.status == "closed" and shift.expected_minor is not None:
         expected = shift.expected_minor
     user = s.get(m.User, shift.user_id)
+    reg = dict(shift.register_z or {}) if shift.register_url else {}
     return ShiftSummary(
         id=shift.id, number=shift.number, desk=shift.desk, user_login=user.login if user else "",
         user_name=user.full_name if user else "", status=shift.status, opened_at=shift.opened_at,  # type: ignore[arg-type]
@@ -105,6 +112,8 @@ def summarize(s: Session, shift: m.CashShift) -> ShiftSummary:
         cash_in_minor=cash_in, cash_out_minor=cash_out, expected_minor=expected,
         counted_minor=shift.counted_minor, over_short_minor=shift.over_short_minor,
         z_report_sha256=shift.z_report_sha256,
+        register_state=reg.get("state") if shift.register_url else None,
+        register_shift_number=shift.register_shift_number, register_note=reg.get("error"),
     )
 
 
@@ -193,7 +202,20 @@ def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = Non
             raise RuleViolation("на этой кассе уже открыта смена") from None
         audit.record(s, ctx, "shift.open", "shift", shift.number, None, {"float_minor": float_minor}, now=now)
         uow.commit()
-        return summarize(s, shift)
+        shift_id = shift.id
+    # The app's shift is committed: the register follows; a register that fails leaves it open and says so.
+    note = fiscal_shifts.after_open(ctx, shift_id)
+    return _summary_with(ctx, shift_id, note)
+
+
+def _summary_with(ctx: DeskContext, shift_id: int, note: str | None) -> ShiftSummary:
+    from dataclasses import replace
+
+    with ctx.db.read() as uow:
+        shift = uow.session.get(m.CashShift, shift_id)
+        assert shift is not None
+        summary = summarize(uow.session, shift)
+    return replace(summary, register_note=note) if note else summary
 
 
 def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
@@ -216,13 +238,17 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
             have = summarize(s, shift).expected_minor
             if amount_minor > have:
                 raise ValidationError("Сумма", f"в кассе по учёту только {format_money(have)}")
-        s.add(m.CashMovement(shift_id=shift.id, kind=kind, amount_minor=amount_minor, reason=reason,
-                             user_id=ctx.user.id, created_at=now))
+        mv = m.CashMovement(shift_id=shift.id, kind=kind, amount_minor=amount_minor, reason=reason,
+                            user_id=ctx.user.id, created_at=now)
+        s.add(mv)
         s.flush()
         audit.record(s, ctx, f"shift.cash_{kind}", "shift", shift.number, None,
                      {"amount_minor": amount_minor, "reason": reason}, now=now)
         uow.commit()
-        return summarize(s, shift)
+        shift_id, movement_id = shift.id, mv.id
+    # Mirrored after the commit with a uuid derived from the movement: ``fiscal_shifts.sync`` re-sends safely.
+    note = fiscal_shifts.after_movement(ctx, shift_id, movement_id)
+    return _summary_with(ctx, shift_id, note)
 
 
 def _report_params(s: Session, ctx: DeskContext, kind: str, summary: ShiftSummary, number: str,
@@ -263,7 +289,8 @@ def x_report(ctx: DeskContext, *, paper: str = "a4", now: datetime | None = None
         doc = journal.record(s, ctx, number=number, kind="x_report", params=params, pdf=pdf,
                              amount_minor=summary.expected_minor, shift_id=shift.id, now=now)
         uow.commit()
-        return ShiftReport(summary, doc)
+        shift_id = shift.id
+    return ShiftReport(summary, doc, fiscal_shifts.after_x(ctx, shift_id, number))
 
 
 def count_denominations(counts: dict[str, int]) -> int:
@@ -294,6 +321,11 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
     if counted_minor is None:
         raise ValidationError("Пересчитано", "введите пересчитанную сумму")
     check_amount(counted_minor, "Пересчитано", allow_zero=True)
+    # The register's shift first (its closeShift uuid derives from the shift: parallel or repeated
+    # closes make one); the app's close below carries its Z data. A failing register never stops it.
+    with ctx.db.read() as uow:
+        shift_id = require_open_shift(uow.session, ctx).id
+    register = fiscal_shifts.close_register(ctx, shift_id)
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
@@ -316,6 +348,15 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
         params["z_number"] = next_number(s, "z_report")
         # The audit chain's head goes on paper: `audit verify --anchor` proves nothing before it changed.
         params["audit_anchor"] = audit.head(s).as_params()
+        if register is not None:
+            params["register"] = {k: v for k, v in register.items() if k != "state"}
+            closed = params["register"].get("closed_at")
+            if isinstance(closed, str) and "T" in closed:
+                try:  # printed on the office's clock, like every other time on the Z report
+                    params["register"]["closed_at"] = local_text(datetime.fromisoformat(closed))
+                except ValueError:
+                    pass
+            shift.register_z = register
         pdf = journal.renderer("z_report")(params)
         doc = journal.record(s, ctx, number=number, kind="z_report", params=params, pdf=pdf,
                              amount_minor=counted_minor, shift_id=shift.id, now=now)

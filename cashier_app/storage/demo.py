@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, insert, select, text
 
+from cashier_app.domain.fiscal_receipt import default_rules
 from cashier_app.domain.money import convert_to_rub
 from cashier_app.domain.normalize import phone_key, street_key, text_key
 from cashier_app.storage import models as m
@@ -37,6 +38,18 @@ DEMO_USERS = (
 )
 
 SANDBOX_URL = "http://127.0.0.1:8765"
+# The register emulator (``cashier-app fiscal-sandbox``, ATOL Web Server's default port).
+REGISTER_URL = "http://127.0.0.1:16732"
+# The cashiers' INNs as printed on receipts (tag 1203): valid check digits, nobody's real number.
+DEMO_FISCAL_INN = {"admin": "770123456703", "manager": "402712345698", "cashier": "526098765441"}
+# The office as a payment agent: its phone (1073), the payment operator's (1074), where it settles.
+DEMO_AGENT_PHONE = "+74951234567"
+DEMO_OPERATOR_PHONE = "+74957654321"
+DEMO_PLACE = "г. Москва, ул. Тверская, д. 7, касса № 1"
+DEMO_COMPANY_EMAIL = "kassa@demo-office.ru"
+# Each payee's own phone as the receipt's supplier (1171).
+DEMO_SUPPLIER_PHONES = {"interra": "+74842570101", "dem": "+78312000202", "alliance": "+74956400303",
+                        "nts": "+74955200404", "pegas": "+74957750505"}
 
 PAYEES: tuple[dict[str, Any], ...] = (
     dict(
@@ -229,6 +242,7 @@ def generate(
                 )
         put(m.Tariff.__table__, tariff_rows)
         put(m.Service.__table__, service_rows)
+        put(m.FiscalSettings.__table__, _fiscal_rows(payee_id, now))
 
         # Agencies and users (the three demo users plus managers of other agencies).
         agency_rows = [
@@ -255,7 +269,8 @@ def generate(
                 {"id": i + 1, "login": login, "full_name": full_name, "role": role,
                  "password_hash": hash_password(password), "active": True, "failed_attempts": 0,
                  "cash_limit_minor": 50_000_000 if role == "cashier" else None,
-                 "agency_id": 1 if role in ("manager", "admin") else None}
+                 "agency_id": 1 if role in ("manager", "admin") else None,
+                 "fiscal_name": full_name, "fiscal_inn": DEMO_FISCAL_INN.get(login)}
             )
         extra_managers = (("petrova", 2), ("orlov", 3), ("zaitseva", 4))
         for login, agency in extra_managers:
@@ -263,7 +278,7 @@ def generate(
             user_rows.append(
                 {"id": len(user_rows) + 1, "login": login, "full_name": f"{last} {first} {middle}",
                  "role": "manager", "password_hash": "!disabled", "active": True, "failed_attempts": 0,
-                 "cash_limit_minor": None, "agency_id": agency}
+                 "cash_limit_minor": None, "agency_id": agency, "fiscal_name": None, "fiscal_inn": None}
             )
         put(m.User.__table__, user_rows)
         managers = [(u["id"], u["agency_id"]) for u in user_rows if u["role"] in ("manager", "admin")]
@@ -317,6 +332,20 @@ def generate(
         payments=counts["next_payment_id"] + booking_payments,
         users=tuple((u[0], u[1], u[2]) for u in DEMO_USERS),
     )
+
+
+def _fiscal_rows(payee_id: dict[str, int], now: datetime) -> list[dict[str, Any]]:
+    """Every demo payee on the register emulator with the FISCAL.md defaults for its kind."""
+    columns = {c.key for c in m.FiscalSettings.__table__.columns}
+    rows = []
+    for p in PAYEES:
+        rules = default_rules(p["kind"], p["name"], p["inn"], mode="atol_web", url=REGISTER_URL,
+                              agent_phone=DEMO_AGENT_PHONE, operator_phone=DEMO_OPERATOR_PHONE,
+                              supplier_phone=DEMO_SUPPLIER_PHONES[p["code"]])
+        row = {k: getattr(rules, k) for k in columns if hasattr(rules, k)}
+        row.update(payee_id=payee_id[p["code"]], place=DEMO_PLACE, company_email=DEMO_COMPANY_EMAIL, updated_at=now)
+        rows.append(row)
+    return rows
 
 
 def _write_subscribers(conn, put, rng, pools, total, payee_id, today, now) -> dict[str, int]:  # type: ignore[no-untyped-def]

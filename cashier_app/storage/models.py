@@ -8,7 +8,7 @@ written by ``storage.normalize`` whenever the source column is set.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -17,7 +17,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -27,38 +26,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def _key(length: int) -> String:
-    """A lookup key: byte-order collation on PostgreSQL so prefix ranges use the index."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timestamps are stored in UTC and always come back timezone-aware.
-
-    SQLite keeps no offset, so what it returns is naive; tagging it here means
-    no service has to remember to.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-class Base(DeclarativeBase):
-    pass
+from cashier_app.storage.model_base import Base, UtcDateTime, _key
 
 
 class Payee(Base):
@@ -586,90 +556,5 @@ class AccountCharge(Base):
     __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_account_charges_amount"),)
 
 
-class FiscalSettings(Base):
-    """A payee's fiscal register and what its receipts say (migration 0007; ``services/fiscal_settings.py``).
-
-    ``mode``: ``none`` (без ККТ) | ``atol_web`` (a local register through ATOL Web Server at ``url``)
-    | ``atol_online`` (the cloud register at ``url`` with ``group_code``/``login``; the password
-    in the keyring).  ``card_by_bank``: card receipts are made by the bank's own online register
-    (T-Bank ``Receipt``, Sberbank ``orderBundle``) instead.  No row: not set up yet.
-    """
-
-    __tablename__ = "fiscal_settings"
-
-    payee_id: Mapped[int] = mapped_column(ForeignKey("payees.id"), primary_key=True)
-    mode: Mapped[str] = mapped_column(String(16))
-    url: Mapped[str | None] = mapped_column(String(255))
-    group_code: Mapped[str | None] = mapped_column(String(64))
-    login: Mapped[str | None] = mapped_column(String(64))
-    company_email: Mapped[str | None] = mapped_column(String(64))
-    card_by_bank: Mapped[bool] = mapped_column(Boolean, default=False)
-    tax_system: Mapped[str] = mapped_column(String(24))  # osn | usn_income | usn_income_outcome | esn | patent
-    vat: Mapped[str] = mapped_column(String(8))  # none | vat0 | vat10 | vat20 | vat110 | vat120 | vat5 | vat7
-    agent: Mapped[str] = mapped_column(String(24))  # none | paying_agent | ... (domain/fiscal_receipt.py)
-    agent_operation: Mapped[str | None] = mapped_column(String(24))  # tag 1044
-    agent_phone: Mapped[str | None] = mapped_column(String(19))  # tag 1073
-    operator_phone: Mapped[str | None] = mapped_column(String(19))  # tag 1074
-    supplier_name: Mapped[str | None] = mapped_column(String(160))  # tag 1225
-    supplier_inn: Mapped[str | None] = mapped_column(String(12))  # tag 1226
-    supplier_phone: Mapped[str | None] = mapped_column(String(19))  # tag 1171
-    payment_object: Mapped[str] = mapped_column(String(24))  # tag 1212
-    payment_method: Mapped[str] = mapped_column(String(24))  # tag 1214
-    item_name: Mapped[str | None] = mapped_column(String(128))  # the position's name template
-    place: Mapped[str | None] = mapped_column(String(255))  # tag 1187/1009: the address of settlement
-    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-
-
-class FiscalReceipt(Base):
-    """The fiscal outbox: one receipt per payment (``sell``) and per refund entry (``sell_return``).
-
-    Written in the payment's own transaction; ``key`` is the ATOL Web Server ``uuid`` and the
-    ATOL Online ``external_id`` on every attempt.  ``state``: pending (not sent) → sent (the
-    register may have it: ask before sending again) → done (fiscal data below) | failed
-    (``last_error``: the register's reason) | bank (made by the bank's online register).
-    """
-
-    __tablename__ = "fiscal_receipts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    operation: Mapped[str] = mapped_column(String(20))  # sell | sell_return | sell_correction | ...
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("fiscal_receipts.id"))
-    channel: Mapped[str] = mapped_column(String(16))  # atol_web | atol_online | bank
-    state: Mapped[str] = mapped_column(String(12), index=True)
-    payee_id: Mapped[int | None] = mapped_column(ForeignKey("payees.id"))
-    desk: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    amount_minor: Mapped[int] = mapped_column(BigInteger)  # positive: the receipt's total
-    contact: Mapped[str | None] = mapped_column(String(64))  # tag 1008: e-mail or phone
-    electronically: Mapped[bool] = mapped_column(Boolean, default=False)  # True: not printed
-    # The receipt as it is sent, frozen when the row is written: every attempt sends the same.
-    body: Mapped[dict] = mapped_column(JSON)
-    register_url: Mapped[str | None] = mapped_column(String(255))
-    remote_uuid: Mapped[str | None] = mapped_column(String(64))  # ATOL Online's uuid
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(255))
-    # A sender's lease (conditional update): one process talks to the register about a row at a time.
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    fd_number: Mapped[int | None] = mapped_column(BigInteger)
-    fiscal_sign: Mapped[str | None] = mapped_column(String(16))
-    fn_number: Mapped[str | None] = mapped_column(String(16))
-    shift_number: Mapped[int | None] = mapped_column(Integer)
-    receipt_number: Mapped[int | None] = mapped_column(Integer)
-    fiscal_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    registration_number: Mapped[str | None] = mapped_column(String(20))
-    fns_url: Mapped[str | None] = mapped_column(String(64))
-    fiscal_total_minor: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-    __table_args__ = (
-        CheckConstraint("amount_minor > 0", name="ck_fiscal_receipts_amount"),
-        Index("uq_fiscal_receipts_one_per_entry", "payment_id", "operation", unique=True,
-              sqlite_where=text("operation IN ('sell', 'sell_return')"),
-              postgresql_where=text("operation IN ('sell', 'sell_return')")),
-    )
+# The fiscal models live in their own module; imported here so every mapper is registered with Base.
+from cashier_app.storage.fiscal_models import FiscalReceipt, FiscalSettings  # noqa: E402, F401

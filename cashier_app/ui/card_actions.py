@@ -198,6 +198,15 @@ def _tell_ended(window: Any, order: CardOrder) -> None:
     text = tr("Заказ № {n}, {target}, {m}: {status}", n=order.order_number, target=order.target,
               m=format_money(order.amount_minor), status=order.status_text)
     window.notifier.notify(title, text, "ok" if order.paid else ENDED_LEVEL.get(order.state, "error"))
+    if order.paid:
+        # Its fiscal receipt was sent when the credit committed: a receipt not made is said too.
+        from cashier_app.services import fiscal_views
+        from cashier_app.ui.cash_actions import fiscal_after_payment
+
+        ctx, pid, number = window.ctx, order.payment_id, order.order_number
+        window.runner.run_db(lambda: fiscal_views.for_payment(ctx, pid),
+                             lambda v: fiscal_after_payment(window, v, number),
+                             lambda e: log.warning("card order %s: receipt state not read: %s", order.order_number, e))
 
 
 def _tell_problem(window: Any, what: str, exc: BaseException) -> None:

@@ -38,6 +38,7 @@ from cashier_app.services import card_payments, card_pending, cards
 from cashier_app.services.card_payments import CardOrder
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
+from cashier_app.ui.receipt_fields import receipt_choice, receipt_fields
 
 QR_SCALE = 6
 STATE_STYLE = {
@@ -90,6 +91,7 @@ class CardPaymentDialog(QDialog):
         self.amount.setPlaceholderText("1 000,50")
         self.rub_label = QLabel("")
         self.rub_label.setObjectName("rub")
+        self.contact, self.paperless = receipt_fields()
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setStyleSheet("color: #b00020;")
@@ -100,6 +102,8 @@ class CardPaymentDialog(QDialog):
         form.addRow(amount_label, self.amount)
         if self.is_booking:
             form.addRow(tr("К оплате картой"), self.rub_label)
+        form.addRow(tr("Телефон или e-mail для чека"), self.contact)
+        form.addRow("", self.paperless)
 
         self.status = QLabel(tr("Введите сумму и нажмите «Создать ссылку на оплату»."))
         self.status.setObjectName("status")
@@ -210,6 +214,8 @@ class CardPaymentDialog(QDialog):
         self.amount.setText(format_amount(order.target_amount_minor if self.is_booking and order.target_amount_minor
                                           else order.amount_minor, sep=" "))
         self.amount.setEnabled(False)
+        self.contact.setEnabled(False)  # the order's receipt data were given when it was made
+        self.paperless.setEnabled(False)
         self.notice.setText(tr("Открыт неоплаченный заказ № {n} на {m}: та же ссылка и тот же QR-код, что уже "
                                "выданы покупателю. Второй заказ не создаётся; новый — только после «Отменить "
                                "первый заказ».", n=order.order_number, m=format_money(order.amount_minor)))
@@ -246,6 +252,7 @@ class CardPaymentDialog(QDialog):
             return
         try:
             amount = self._parse()
+            contact, paperless = receipt_choice(self.contact, self.paperless)
         except ValidationError as exc:
             self.error.setText(str(exc))
             messages.show_error(self, exc)
@@ -253,9 +260,13 @@ class CardPaymentDialog(QDialog):
         self.error.setText("")
         self.create_button.setEnabled(False)
         self.amount.setEnabled(False)
+        self.contact.setEnabled(False)
+        self.paperless.setEnabled(False)
+        # Kept on the payment: the receipt is made when the bank says «paid», maybe long after this dialog.
+        receipt = {"receipt_contact": contact, "receipt_paperless": paperless}
         self.status.setText(tr("Регистрирую заказ в банке…"))
         ctx, kwargs = self.ctx, self._target()
-        self.runner.run_net(lambda: card_pending.start_or_reuse(ctx, amount_minor=amount, **kwargs),
+        self.runner.run_net(lambda: card_pending.start_or_reuse(ctx, amount_minor=amount, **kwargs, **receipt),
                             self._started, self._create_failed)
 
     def _started(self, started: card_pending.Started) -> None:
@@ -276,6 +287,8 @@ class CardPaymentDialog(QDialog):
     def _create_failed(self, exc: BaseException) -> None:
         self.create_button.setEnabled(True)
         self.amount.setEnabled(True)
+        self.contact.setEnabled(True)
+        self.paperless.setEnabled(bool(self.contact.text().strip()))
         self.status.setText("")
         self.error.setText(str(exc))
         messages.show_error(self, exc)
@@ -385,6 +398,8 @@ class CardPaymentDialog(QDialog):
                                n=cancelled.order_number))
         self.notice.setVisible(True)
         self.amount.setEnabled(True)
+        self.contact.setEnabled(True)
+        self.paperless.setEnabled(bool(self.contact.text().strip()))
         self.create_button.setVisible(True)
         self.create_button.setEnabled(True)
         self.create_button.setDefault(True)

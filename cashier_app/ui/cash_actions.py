@@ -40,11 +40,40 @@ def take_cash(window: Any, card: Any) -> None:
             window.statusBar().showMessage(tr("Платёж {n} уже был принят; повтор не списан.", n=res.payment_number), 8000)
         if res.slip is not None:
             show_document(window, res.slip, tr("Квитанция об оплате"))
+        fiscal_after_payment(window, res.fiscal)
 
     dlg.paid.connect(paid)
     # A slip that failed after the payment was committed, printed again from the dialog.
     dlg.slip_ready.connect(lambda doc: show_document(window, doc, tr("Квитанция об оплате")))
     dlg.open()
+
+
+def fiscal_after_payment(window: Any, view: Any, order_number: str | None = None) -> None:
+    """A receipt not made at once is said where the cashier looks; the indicator is asked again.
+
+    ``order_number``: a card order's receipt — the notice names the order, since it replaces
+    the «paid» message in the status bar.
+    """
+    indicator = getattr(window, "register_indicator", None)
+    if indicator is not None:
+        indicator.refresh()
+    if view is None or view.state in ("done", "bank"):
+        return
+    from cashier_app.ui.notifications import notifier_of
+
+    text = view.text if order_number is None else tr("Заказ № {n}: {what}", n=order_number, what=view.text)
+    notifier_of(window).notify(tr("Фискальный чек"), text, "error" if view.state == "failed" else "warn")
+
+
+def register_note(window: Any, note: str | None) -> None:
+    """The register did not do its part of a shift action: the app's part stands; say what to do."""
+    indicator = getattr(window, "register_indicator", None)
+    if indicator is not None:
+        indicator.refresh()
+    if note:
+        from cashier_app.ui.notifications import notifier_of
+
+        notifier_of(window).notify(tr("ККТ"), note, "warn")
 
 
 def open_shift(window: Any) -> None:
@@ -58,9 +87,13 @@ def open_shift(window: Any) -> None:
 
         def done() -> None:
             value = dlg.float_minor or 0
-            window.runner.run_db(lambda: shifts.open_shift(ctx, value), lambda sm: window.statusBar().showMessage(
-                tr("Смена {n} открыта, размен {f}", n=sm.number, f=format_money(sm.float_minor)), 8000),
-                lambda e: messages.show_error(window, e))
+            def opened(sm: Any) -> None:
+                window.statusBar().showMessage(
+                    tr("Смена {n} открыта, размен {f}", n=sm.number, f=format_money(sm.float_minor)), 8000)
+                register_note(window, sm.register_note)
+
+            window.runner.run_db(lambda: shifts.open_shift(ctx, value), opened,
+                                 lambda e: messages.show_error(window, e))
         dlg.accepted.connect(done)
         dlg.open()
 
@@ -76,9 +109,11 @@ def cash_movement(window: Any, kind: str) -> None:
 
     def done() -> None:
         amount, reason = dlg.amount_minor or 0, dlg.reason_text
-        window.runner.run_db(lambda: shifts.cash_movement(ctx, kind, amount, reason),
-                             lambda sm: window.statusBar().showMessage(
-                                 tr("В кассе по учёту: {m}", m=format_money(sm.expected_minor)), 8000),
+        def moved(sm: Any) -> None:
+            window.statusBar().showMessage(tr("В кассе по учёту: {m}", m=format_money(sm.expected_minor)), 8000)
+            register_note(window, sm.register_note)
+
+        window.runner.run_db(lambda: shifts.cash_movement(ctx, kind, amount, reason), moved,
                              lambda e: messages.show_error(window, e))
     dlg.accepted.connect(done)
     dlg.open()
@@ -86,9 +121,11 @@ def cash_movement(window: Any, kind: str) -> None:
 
 def x_report(window: Any) -> None:
     ctx, paper = window.ctx, _paper()
-    window.runner.run_db(lambda: shifts.x_report(ctx, paper=paper),
-                         lambda rep: show_document(window, rep.document, tr("X-отчёт")),
-                         lambda e: messages.show_error(window, e))
+    def made(rep: Any) -> None:
+        show_document(window, rep.document, tr("X-отчёт"))
+        register_note(window, rep.register_note)
+
+    window.runner.run_db(lambda: shifts.x_report(ctx, paper=paper), made, lambda e: messages.show_error(window, e))
 
 
 def close_shift(window: Any) -> None:
@@ -105,9 +142,12 @@ def close_shift(window: Any) -> None:
 
         def done() -> None:
             counted, denoms = dlg.counted_minor, dlg.denominations
+            def closed(rep: Any) -> None:
+                show_document(window, rep.document, tr("Z-отчёт"))
+                register_note(window, rep.register_note or rep.summary.register_note)
+
             window.runner.run_db(lambda: shifts.close_shift(ctx, counted, denominations=denoms, paper=paper),
-                                 lambda rep: show_document(window, rep.document, tr("Z-отчёт")),
-                                 lambda e: messages.show_error(window, e))
+                                 closed, lambda e: messages.show_error(window, e))
         dlg.accepted.connect(done)
         dlg.open()
 

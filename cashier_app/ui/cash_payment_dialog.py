@@ -33,6 +33,7 @@ from cashier_app.services import cards, cash
 from cashier_app.services.cash import CashPaymentResult, CashQuote
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
+from cashier_app.ui.receipt_fields import receipt_choice, receipt_fields
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class CashPaymentDialog(QDialog):
         self.change_label = QLabel("")
         self.change_label.setObjectName("change")
         self.change_label.setStyleSheet("font-size: 14pt;")
+        self.contact, self.paperless = receipt_fields()
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setStyleSheet("color: #b00020;")
@@ -84,6 +86,8 @@ class CashPaymentDialog(QDialog):
             form.addRow(tr("К оплате в рублях"), self.rub_label)
         form.addRow(tr("Получено"), self.received)
         form.addRow(tr("Сдача"), self.change_label)
+        form.addRow(tr("Телефон или e-mail для чека"), self.contact)
+        form.addRow("", self.paperless)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.pay_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.pay_button.setText(tr("Принять оплату"))
@@ -164,6 +168,7 @@ class CashPaymentDialog(QDialog):
             amount = parse_amount(self.amount.text(), tr("Сумма"))
             text = self.received.text().strip()
             received = parse_amount(text, tr("Получено")) if text else None
+            contact, paperless = receipt_choice(self.contact, self.paperless)
         except ValidationError as exc:
             self.error.setText(str(exc))
             messages.show_error(self, exc)
@@ -174,7 +179,7 @@ class CashPaymentDialog(QDialog):
         kwargs = {"booking": self.card.number} if self.is_booking else {"account": self.card.number}
         self.runner.run_db(
             lambda: cash.take_cash(ctx, token=token, amount_minor=amount, received_minor=received, paper=paper,
-                                   **kwargs),
+                                   contact=contact, paperless=paperless, **kwargs),
             self._done, self._failed)
 
     def _done(self, result: CashPaymentResult) -> None:
@@ -228,6 +233,8 @@ class CashPaymentDialog(QDialog):
         self.pay_button.setVisible(False)
         self.amount.setEnabled(False)
         self.received.setEnabled(False)
+        self.contact.setEnabled(False)
+        self.paperless.setEnabled(False)
         self.reprint_button.setVisible(True)
         self.reprint_button.setEnabled(True)
         self.reprint_button.setDefault(True)
@@ -252,3 +259,4 @@ class CashPaymentDialog(QDialog):
         self.error.setText(tr("Оплата проведена: платёж {p} на {m}. Квитанция опять не напечатана ({why}); "
                               "её можно напечатать позже из журнала платежей.", p=self.result.payment_number,
                               m=format_money(self.result.amount_minor), why=reason))
+

@@ -34,6 +34,9 @@ from cashier_app.ui import messages
 from cashier_app.ui.journal_model import JournalModel
 from cashier_app.ui.widgets import journal_table
 
+# A receipt «Повторить чек» can send again: refused, or never answered (looked up first, never a second sale).
+RETRYABLE = ("failed", "pending", "sent")
+
 
 class JournalDialog(QDialog):
     document_ready = Signal(object, str)  # IssuedDocument, title
@@ -81,7 +84,7 @@ class JournalDialog(QDialog):
         self.model.totals_changed.connect(lambda _t: self._show_totals())
         self.model.rowsInserted.connect(lambda *_: self._show_totals())
         self.model.failed.connect(lambda e: messages.show_error(self, e))
-        self.table = journal_table(self.model, "rows", (110, 120, 70, 60, 80, 110, 110, 80, 80, 90, 160))
+        self.table = journal_table(self.model, "rows", (100, 115, 65, 55, 65, 100, 100, 70, 70, 90, 100, 100, 110))
         self.totals = QLabel("")
         self.totals.setObjectName("totals")
 
@@ -91,17 +94,35 @@ class JournalDialog(QDialog):
         self.refund_button = QPushButton(tr("Возврат…"))
         self.refund_button.setVisible(allowed(role, "refund"))
         self.reprint_button = QPushButton(tr("Повторить квитанцию"))
+        # Fiscal receipts (issue 13): the selected entry's receipt, and a failed one sent again.
+        self.receipt_button = QPushButton(tr("Чек…"))
+        self.receipt_button.setObjectName("fiscal_receipt")
+        self.retry_button = QPushButton(tr("Повторить чек"))
+        self.retry_button.setObjectName("fiscal_retry")
+        self.retry_button.setToolTip(tr("Отправить на кассу чек, который не был пробит (тот же чек, не второй)"))
+        self.retry_button.setEnabled(False)
+        # A sale the register refused is fixed by a correction receipt, never by a second sale.
+        self.correct_receipt_button = QPushButton(tr("Чек коррекции…"))
+        self.correct_receipt_button.setObjectName("fiscal_correct")
+        self.correct_receipt_button.setToolTip(tr("Оформить чек коррекции для платежа, чек продажи по которому "
+                                                  "не пробит"))
+        self.correct_receipt_button.setVisible(allowed(role, "correct"))
+        self.correct_receipt_button.setEnabled(False)
         csv_button = QPushButton(tr("Выгрузить CSV…"))
         xlsx_button = QPushButton(tr("Выгрузить XLSX…"))
         close = QPushButton(tr("Закрыть"))
         self.cancel_button.clicked.connect(lambda: self._correct("cancel"))
         self.refund_button.clicked.connect(lambda: self._correct("refund"))
         self.reprint_button.clicked.connect(self._reprint)
+        self.receipt_button.clicked.connect(self.show_receipt)
+        self.retry_button.clicked.connect(self.retry_receipt)
+        self.correct_receipt_button.clicked.connect(self.correct_receipt)
         csv_button.clicked.connect(lambda: self._export("csv"))
         xlsx_button.clicked.connect(lambda: self._export("xlsx"))
         close.clicked.connect(self.accept)
         actions = QHBoxLayout()
-        for w in (self.cancel_button, self.refund_button, self.reprint_button):
+        for w in (self.cancel_button, self.refund_button, self.reprint_button, self.receipt_button,
+                  self.retry_button, self.correct_receipt_button):
             actions.addWidget(w)
         actions.addStretch(1)
         for w in (csv_button, xlsx_button, close):
@@ -111,7 +132,13 @@ class JournalDialog(QDialog):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.totals)
         lay.addLayout(actions)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.reload()
+
+    def _selection_changed(self) -> None:
+        r = self.selected()
+        self.retry_button.setEnabled(r is not None and r.fiscal in RETRYABLE)
+        self.correct_receipt_button.setEnabled(r is not None and r.fiscal == "failed" and r.entry_kind == "payment")
 
     def current_filter(self) -> pj.JournalFilter:
         target = self.target.text().strip() or None
@@ -221,3 +248,66 @@ class JournalDialog(QDialog):
         def export() -> None:
             pj.export(ctx, f, path, kind)  # every row of the filter, streamed
         self.runner.run_db(export, None, lambda e: messages.show_error(self, e))
+
+    # --- fiscal receipts ---------------------------------------------------------------
+    def show_receipt(self) -> None:
+        """The fiscal receipts of the selected entry: state, fiscal data, the FNS check QR."""
+        r = self.selected()
+        if r is None:
+            messages.show_error(self, tr("Выберите платёж в списке."))
+            return
+        if r.fiscal is None:
+            messages.show_info(self, tr("У записи {n} нет фискального чека.", n=r.number))
+            return
+        from cashier_app.services import fiscal_views
+        from cashier_app.ui.fiscal_receipt_dialog import FiscalReceiptDialog
+
+        ctx, number = self.ctx, r.number
+
+        def show(views: list[Any]) -> None:
+            dlg = FiscalReceiptDialog(number, views, self)
+            self.receipt_dialog = dlg
+            dlg.open()
+
+        self.runner.run_db(lambda: fiscal_views.receipts(ctx, payment=number), show,
+                           lambda e: messages.show_error(self, e))
+
+    def retry_receipt(self) -> None:
+        """A failed receipt again, with the same key: the register is asked first, never a second sale."""
+        r = self.selected()
+        if r is None or r.fiscal not in RETRYABLE:
+            messages.show_error(self, tr("Выберите запись, чек которой не пробит («ошибка» или «формируется»)."))
+            return
+        from cashier_app.services import fiscal_delivery
+
+        ctx, number = self.ctx, r.number
+        self.retry_button.setEnabled(False)
+        # The register may take seconds to answer: the network pool, never the GUI thread.
+        self.runner.run_net(lambda: fiscal_delivery.retry(ctx, number), self._retried,
+                            lambda e: (messages.show_error(self, e), self._selection_changed()))
+
+    def _retried(self, views: list[Any]) -> None:
+        from cashier_app.ui.fiscal_receipt_dialog import state_text
+
+        self.last_retry = views
+        lines = [tr("Чек по записи {n}: {state}", n=v.payment_number, state=state_text(v)) for v in views]
+        messages.show_info(self, "\n".join(lines))
+        self.reload()
+
+    def correct_receipt(self) -> None:
+        """A correction receipt for a payment whose sale receipt the register refused (asks the reason)."""
+        r = self.selected()
+        if r is None or r.fiscal != "failed" or r.entry_kind != "payment":
+            messages.show_error(self, tr("Выберите платёж, чек продажи по которому не пробит («ошибка»)."))
+            return
+        reason, ok = QInputDialog.getText(self, tr("Чек коррекции"),
+                                          tr("Причина коррекции для платежа {n}:", n=r.number))
+        if not ok:
+            return
+        from cashier_app.services import fiscal_delivery
+
+        ctx, number = self.ctx, r.number
+        self.correct_receipt_button.setEnabled(False)
+        self.runner.run_net(lambda: fiscal_delivery.correct(ctx, number, reason),
+                            lambda view: self._retried([view]),
+                            lambda e: (messages.show_error(self, e), self._selection_changed()))

@@ -6,19 +6,26 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QColor
 
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import N_
+from cashier_app.i18n import N_, tr
 from cashier_app.services import payments_journal as pj
 from cashier_app.ui.paged_model import NEGATIVE, RIGHT, PagedModel
 
 FetchPage = Callable[[pj.JournalFilter, int], pj.JournalPage]
 
 AMOUNT_COLUMN = 5
+FISCAL_COLUMN = 12
 
 COLUMNS = (N_("Номер"), N_("Дата и время"), N_("Вид"), N_("Способ"), N_("Статус"), N_("Сумма"),
-           N_("Счёт / заявка"), N_("Касса"), N_("Кассир"), N_("Смена"), N_("Причина"), N_("Квитанция"))
+           N_("Счёт / заявка"), N_("Касса"), N_("Кассир"), N_("Смена"), N_("Причина"), N_("Квитанция"),
+           N_("Чек"))
+# The fiscal receipt's state (payments_journal.JournalRow.fiscal) as the cashier reads it.
+FISCAL_TEXT = {None: "", "pending": N_("формируется"), "sent": N_("формируется"), "done": N_("пробит"),
+               "failed": N_("ошибка — повторите"), "bank": N_("касса банка"),
+               "corrected": N_("исправлен коррекцией")}
+FISCAL_COLOUR = {"failed": NEGATIVE, "pending": QColor("#ef6c00"), "sent": QColor("#ef6c00")}
 
 
 class JournalModel(PagedModel):
@@ -47,9 +54,12 @@ class JournalModel(PagedModel):
     def cells(self, r: pj.JournalRow) -> tuple[str, ...]:
         return (r.number, r.created_at.astimezone().strftime("%d.%m.%Y %H:%M"), r.entry_kind, r.method, r.status,
                 format_money(r.amount_minor, r.currency), r.account or r.booking or "", r.desk, r.user or "",
-                r.shift or "", r.reason or "", r.slip or "")
+                r.shift or "", r.reason or "", r.slip or "", fiscal_text(r.fiscal))
 
     def role_data(self, r: pj.JournalRow, column: int, role: int) -> Any:
+        if column == FISCAL_COLUMN:
+            colour = FISCAL_COLOUR.get(r.fiscal or "")
+            return QBrush(colour) if role == Qt.ItemDataRole.ForegroundRole and colour is not None else None
         if column != AMOUNT_COLUMN:
             return None
         if role == Qt.ItemDataRole.ForegroundRole and r.amount_minor < 0:
@@ -57,3 +67,8 @@ class JournalModel(PagedModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT
         return None
+
+
+def fiscal_text(state: str | None) -> str:
+    text = FISCAL_TEXT.get(state)
+    return tr(text) if text else (state or "")

@@ -171,7 +171,13 @@ class PayeesDialog(QDialog):
         self.gw_save = QPushButton(tr("Сохранить шлюз"))
         self.gw_save.setObjectName("save_gateway")
         self.gw_save.clicked.connect(self.save_gateway)
+        # The payee's fiscal register and receipt settings (issue 13): a dialog of their own.
+        self.fiscal_button = QPushButton(tr("ККТ и чеки…"))
+        self.fiscal_button.setObjectName("fiscal_settings")
+        self.fiscal_button.setToolTip(tr("Касса, налогообложение, признак агента и поставщик в чеках"))
+        self.fiscal_button.clicked.connect(self.open_fiscal)
         gw_buttons = QHBoxLayout()
+        gw_buttons.addWidget(self.fiscal_button)
         gw_buttons.addStretch(1)
         gw_buttons.addWidget(self.gw_save)
         gw_col = QVBoxLayout()
@@ -238,6 +244,7 @@ class PayeesDialog(QDialog):
         self.secret.clear()
         self._clear_marks()
         self.gw_save.setEnabled(True)
+        self.fiscal_button.setEnabled(True)
         self.secret_status.setText(tr("секрет: проверяется…"))
         code = r.code
         self.runner.run_db(lambda: payees.gateway_status(self.ctx, code), self._show_status,
@@ -257,6 +264,7 @@ class PayeesDialog(QDialog):
         self._clear_marks()
         # A gateway belongs to a saved payee: its secret's name includes the code.
         self.gw_save.setEnabled(False)
+        self.fiscal_button.setEnabled(False)
         self.secret_status.setText(tr("сохраните получателя, затем настройте шлюз"))
         self.edits["code"].setFocus()
 
@@ -327,3 +335,14 @@ class PayeesDialog(QDialog):
                                               tr("Сертификаты (*.pem *.crt *.cer);;Все файлы (*)"))
         if path:
             self.ca_file.setText(path)
+
+    def open_fiscal(self) -> None:
+        """The selected (saved) payee's register and receipt settings."""
+        from cashier_app.ui.fiscal_settings_dialog import FiscalSettingsDialog
+
+        if self.creating:
+            return
+        code, name = self.edits["code"].text().strip(), self.edits["name"].text().strip()
+        dlg = FiscalSettingsDialog(self.ctx, self.runner, code, name, self)
+        self.fiscal_dialog = dlg
+        dlg.open()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -27,6 +28,7 @@ from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import ROLE_LABELS
 from cashier_app.ui import messages
 
+BAD_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 HEADERS = (N_("Логин"), N_("ФИО"), N_("Роль"), N_("Состояние"), N_("Лимит наличных"))
 
 
@@ -69,11 +71,27 @@ class UsersDialog(QDialog):
         form.addRow(tr("Роль"), self.role)
         form.addRow(tr("Пароль"), self.password)
         form.addRow(tr("Лимит наличных, ₽"), self.limit)
+        # As printed on fiscal receipts (tags 1021, 1203; issue 13).
+        self.fiscal_name = QLineEdit()
+        self.fiscal_name.setObjectName("fiscal_name")
+        self.fiscal_name.setPlaceholderText(tr("пусто — как ФИО"))
+        self.fiscal_name.setMaxLength(64)
+        self.fiscal_inn = QLineEdit()
+        self.fiscal_inn.setObjectName("fiscal_inn")
+        self.fiscal_inn.setPlaceholderText(tr("12 цифр; необязательно"))
+        self.fiscal_error = QLabel("")
+        self.fiscal_error.setObjectName("fiscal_error")
+        self.fiscal_error.setStyleSheet("color: #c62828;")
+        self.fiscal_error.setWordWrap(True)
+        form.addRow(tr("ФИО в чеке"), self.fiscal_name)
+        form.addRow(tr("ИНН кассира"), self.fiscal_inn)
+        form.addRow("", self.fiscal_error)
 
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for key, label in (("add", N_("Добавить")), ("role", N_("Сменить роль")), ("password", N_("Сбросить пароль")),
-                           ("limit", N_("Задать лимит")), ("disable", N_("Отключить")), ("enable", N_("Включить"))):
+                           ("limit", N_("Задать лимит")), ("fiscal", N_("Данные для чека")),
+                           ("disable", N_("Отключить")), ("enable", N_("Включить"))):
             b = QPushButton(tr(label))
             b.setObjectName(key)
             b.clicked.connect(lambda _=False, k=key: self.run(k))
@@ -113,6 +131,53 @@ class UsersDialog(QDialog):
             self.role.setCurrentIndex(max(0, self.role.findData(r.role)))
             # Kopecks kept: «1500,50», which parse_amount reads back exactly (it was «1500» → 1 500,00 saved).
             self.limit.setText("" if r.cash_limit_minor is None else format_amount(r.cash_limit_minor, sep=""))
+            self._load_fiscal(r.login)
+
+    def _load_fiscal(self, login: str) -> None:
+        from cashier_app.services import fiscal_settings
+
+        ctx = self.ctx
+        self._clear_fiscal_marks()
+        self.fiscal_name.clear()
+        self.fiscal_inn.clear()
+
+        def show(cf: fiscal_settings.CashierFiscal) -> None:
+            if self.login.text().strip() == cf.login:  # still the selected user
+                # The full name is the default: shown as the placeholder, not saved as a fiscal name.
+                self.fiscal_name.setText("" if cf.name == self.full_name.text() else (cf.name or ""))
+                self.fiscal_inn.setText(cf.inn or "")
+
+        self.runner.run_db(lambda: fiscal_settings.get_cashier(ctx, login), show,
+                           lambda e: self.fiscal_error.setText(str(e)))
+
+    def _clear_fiscal_marks(self) -> None:
+        for w in (self.fiscal_name, self.fiscal_inn):
+            w.setStyleSheet("")
+            w.setToolTip("")
+        self.fiscal_error.clear()
+
+    def _fiscal_failed(self, exc: BaseException) -> None:
+        from cashier_app.services import fiscal_settings
+
+        widget = {fiscal_settings.F_CASHIER_INN: self.fiscal_inn,
+                  fiscal_settings.F_CASHIER_NAME: self.fiscal_name}.get(getattr(exc, "field", ""))
+        if widget is None:
+            messages.show_error(self, exc)
+            return
+        widget.setStyleSheet(BAD_STYLE)
+        widget.setToolTip(getattr(exc, "message", str(exc)))
+        self.fiscal_error.setText(str(exc))
+        widget.setFocus()
+
+    def save_fiscal(self, login: str) -> None:
+        from cashier_app.services import fiscal_settings
+
+        ctx, name, inn = self.ctx, self.fiscal_name.text(), self.fiscal_inn.text()
+        self._clear_fiscal_marks()
+        self.runner.run_db(lambda: fiscal_settings.set_cashier(ctx, login, name, inn),
+                           lambda cf: (self.fiscal_error.setText(tr("Данные для чека сохранены: {n}", n=cf.name)),
+                                       self.reload()),
+                           self._fiscal_failed)
 
     def _limit(self) -> int | None:
         text = self.limit.text().strip()
@@ -126,6 +191,9 @@ class UsersDialog(QDialog):
             limit = self._limit() if key in ("add", "limit") else None
         except ValidationError as exc:
             messages.show_error(self, exc)
+            return
+        if key == "fiscal":
+            self.save_fiscal(login)
             return
         name, role, password = self.full_name.text(), self.role.currentData(), self.password.text()
         fn = {

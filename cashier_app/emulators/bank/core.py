@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cashier_app.emulators.common import Faults
 from cashier_app.emulators.bank.store import REASON_TEXT_RU, SandboxStore
+from cashier_app.emulators.common import Faults
 
 
 class ApiAnswer(Exception):

@@ -92,6 +92,7 @@ class SberApi(BankCore):
         if not p.get("returnUrl"):
             raise self._sber_err(4, "URL возврата не может быть пуст")
         merchant_params = self._sber_json_params(p.get("jsonParams"))
+        receipt = self._sber_bundle(p, int(p["amount"]))
         now = self.store.now()
         expires = now + 1200
         if p.get("sessionTimeoutSecs"):
@@ -116,10 +117,59 @@ class SberApi(BankCore):
             expires_at=expires,
             currency=p.get("currency", "643"),
             params=merchant_params,
+            receipt=receipt,
         )
         if order is None:
             raise self._sber_err(1, "Заказ с таким номером уже обработан")
         return {"orderId": order["id"], "formUrl": f"{public_base}{SBER_PAGE}?mdOrder={order['id']}"}
+
+    def _sber_bundle(self, p: dict[str, str], amount: int) -> dict[str, Any] | None:
+        """``orderBundle`` (the cart for the bank's online register): its sums and agent/supplier attributes.
+
+        Kept on the order as ``{"orderBundle": …, "taxSystem": …}`` for ``/_control/orders``.
+        """
+        raw = p.get("orderBundle")
+        if not raw:
+            return None
+        try:
+            bundle = json.loads(raw)
+        except ValueError:
+            raise self._sber_err(5, "Неверный формат orderBundle") from None
+        items = ((bundle.get("cartItems") or {}).get("items") if isinstance(bundle, dict) else None)
+        if not isinstance(items, list) or not items:
+            raise self._sber_err(4, "Не указаны позиции корзины (cartItems.items)")
+        details = bundle.get("customerDetails") or {}
+        if not isinstance(details, dict) or not (details.get("email") or details.get("phone")):
+            raise self._sber_err(4, "Не указан e-mail или телефон покупателя (customerDetails) для чека")
+        if p.get("taxSystem", "") not in ("0", "1", "2", "3", "4", "5"):
+            raise self._sber_err(5, "Неверное значение taxSystem")
+        total = 0
+        for n, item in enumerate(items, start=1):
+            if not isinstance(item, dict) or not isinstance(item.get("itemAmount"), int):
+                raise self._sber_err(5, f"Позиция {n}: не указана сумма itemAmount")
+            quantity = (item.get("quantity") or {}).get("value")
+            if not isinstance(item.get("itemPrice"), int) or not isinstance(quantity, int) \
+                    or item["itemPrice"] * quantity != item["itemAmount"]:
+                raise self._sber_err(5, f"Позиция {n}: itemAmount ≠ itemPrice × quantity")
+            if not isinstance((item.get("tax") or {}).get("taxType"), int):
+                raise self._sber_err(4, f"Позиция {n}: не указана ставка НДС (tax.taxType)")
+            attrs = {a.get("name"): a.get("value") for a in ((item.get("itemAttributes") or {}).get("attributes") or [])
+                     if isinstance(a, dict)}
+            for name in ("paymentMethod", "paymentObject"):
+                if not attrs.get(name):
+                    raise self._sber_err(4, f"Позиция {n}: не указан атрибут {name}")
+            if attrs.get("agent_info.type"):
+                # FFD 1.2: an agent's position carries its supplier (1224–1226, 1171).
+                for name in ("supplier_info.name", "supplier_info.inn", "supplier_info.phones"):
+                    if not attrs.get(name):
+                        raise self._sber_err(4, f"Позиция {n}: для агента нужен атрибут {name}")
+                if attrs["agent_info.type"] in ("3", "4") and not (
+                        attrs.get("agent_info.paying.phones") and attrs.get("agent_info.paymentsOperator.phones")):
+                    raise self._sber_err(4, f"Позиция {n}: платёжному агенту нужны телефоны агента и оператора")
+            total += item["itemAmount"]
+        if total != amount:
+            raise self._sber_err(5, f"Сумма позиций корзины {total} не равна сумме заказа {amount}")
+        return {"orderBundle": bundle, "taxSystem": p.get("taxSystem")}
 
     def _sber_json_params(self, raw: str | None) -> dict[str, str]:
         """``jsonParams``: a JSON object of strings, kept and returned as ``merchantOrderParams``."""
@@ -219,6 +269,10 @@ class SberApi(BankCore):
             amount = int(p["amount"]) or left  # 0 = everything that is left
             if amount > left or left <= 0:
                 raise self._sber_err(7, "Сумма возврата превышает сумму списания")
+            if p.get("orderBundle"):
+                receipt = self._sber_bundle({**p, "taxSystem": p.get("taxSystem", "0")}, amount)
+                if receipt is not None:
+                    self.store.add_refund_receipt(order["id"], receipt)
             self.store.update(order["id"], status=REFUNDED, refunded=order["refunded"] + amount)
         return {"errorCode": "0", "errorMessage": "Успешно"}
 

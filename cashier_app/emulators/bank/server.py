@@ -65,6 +65,7 @@ from cashier_app.emulators.bank.store import (
     parse_card,
 )
 from cashier_app.emulators.bank.tbank import TBankApi
+from cashier_app.emulators.common import ServerThread
 from cashier_app.emulators.server_args import add_arguments, is_loopback_host
 
 log = logging.getLogger("cashier_app.gateway_sandbox")
@@ -277,8 +278,11 @@ class RemoteBindRefused(ValueError):
     """The sandbox was asked to listen on a non-loopback address without ``--allow-remote``."""
 
 
-class SandboxServer:
+class SandboxServer(ServerThread):
     """The sandbox in a background thread: ``url = SandboxServer(db_path=...).start()``; port 0 = any free port."""
+
+    thread_name = "gateway-sandbox"
+    label = "sandbox"
 
     def __init__(
         self,
@@ -327,41 +331,6 @@ class SandboxServer:
             scheme = "https"
         self.url = f"{scheme}://{host}:{port}"
         return server
-
-    def start(self) -> str:
-        self._server = self._build()
-        # A short poll interval makes stop() quick (tests start and stop a sandbox per test).
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="gateway-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
-        log.info("sandbox listening on %s", self.url)
-        return self.url
-
-    def serve_forever(self) -> None:
-        self._server = self._build()
-        log.info("sandbox listening on %s", self.url)
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-            if self.store:
-                self.store.close()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        if self.store is not None:
-            self.store.close()
-            self.store = None
 
     @property
     def spec_violations(self) -> list[str]:

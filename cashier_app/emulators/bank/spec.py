@@ -271,25 +271,115 @@ def error_for(problems: list[Problem]) -> tuple[str, str, str]:
     return "1", "Параметры не сопоставлены", details
 
 
+# Agent signs and what the spec says each needs (AgentData, SupplierInfo property descriptions).
+AGENT_SIGNS = ("bank_paying_agent", "bank_paying_subagent", "paying_agent", "paying_subagent", "attorney",
+               "commission_agent", "another")
+_NEEDS_PHONES = ("bank_paying_agent", "bank_paying_subagent", "paying_agent", "paying_subagent")  # 1073
+_NEEDS_RECEIVER = ("paying_agent", "paying_subagent")  # 1074
+_BANK_AGENTS = ("bank_paying_agent", "bank_paying_subagent")  # 1044, 1075, 1026, 1005, 1016
+_PHONE = re.compile(r"\+\d{1,18}")  # «в формате +{Ц}», at most 19 characters (error 316)
+
+
+def _phones_error(phones: Any, where: str) -> tuple[str, str, str] | None:
+    for phone in phones if isinstance(phones, list) else []:
+        if not isinstance(phone, str) or len(phone) > 19:
+            return "316", "Максимальная длина номера телефона — 19 символов", where
+        if not _PHONE.fullmatch(phone):
+            return "1", "Параметры не сопоставлены", f"{where}: телефон в формате +{{Ц}}, получено «{phone}»"
+    return None
+
+
+def _agent_error(item: dict[str, Any], where: str) -> tuple[str, str, str] | None:
+    """An item's AgentData / SupplierInfo as the spec's descriptions require them (FFD 1.2 tags 1222–1226)."""
+    agent, supplier = item.get("AgentData"), item.get("SupplierInfo")
+    if agent is None and supplier is None:
+        return None
+    if not isinstance(agent, dict) or not agent.get("AgentSign"):
+        return "318", "Поле AgentSign не должно быть пустым", where
+    sign = agent["AgentSign"]
+    if sign not in AGENT_SIGNS:
+        return "317", "Неверное значение поля agentSign", f"{where}: «{sign}»"
+    missing = []
+    if sign in _NEEDS_PHONES and not agent.get("Phones"):
+        missing.append("AgentData.Phones")
+    if sign in _NEEDS_RECEIVER and not agent.get("ReceiverPhones"):
+        missing.append("AgentData.ReceiverPhones")
+    if sign in _BANK_AGENTS:
+        missing += [f"AgentData.{k}" for k in ("OperationName", "TransferPhones", "OperatorName",
+                                                 "OperatorAddress", "OperatorInn") if not agent.get(k)]
+    for key in ("Phones", "ReceiverPhones", "TransferPhones"):
+        bad = _phones_error(agent.get(key), f"{where}.AgentData.{key}")
+        if bad:
+            return bad
+    if not isinstance(supplier, dict) or not supplier:
+        return "319", "Поле SupplierInfo не должно быть пустым", where
+    if not supplier.get("Inn"):
+        return "320", "Поле Inn в объекте SupplierInfo не должно быть пустым", where
+    missing += [f"SupplierInfo.{k}" for k in ("Name", "Phones") if not supplier.get(k)]
+    bad = _phones_error(supplier.get("Phones"), f"{where}.SupplierInfo.Phones")
+    if bad:
+        return bad
+    if missing:
+        return "2", "Отсутствуют обязательные параметры", f"{where}: " + ", ".join(missing)
+    return None
+
+
+def receipt_items_error(receipt: dict[str, Any], amount: Any) -> tuple[str, str, str] | None:
+    """A Receipt's own sums and agent data, against the operation's ``amount`` (Init or Cancel)."""
+    if not receipt.get("Email") and not receipt.get("Phone"):
+        return "329", "email или Phone обязательны при передаче чека", ""
+    items = receipt.get("Items") if isinstance(receipt.get("Items"), list) else []
+    total = 0
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        price, qty, item_amount = item.get("Price"), item.get("Quantity"), item.get("Amount")
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (price, qty, item_amount)):
+            # «Amount — стоимость товара в копейках. Произведение Quantity и Price.»
+            if round(price * qty) != item_amount:
+                return "1", "Параметры не сопоставлены", f"Items[{n}]: Amount ≠ Price × Quantity"
+            total += item_amount
+        bad = _agent_error(item, f"Items[{n}]")
+        if bad:
+            return bad
+    payments = receipt.get("Payments")
+    if isinstance(payments, dict):
+        paid = sum(v for v in payments.values() if isinstance(v, (int, float)) and not isinstance(v, bool))
+        if paid != total:
+            return "308", "Сумма всех позиций в чеке должна равняться сумме всех видов оплаты", \
+                f"позиции {total}, оплаты {paid}"
+    # «Amount … должен быть равен сумме всех параметров Amount, переданных в объекте Items.»
+    if total != amount:
+        return "334", "Суммы в чеке и в платеже не совпадают", f"Amount {amount}, чек {total}"
+    return None
+
+
 def receipt_error(body: dict[str, Any], *, required: bool) -> tuple[str, str, str] | None:
-    """Init's Receipt rules (the spec's error table), beyond its schema.
+    """Init's Receipt rules (the spec's error table and field descriptions), beyond its schema.
 
     ``required``: the terminal is connected to the bank's online cash register —
-    «Receipt … Обязателен, если подключена онлайн-касса» (error 309).
+    «Receipt … Обязателен, если подключена онлайн-касса» (error 309).  The agent sign and the
+    supplier are checked as the spec describes them: a sign needs the supplier (319, 320) and,
+    for payment agents, the agent's and the operator's phones.
     """
     receipt = body.get("Receipt")
     if not receipt:
         return ("309", "Поле Receipt не должно быть пустым", "") if required else None
     if not isinstance(receipt, dict):
         return None  # the schema check has answered already
-    if not receipt.get("Email") and not receipt.get("Phone"):
-        return "329", "email или Phone обязательны при передаче чека", ""
-    items = receipt.get("Items") if isinstance(receipt.get("Items"), list) else []
-    total = sum(i.get("Amount", 0) for i in items if isinstance(i, dict) and isinstance(i.get("Amount"), (int, float)))
-    # «Amount … должен быть равен сумме всех параметров Amount, переданных в объекте Items.»
-    if total != body.get("Amount"):
-        return "334", "Суммы в чеке и в платеже не совпадают", f"Amount {body.get('Amount')}, чек {total}"
-    return None
+    return receipt_items_error(receipt, body.get("Amount"))
+
+
+def cancel_receipt_error(body: dict[str, Any], *, required: bool, full: bool,
+                         amount: int) -> tuple[str, str, str] | None:
+    """Cancel's Receipt: «при полной отмене структура чека не передается, при частичной — передаются
+    товары, которые нужно отменить» — a partial refund on an online-register terminal needs one (309)."""
+    receipt = body.get("Receipt")
+    if not receipt:
+        return ("309", "Поле Receipt не должно быть пустым", "") if required and not full else None
+    if not isinstance(receipt, dict):
+        return None
+    return receipt_items_error(receipt, amount)
 
 
 # --- Token, from the spec's section «Токен» ----------------------------------------------------------------
@@ -318,5 +408,5 @@ def token_ok(body: dict[str, Any], password: str) -> bool:
     return isinstance(given, str) and hmac.compare_digest(spec_token(body, password), given)
 
 
-__all__ = ["OPERATIONS", "SPEC_FILE_NAME", "Problem", "answer_problems", "error_for", "extract",
-           "extract_file", "receipt_error", "request_problems", "spec_token", "subset", "token_ok", "validate"]
+__all__ = ["OPERATIONS", "SPEC_FILE_NAME", "Problem", "answer_problems", "cancel_receipt_error", "error_for",
+           "extract", "extract_file", "receipt_error", "receipt_items_error", "request_problems", "spec_token", "subset", "token_ok", "validate"]

@@ -93,7 +93,9 @@ CREATE TABLE IF NOT EXISTS orders (
     params TEXT,
     pay_method TEXT NOT NULL DEFAULT 'card',
     pending_refund INTEGER NOT NULL DEFAULT 0,
-    refund_polls INTEGER NOT NULL DEFAULT 0
+    refund_polls INTEGER NOT NULL DEFAULT 0,
+    receipt TEXT,
+    refund_receipts TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS orders_number ON orders(bank, merchant, order_number);
 CREATE TABLE IF NOT EXISTS cancel_requests (
@@ -168,7 +170,9 @@ class SandboxStore:
         # Sandbox files from before SBP payments and asynchronous refunds (T-Bank REFUNDING) existed.
         for column, ddl in (("pay_method", "TEXT NOT NULL DEFAULT 'card'"),
                             ("pending_refund", "INTEGER NOT NULL DEFAULT 0"),
-                            ("refund_polls", "INTEGER NOT NULL DEFAULT 0")):
+                            ("refund_polls", "INTEGER NOT NULL DEFAULT 0"),
+                            # The receipts for the bank's online register (T-Bank Receipt, Sber orderBundle).
+                            ("receipt", "TEXT"), ("refund_receipts", "TEXT")):
             if column not in columns:
                 self._db.execute(f"ALTER TABLE orders ADD COLUMN {column} {ddl}")
 
@@ -221,6 +225,7 @@ class SandboxStore:
         expires_at: float,
         currency: str = "643",
         params: dict[str, str] | None = None,
+        receipt: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """New order, or None when the number is taken (caller answers "duplicate")."""
         with self._lock:
@@ -236,8 +241,8 @@ class SandboxStore:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute(
                     "INSERT INTO orders(id, bank, merchant, order_number, page_code, amount, currency, description,"
-                    " return_url, fail_url, created_at, expires_at, status, updated_at, seq, params)"
-                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " return_url, fail_url, created_at, expires_at, status, updated_at, seq, params, receipt)"
+                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         order_id,
                         bank,
@@ -255,6 +260,7 @@ class SandboxStore:
                         now,
                         seq,
                         json.dumps(params, ensure_ascii=False) if params else None,
+                        json.dumps(receipt, ensure_ascii=False) if receipt else None,
                     ),
                 )
                 self._set_meta("seq", str(seq))
@@ -271,6 +277,9 @@ class SandboxStore:
         order = dict(row)
         # The merchant's own parameters (Sber jsonParams, T-Bank DATA), as sent.
         order["params"] = json.loads(order["params"]) if order.get("params") else {}
+        # The receipt sent with the order and those sent with its refunds, as received (for /_control/orders).
+        order["receipt"] = json.loads(order["receipt"]) if order.get("receipt") else None
+        order["refund_receipts"] = json.loads(order["refund_receipts"]) if order.get("refund_receipts") else []
         if order["status"] in OPEN_STATUSES and self.now() > order["expires_at"]:
             self._update(order["id"], status=EXPIRED, reason="session_expired")
             order.update(status=EXPIRED, reason="session_expired")
@@ -396,6 +405,14 @@ class SandboxStore:
             self._update(order_id, status=PAID, approved=order["amount"], deposited=order["amount"],
                          paid_at=self.now(), pay_method="sbp", reason=None)
             return self.get(order_id) or order
+
+    def add_refund_receipt(self, order_id: str, receipt: dict[str, Any]) -> None:
+        """Keep a refund's receipt with its order (inspection only; the sandbox makes no fiscal document)."""
+        with self._lock:
+            order = self.get(order_id)
+            assert order is not None
+            kept = [*order["refund_receipts"], receipt]
+            self._update(order_id, refund_receipts=json.dumps(kept, ensure_ascii=False))
 
     # -- merchant operations ----------------------------------------------------------------------
 

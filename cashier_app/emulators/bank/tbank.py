@@ -155,6 +155,7 @@ class TBankApi(BankCore):
                 expires_at=expires,
                 # Kept for the control API (and the cabinet); GetState/CheckOrder do not return DATA.
                 params={str(k): str(v) for k, v in data.items()} if isinstance(data := body.get("DATA"), dict) else None,
+                receipt=body.get("Receipt") if isinstance(body.get("Receipt"), dict) else None,
             )
         if order is None:
             raise self._tb_err("20", "Ошибка повторного идентификатора заказа")
@@ -224,6 +225,12 @@ class TBankApi(BankCore):
                     raise self._tb_err("8", "Неверный статус транзакции")
                 if amount > before:
                     raise self._tb_err("330", "Сумма в запросе больше чем в оригинальной транзакции")
+                receipt_error = spec.cancel_receipt_error(body, required=self.online_kassa,
+                                                          full=amount == order["amount"], amount=amount)
+                if receipt_error:
+                    raise self._tb_err(*receipt_error)
+                if isinstance(body.get("Receipt"), dict):
+                    self.store.add_refund_receipt(order["id"], body["Receipt"])
                 after = before - amount
                 if (order["pay_method"] == "sbp" or order["status"] == REFUNDING
                         or getattr(self._call, "in_progress", False)):

@@ -16,9 +16,12 @@ token or terminal password.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from cashier_app.domain.errors import UserError
+
+if TYPE_CHECKING:
+    from cashier_app.domain.fiscal_receipt import Receipt
 
 OrderState = Literal[
     "pending",  # registered, not paid yet (includes 3-D Secure in progress)
@@ -134,11 +137,15 @@ class GatewayClient(Protocol):
         return_url: str | None = None,
         timeout_secs: int = 1200,
         order_uid: str | None = None,
+        *,
+        receipt: Receipt | None = None,
     ) -> CreatedOrder:
         """Register an order and get the payment page; ``timeout_secs`` bounds how long it can be paid.
 
         ``order_uid`` (our random identity) goes to the bank with the order (Sber ``jsonParams``,
-        T-Bank ``DATA``) under :data:`ORDER_UID_KEY`."""
+        T-Bank ``DATA``) under :data:`ORDER_UID_KEY`.  ``receipt``: the sell receipt the bank's own
+        online register makes (T-Bank ``Receipt``, Sber ``orderBundle``) when the payee has that
+        service (issue 13, ``FiscalSettings.card_by_bank``); ChronoPay takes none."""
         ...
 
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
@@ -155,8 +162,12 @@ class GatewayClient(Protocol):
         bank_order_id: str | None,
         amount_kopecks: int | None,
         idempotency_key: str,
+        *,
+        receipt: Receipt | None = None,
     ) -> OrderStatus:
-        """Cancel an unpaid order or a hold / same-day payment (None = full amount)."""
+        """Cancel an unpaid order or a hold / same-day payment (None = full amount).
+
+        ``receipt``: the sell-return receipt of a paid payment's cancel (bank's online register)."""
         ...
 
     def refund(
@@ -165,9 +176,25 @@ class GatewayClient(Protocol):
         bank_order_id: str | None,
         amount_kopecks: int,
         idempotency_key: str,
+        *,
+        receipt: Receipt | None = None,
     ) -> OrderStatus:
-        """Return money of a paid order, fully or partly."""
+        """Return money of a paid order, fully or partly (``receipt``: its sell-return receipt, as above)."""
         ...
+
+
+def receipt_contact(receipt: Receipt) -> tuple[str, str]:
+    """("email" | "phone", value) a bank's receipt goes to: the buyer's, else the company's e-mail.
+
+    Both banks require one (T-Bank error 329); a card receipt is sent electronically anyway.
+    """
+    contact = (receipt.contact or "").strip()
+    if contact:
+        return ("email", contact) if "@" in contact else ("phone", contact)
+    if receipt.company_email:
+        return "email", receipt.company_email
+    raise GatewayConfigError("Для чека онлайн-кассы банка нужен телефон или e-mail покупателя "
+                             "(или e-mail организации в настройках ККТ получателя)")
 
 
 def check_amount(amount_kopecks: int) -> None:

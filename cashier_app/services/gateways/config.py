@@ -26,6 +26,8 @@ from cashier_app.services.gateways.base import GatewayClient, GatewayConfigError
 
 KEYRING_SERVICE = "cashier-app"
 PROVIDERS = ("sberbank", "tbank", "chronopay")
+# Not card gateways, but their secrets live the same way (ATOL Online's password: services/fiscal_settings.py).
+SECRET_ONLY_PROVIDERS = ("atol_online",)
 _ALIASES = {"sber": "sberbank", "tinkoff": "tbank", "t-bank": "tbank"}
 
 
@@ -51,14 +53,20 @@ def normalise_provider(provider: str) -> str:
     return name
 
 
+def _secret_provider(provider: str) -> str:
+    """A card gateway's name, or one of :data:`SECRET_ONLY_PROVIDERS` (a secret, not a gateway)."""
+    name = provider.strip().lower()
+    return name if name in SECRET_ONLY_PROVIDERS else normalise_provider(name)
+
+
 def secret_env_name(provider: str, payee_code: str) -> str:
     """``CASHIER_GW_SECRET_TBANK_ISP_01`` — non-alphanumerics become ``_`` so any code is a valid name."""
-    raw = f"CASHIER_GW_SECRET_{normalise_provider(provider)}_{payee_code}".upper()
+    raw = f"CASHIER_GW_SECRET_{_secret_provider(provider)}_{payee_code}".upper()
     return re.sub(r"[^A-Z0-9_]", "_", raw)
 
 
 def _keyring_user(provider: str, payee_code: str) -> str:
-    return f"{normalise_provider(provider)}:{payee_code}"
+    return f"{_secret_provider(provider)}:{payee_code}"
 
 
 def get_secret(provider: str, payee_code: str) -> str | None:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cashier_app.services.gateways.base import (
     ORDER_UID_KEY,
@@ -23,8 +23,12 @@ from cashier_app.services.gateways.base import (
     OrderState,
     OrderStatus,
     check_amount,
+    receipt_contact,
 )
 from cashier_app.services.gateways.transport import Transport
+
+if TYPE_CHECKING:
+    from cashier_app.domain.fiscal_receipt import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +138,51 @@ def verify_token(params: Mapping[str, Any], password: str) -> bool:
     return hmac.compare_digest(make_token(params, password), given.lower())
 
 
+# FFD 1.2 (tag 2108): the unit of a service sold per piece; T-Bank takes «шт» or free text.
+MEASUREMENT_UNIT = "шт"
+
+
+def _quantity(text: str) -> int | float:
+    # Quantity is a count, not money: the spec's number type; a whole count goes as an integer.
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def receipt_json(receipt: Receipt) -> dict[str, Any]:
+    """The receipt as T-Bank's ``Receipt`` (FFD 1.2, OpenAPI 1.80 ``Receipt_FFD_12``): amounts in kopecks.
+
+    The agent sign and data (1222, 1044, 1073, 1074) and the supplier (1224–1226, 1171) go on
+    every item, as FFD 1.2 wants them per position.
+    """
+    kind, contact = receipt_contact(receipt)
+    items = []
+    for item in receipt.items:
+        row: dict[str, Any] = {
+            "Name": item.name, "Price": item.price_minor, "Quantity": _quantity(item.quantity),
+            "Amount": item.amount_minor, "Tax": item.vat, "PaymentMethod": item.payment_method,
+            "PaymentObject": item.payment_object, "MeasurementUnit": MEASUREMENT_UNIT,
+        }
+        if item.agent is not None:
+            agent: dict[str, Any] = {"AgentSign": item.agent.type}
+            if item.agent.operation:
+                agent["OperationName"] = item.agent.operation
+            if item.agent.agent_phones:
+                agent["Phones"] = list(item.agent.agent_phones)
+            if item.agent.operator_phones:
+                agent["ReceiverPhones"] = list(item.agent.operator_phones)
+            row["AgentData"] = agent
+        if item.supplier is not None:
+            supplier: dict[str, Any] = {"Name": item.supplier.name, "Inn": item.supplier.inn}
+            if item.supplier.phones:
+                supplier["Phones"] = list(item.supplier.phones)
+            row["SupplierInfo"] = supplier
+        items.append(row)
+    out: dict[str, Any] = {"FfdVersion": "1.2", "Taxation": receipt.tax_system, "Items": items,
+                           "Payments": {"Electronic": receipt.total_minor}}
+    out["Email" if kind == "email" else "Phone"] = contact
+    return out
+
+
 def reject_from(payload: Mapping[str, Any]) -> GatewayRejected:
     code = str(payload.get("ErrorCode", "")).strip() or "?"
     bank_msg = " ".join(str(payload.get(k) or "") for k in ("Message", "Details")).strip()
@@ -201,6 +250,8 @@ class TBankClient:
         return_url: str | None = None,
         timeout_secs: int = 1200,
         order_uid: str | None = None,
+        *,
+        receipt: Receipt | None = None,
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         if not order_number or len(order_number) > MAX_ORDER_ID:
@@ -222,6 +273,10 @@ class TBankClient:
             # DATA is not signed (nested) and GetState/CheckOrder never return it (OpenAPI 1.80): it marks
             # the order in the bank's cabinet and notifications; the OrderId itself carries the identity.
             params["DATA"] = {ORDER_UID_KEY: order_uid}
+        if receipt is not None:
+            # The bank's online register makes the sell receipt (a terminal with it on refuses Init
+            # without one: 309).  Nested, so not signed — like DATA.
+            params["Receipt"] = receipt_json(receipt)
         payload = self._call("Init", params)
         if not payload.get("Success"):
             raise reject_from(payload)
@@ -324,7 +379,7 @@ class TBankClient:
         return str(chosen.get("PaymentId"))
 
     def _cancel(self, payment_id: str, amount: int | None, key: str, *, paid: int | None = None,
-                sbp: bool = False) -> OrderStatus:
+                sbp: bool = False, receipt: Receipt | None = None) -> OrderStatus:
         """Cancel/refund; ``paid`` = the payment's amount (GetState), so the refunded total can be told.
 
         The spec: OriginalAmount is «сумма до операции отмены» — before THIS cancel — and NewAmount
@@ -338,6 +393,10 @@ class TBankClient:
             # The bank answers a repeated ExternalRequestId with the state instead of refunding twice —
             # except for SBP payments («Параметр не работает для операций по СБП»): not sent there.
             params["ExternalRequestId"] = key
+        if receipt is not None and amount is not None and amount != paid:
+            # The spec: «При полной отмене структура чека не передается, при частичной — передаются
+            # товары, которые нужно отменить»: the bank returns the whole Init receipt by itself.
+            params["Receipt"] = receipt_json(receipt)  # the sell-return receipt of the bank's register
         payload = self._call("Cancel", params)
         if not payload.get("Success"):
             raise reject_from(payload)
@@ -364,13 +423,15 @@ class TBankClient:
         bank_order_id: str | None,
         amount_kopecks: int | None,
         idempotency_key: str,
+        *,
+        receipt: Receipt | None = None,
     ) -> OrderStatus:
         if amount_kopecks is not None:
             check_amount(amount_kopecks)
         payment_id = self._resolve_payment(order_number, bank_order_id)
         before = self._payment_state(payment_id)  # the payment's amount and method, as for a refund
         return self._cancel(payment_id, amount_kopecks, idempotency_key, paid=_int(before.get("Amount")),
-                            sbp=_method(before) == "sbp")
+                            sbp=_method(before) == "sbp", receipt=receipt)
 
     def refund(
         self,
@@ -378,6 +439,8 @@ class TBankClient:
         bank_order_id: str | None,
         amount_kopecks: int,
         idempotency_key: str,
+        *,
+        receipt: Receipt | None = None,
     ) -> OrderStatus:
         check_amount(amount_kopecks)
         payment_id = self._resolve_payment(order_number, bank_order_id)
@@ -388,7 +451,7 @@ class TBankClient:
             raise GatewayRejected("busy", "Предыдущий возврат по этому платежу ещё обрабатывается банком — "
                                           "повторите, когда он завершится")
         return self._cancel(payment_id, amount_kopecks, idempotency_key, paid=_int(before.get("Amount")),
-                            sbp=_method(before) == "sbp")
+                            sbp=_method(before) == "sbp", receipt=receipt)
 
 
 def _method(payload: dict[str, Any]) -> str | None:

@@ -22,9 +22,12 @@ class RegisterUnavailable(Exception):
 class RegisterRefused(Exception):
     """The register answered and did not make the document; ``code`` is its error code."""
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, *, remote_uuid: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        # ATOL Online's uuid of the refused receipt: a later lookup reads the refusal by it (and
+        # then knows the external_id is spent, so a retry goes under a new key).
+        self.remote_uuid = remote_uuid
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -33,6 +32,7 @@ def upgrade() -> None:
         sa.Column("group_code", sa.String(length=64), nullable=True),
         sa.Column("login", sa.String(length=64), nullable=True),
         sa.Column("company_email", sa.String(length=64), nullable=True),
+        sa.Column("company_inn", sa.String(length=12), nullable=True),
         sa.Column("card_by_bank", sa.Boolean(), nullable=False),
         sa.Column("tax_system", sa.String(length=24), nullable=False),
         sa.Column("vat", sa.String(length=8), nullable=False),
@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("shift_number", sa.Integer(), nullable=True),
         sa.Column("receipt_number", sa.Integer(), nullable=True),
         sa.Column("fiscal_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fiscal_utc_offset", sa.Integer(), nullable=True),
         sa.Column("registration_number", sa.String(length=20), nullable=True),
         sa.Column("fns_url", sa.String(length=64), nullable=True),
         sa.Column("fiscal_total_minor", sa.BigInteger(), nullable=True),
