@@ -78,7 +78,7 @@ def _race_round(url: str, account: str, rnd: int) -> list[tuple[int, str, Any]]:
     return got
 
 
-@pytest.mark.parametrize("rounds", [3])
+@pytest.mark.parametrize("rounds", [2])
 def test_eight_desks_open_orders_at_once_with_one_installation_id(pg_office: tuple[str, Bank], rounds: int) -> None:
     url, bank = pg_office
     db = Database(url)
