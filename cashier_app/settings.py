@@ -102,3 +102,14 @@ def _by_key(key: str) -> SettingVar:
         if var.key == key:
             return var
     raise KeyError(key)
+
+
+def env_timeouts(variable: str, default: tuple[float, float]) -> tuple[float, float]:
+    """(connect, read) seconds from ``variable`` ("2,5"; tests use short ones), else ``default``."""
+    try:
+        connect, read = (float(x) for x in os.environ.get(variable, "").split(","))
+        if connect > 0 and read > 0:
+            return connect, read
+    except ValueError:
+        pass
+    return default

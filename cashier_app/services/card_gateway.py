@@ -97,14 +97,9 @@ def gateway_secret(provider: str, payee_code: str, base_url: str | None) -> str 
 
 def _timeouts() -> tuple[float, float]:
     """(connect, read) seconds; ``CASHIER_GW_TIMEOUTS="5,20"`` overrides (tests use short ones)."""
-    raw = os.environ.get("CASHIER_GW_TIMEOUTS", "")
-    try:
-        connect, read = (float(x) for x in raw.split(","))
-        if connect > 0 and read > 0:
-            return connect, read
-    except ValueError:
-        pass
-    return 5.0, 20.0
+    from cashier_app.settings import env_timeouts
+
+    return env_timeouts("CASHIER_GW_TIMEOUTS", (5.0, 20.0))
 
 
 def _client(row: _Row) -> GatewayClient:

@@ -6,7 +6,6 @@ a real ATOL Online account never gets a password the code knows.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,14 +44,9 @@ def online_base(url: str | None) -> str:
 
 def timeouts() -> tuple[float, float]:
     """(connect, read) seconds; ``CASHIER_FISCAL_TIMEOUTS="2,5"`` overrides (tests use short ones)."""
-    raw = os.environ.get("CASHIER_FISCAL_TIMEOUTS", "")
-    try:
-        connect, read = (float(x) for x in raw.split(","))
-        if connect > 0 and read > 0:
-            return connect, read
-    except ValueError:
-        pass
-    return DEFAULT_TIMEOUT
+    from cashier_app.settings import env_timeouts
+
+    return env_timeouts("CASHIER_FISCAL_TIMEOUTS", DEFAULT_TIMEOUT)
 
 
 def client_for(rules_or_settings: Any, secret: str | None, *, url_override: str | None = None,
