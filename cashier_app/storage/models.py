@@ -130,6 +130,9 @@ class Account(Base):
     promised_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     promised_until: Mapped[date | None] = mapped_column(Date)
     opened_on: Mapped[date | None] = mapped_column(Date)
+    # Set when a full export from the billing no longer lists the account (migration 0008): never deleted,
+    # its payments stay; a closed account takes no new money.
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
     contract: Mapped[Contract] = relationship(back_populates="accounts", lazy="joined")
     tariff: Mapped[Tariff | None] = relationship(lazy="joined")
@@ -556,5 +559,12 @@ class AccountCharge(Base):
     __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_account_charges_amount"),)
 
 
-# The fiscal models live in their own module; imported here so every mapper is registered with Base.
+# The fiscal and billing models live in modules of their own; imported here so every mapper is registered with Base.
+from cashier_app.storage.billing_models import (  # noqa: E402, F401
+    BillingCheck,
+    BillingDelivery,
+    BillingSettings,
+    ImportRun,
+    RegistryLayout,
+)
 from cashier_app.storage.fiscal_models import FiscalReceipt, FiscalSettings  # noqa: E402, F401
