@@ -108,19 +108,43 @@ def pg_server() -> str:
 
 @pytest.fixture(scope="session")
 def pg_database_factory(pg_server: str) -> Iterator:
-    """Creates throw-away databases on the server; drops them at the end of the session."""
+    """Creates throw-away databases on the server; drops them at the end of the session.
+
+    ``make()`` is an empty database.  ``make(demo={"accounts": 40, "bookings": 120})`` is a
+    private demo office: migrated and generated once per session for those arguments into a
+    template database, then copied with ``CREATE DATABASE … TEMPLATE`` — 0.1 s instead of
+    ~2 s of migrations and generation per test, and the copy is as private as before.
+    """
     import psycopg
 
     admin = pg_server.replace("postgresql+psycopg://", "postgresql://")
+    base, _, _ = pg_server.rpartition("/")
     created: list[str] = []
+    templates: dict[tuple[tuple[str, int], ...], str] = {}
 
-    def make() -> str:
+    def create(template: str | None = None) -> str:
+        # uuid in the name: xdist workers and other sessions share the server.
         name = f"cashier_t_{uuid.uuid4().hex[:10]}"
+        clause = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{clause}')
         created.append(name)
-        base, _, _ = pg_server.rpartition("/")
-        return f"{base}/{name}"
+        return name
+
+    def make(demo: dict[str, int] | None = None) -> str:
+        if demo is None:
+            return f"{base}/{create()}"
+        key = tuple(sorted(demo.items()))
+        if key not in templates:
+            from cashier_app.services.bootstrap import open_database
+            from cashier_app.storage.demo import generate
+
+            template = create()
+            db = open_database(f"{base}/{template}")
+            generate(db.engine, today=TODAY, hash_password=_fast_hash, **demo)  # type: ignore[arg-type]
+            db.dispose()  # a template must have no connections when it is copied
+            templates[key] = template
+        return f"{base}/{create(templates[key])}"
 
     yield make
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -131,10 +155,8 @@ def pg_database_factory(pg_server: str) -> Iterator:
 @pytest.fixture(scope="session")
 def pg_demo_db(pg_database_factory) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
 
-    db = open_database(pg_database_factory())
-    generate(db.engine, accounts=2000, today=TODAY, hash_password=_fast_hash)
+    db = open_database(pg_database_factory(demo={"accounts": 2000}))
     yield db
     db.dispose()
 

@@ -155,12 +155,9 @@ def test_a_mistyped_anchor_names_the_option(fresh_db: Database, capsys: pytest.C
 
 def test_a_pg_office_keeps_the_same_anchors_and_ledger(pg_database_factory, capsys) -> None:  # type: ignore[no-untyped-def]
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
-    from tests.conftest import TODAY, _fast_hash
 
-    db = open_database(pg_database_factory())
+    db = open_database(pg_database_factory(demo={"accounts": 50}))
     try:
-        generate(db.engine, accounts=50, today=TODAY, hash_password=_fast_hash)
         printed = _shift_with_payments(db)
         rc, out, _ = run(capsys, db, "audit", "verify", "--ledger", "--anchor", printed)
         assert rc == 0, out

@@ -228,10 +228,9 @@ def test_parallel_wrong_passwords_lock_after_exactly_five_on_postgresql(pg_datab
     Without the row lock in ``authenticate`` the counts are lost (each desk reads the same
     count and writes it back plus one) and the account is never locked.
     """
-    import multiprocessing as mp
-
     from cashier_app.services.bootstrap import open_database
     from cashier_app.services.passwords import hash_password
+    from tests.race_helpers import desk_processes
 
     url = pg_database_factory()
     db = open_database(url)
@@ -239,7 +238,7 @@ def test_parallel_wrong_passwords_lock_after_exactly_five_on_postgresql(pg_datab
         uow.session.add(m.User(login="racer", full_name="Гонка", role="cashier", password_hash=hash_password("right-1"),
                                active=True, failed_attempts=0))
         uow.commit()
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier, answers = ctx.Barrier(RACE_PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_wrong_passwords, args=((url, n, barrier, answers),)) for n in range(RACE_PROCESSES)]
     for p in procs:

@@ -10,7 +10,6 @@ With it exactly one desk pins the hash and the seven others are refused.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy import select, update
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 from tests.conftest import TODAY
-from tests.race_helpers import PROCESSES, desk_ctx, make_office
+from tests.race_helpers import PROCESSES, desk_ctx, desk_processes, make_office
 
 
 def _reprint(url: str, n: int, number: str, barrier: Any, results: Any) -> None:
@@ -62,7 +61,7 @@ def test_eight_desks_reprinting_one_receipt_pin_one_hash(pg_database_factory, tm
         res = documents.debtors_batch(desk_ctx(db, "cashier", "desk-0"), tmp_path / "b.pdf", limit=3, today=TODAY)
         assert res.number and res.count == 3
         number = f"{res.number}/00002"
-        ctx = mp.get_context("spawn")
+        ctx = desk_processes()  # spawn-like, started from a preloaded fork server
         barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
         procs = [ctx.Process(target=_reprint, args=(url, n, number, barrier, results)) for n in range(PROCESSES)]
         for p in procs:

@@ -10,14 +10,13 @@ events form one chain of changes: each «before» is the previous «after».
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 from typing import Any
 
 from sqlalchemy import select
 
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
-from tests.race_helpers import PROCESSES, desk_ctx, make_office
+from tests.race_helpers import PROCESSES, desk_ctx, desk_processes, make_office
 
 ZONES = ("Europe/Moscow", "Asia/Vladivostok", "Europe/Kaliningrad", "Asia/Yekaterinburg",
          "Asia/Novosibirsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Kamchatka")
@@ -40,7 +39,7 @@ def _set(url: str, desk: str, zone: str, barrier: Any, results: Any) -> None:
 def test_eight_administrators_set_the_zone_at_once(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
     assert len(ZONES) == PROCESSES
     url = make_office(pg_database_factory)
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_set, args=(url, f"desk-{i}", zone, barrier, results)) for i, zone in enumerate(ZONES)]
     for p in procs:

@@ -24,7 +24,7 @@ from tests.test_card_helpers import (
 @pytest.fixture
 def pg_office(pg_database_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Bank]]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASHIER_GW_TIMEOUTS", "1,0.5")
-    yield from pg_bank_office(pg_database_factory(), tmp_path, accounts=200)
+    yield from pg_bank_office(pg_database_factory, tmp_path, accounts=200)
 
 
 @pytest.mark.parametrize("bank_name", ["sberbank", "tbank"])

@@ -4,7 +4,7 @@ the other ``test_card_*`` files.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,17 +67,22 @@ def start_bank(path: Path) -> SandboxServer:
     return server
 
 
-def pg_bank_office(url: str, tmp_path: Path, *, accounts: int) -> Iterator[tuple[str, Bank]]:
-    """A demo office on the PostgreSQL database ``url`` whose payees point at a fresh sandbox bank.
+def pg_bank_office(url: str | Callable[..., str], tmp_path: Path, *, accounts: int) -> Iterator[tuple[str, Bank]]:
+    """A demo office on PostgreSQL whose payees point at a fresh sandbox bank.
 
-    The body of the PostgreSQL card fixtures: ``yield from pg_bank_office(pg_database_factory(), …)``.
+    The body of the PostgreSQL card fixtures: ``yield from pg_bank_office(pg_database_factory, …)``
+    copies a session template office (fast); given the URL of an empty database it generates there.
     """
     from cashier_app.services.bootstrap import open_database
     from cashier_app.storage.demo import generate
     from tests.conftest import TODAY, _fast_hash
 
-    db = open_database(url)
-    generate(db.engine, accounts=accounts, today=TODAY, hash_password=_fast_hash)
+    if callable(url):
+        url = url(demo={"accounts": accounts})
+        db = open_database(url)
+    else:
+        db = open_database(url)
+        generate(db.engine, accounts=accounts, today=TODAY, hash_password=_fast_hash)
     server = start_bank(tmp_path / "bank.sqlite3")
     point_payees_at(db, server.url)
     db.dispose()

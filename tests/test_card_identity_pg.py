@@ -8,7 +8,6 @@ one row must win everywhere, no desk may fail, and every order must carry it.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy import delete, select
 from cashier_app.services import card_identity
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
+from tests.race_helpers import desk_processes
 from tests.test_card_helpers import Bank, account_of, pg_bank_office
 
 PROCESSES = 8
@@ -62,11 +62,11 @@ def _register(url: str, n: int, number: str, barrier: Any, results: Any) -> None
 @pytest.fixture
 def pg_office(pg_database_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Bank]]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASHIER_GW_TIMEOUTS", "2,5")  # inherited by the spawned desks
-    yield from pg_bank_office(pg_database_factory(), tmp_path, accounts=50)
+    yield from pg_bank_office(pg_database_factory, tmp_path, accounts=50)
 
 
 def _race_round(url: str, account: str, rnd: int) -> list[tuple[int, str, Any]]:
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_desk, args=(url, rnd * PROCESSES + n, account, barrier, results))
              for n in range(PROCESSES)]
@@ -131,7 +131,7 @@ def test_eight_desks_meeting_a_stranger_under_our_number_renumber_it_once(pg_off
         SberbankClient(bank.url, "demo-api", "demo").create_order(opened.order_number, 77_700, "чужой",
                                                                   order_uid=str(uuid.uuid4()))
         bank.pay(opened.order_number, "sberbank")
-        ctx = mp.get_context("spawn")
+        ctx = desk_processes()  # spawn-like, started from a preloaded fork server
         barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
         procs = [ctx.Process(target=_register, args=(url, n, opened.order_number, barrier, results))
                  for n in range(PROCESSES)]

@@ -9,7 +9,6 @@ its own — several links for one account.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import select
 
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
+from tests.race_helpers import desk_processes
 from tests.test_card_helpers import Bank, account_of, pg_bank_office
 
 PROCESSES = 8
@@ -42,11 +42,11 @@ def _desk(url: str, n: int, target: dict[str, str], barrier: Any, results: Any) 
 @pytest.fixture
 def pg_office(pg_database_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Bank]]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CASHIER_GW_TIMEOUTS", "2,5")  # inherited by the spawned desks
-    yield from pg_bank_office(pg_database_factory(), tmp_path, accounts=50)
+    yield from pg_bank_office(pg_database_factory, tmp_path, accounts=50)
 
 
 def _race(url: str, target: dict[str, str]) -> list[tuple[int, str, Any]]:
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_desk, args=(url, n, target, barrier, results)) for n in range(PROCESSES)]
     for p in procs:

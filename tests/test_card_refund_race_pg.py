@@ -16,7 +16,6 @@ answer is recorded.  (Both fail with ``_claim`` made to always succeed.)
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,8 @@ from sqlalchemy import func, select, update
 
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
-from tests.conftest import TODAY, _fast_hash
+from tests.conftest import TODAY
+from tests.race_helpers import desk_processes
 from tests.test_card_helpers import CARD_OK, PAYEE_OF_BANK, Bank, start_bank
 
 PROCESSES = 8
@@ -63,7 +63,7 @@ def _refund_worker(url: str, payment: str, n: int, barrier: Any, results: Any) -
 
 
 def _race(url: str, payment: str) -> list[tuple[str, Any]]:
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
     procs = [ctx.Process(target=_refund_worker, args=(url, payment, n, barrier, results)) for n in range(PROCESSES)]
@@ -79,11 +79,9 @@ def _race(url: str, payment: str) -> list[tuple[str, Any]]:
 @pytest.fixture
 def pg_office(pg_database_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Bank]]:  # type: ignore[no-untyped-def]
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
 
-    url = pg_database_factory()
+    url = pg_database_factory(demo={"accounts": 40, "bookings": 10})
     db = open_database(url)
-    generate(db.engine, accounts=40, bookings=10, today=TODAY, hash_password=_fast_hash)
     server = start_bank(tmp_path / "bank.sqlite3")
     with db.uow() as uow:
         uow.session.execute(update(m.Payee).values(gateway_base_url=server.url))

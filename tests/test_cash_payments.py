@@ -136,12 +136,9 @@ def test_two_threads_same_token_one_payment_sqlite(fresh_db) -> None:  # type: i
 
 def test_two_threads_same_token_one_payment_postgres(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
-    from tests.conftest import TODAY, _fast_hash
 
-    db = open_database(pg_database_factory())
+    db = open_database(pg_database_factory(demo={"accounts": 50}))
     try:
-        generate(db.engine, accounts=50, today=TODAY, hash_password=_fast_hash)
         before = balance(db, "0000003")
         results, token = _race(db)
         assert len({r.payment_number for r in results}) == 1

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from cashier_app import cli as cli_module
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
-from tests.conftest import TODAY, _fast_hash
 from tests.test_cli import ROOT, as_user, clean_env, cli
 
 ACCOUNT = "0000001"
@@ -55,10 +54,8 @@ def _shift_status(db: Database) -> str | None:
 def pg_office(pg_database_factory) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     """A small private demo office on PostgreSQL (the tests close shifts and kill connections)."""
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
 
-    db = open_database(pg_database_factory())
-    generate(db.engine, accounts=60, today=TODAY, hash_password=_fast_hash)
+    db = open_database(pg_database_factory(demo={"accounts": 60}))
     yield db
     db.dispose()
 

@@ -97,12 +97,16 @@ def rasterise(pdf: bytes, dpi: int, tmp: Path, page: int = 1) -> Image.Image:
     src = tmp / "doc.pdf"
     src.write_bytes(pdf)
     out = tmp / f"page{dpi}"
+    # Raw PGM, not PNG: the same pixels, but pdftoppm spends ~85 % of a 300 dpi A4 page
+    # compressing PNG (1.0 s vs 0.13 s), and the suite rasterises hundreds of pages.
     subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+        ["pdftoppm", "-r", str(dpi), "-gray", "-singlefile", "-f", str(page), "-l", str(page),
          str(src), str(out)],
         check=True, timeout=60,
     )  # fmt: skip
-    return Image.open(f"{out}.png")
+    image = Image.open(f"{out}.pgm")
+    image.load()  # read now: the next page of the same test overwrites the file
+    return image
 
 
 def decode_qr(image: Image.Image) -> list[bytes]:

@@ -335,12 +335,9 @@ def test_batch_respects_payee_and_cancel_leaves_nothing(fresh_db, tmp_path: Path
 @pytest.mark.pg
 def test_issue_and_reprint_on_postgres(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
-    from tests.conftest import _fast_hash
 
-    db = open_database(pg_database_factory())
+    db = open_database(pg_database_factory(demo={"accounts": 200}))
     try:
-        generate(db.engine, accounts=200, today=TODAY, hash_password=_fast_hash)
         ctx = ctx_for(db)
         a = documents.issue(ctx, "pd4", account=debtor(db), today=TODAY)
         b = documents.issue(ctx, "info", method="contact", booking=payable_booking(db), today=TODAY)

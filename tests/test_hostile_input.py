@@ -241,11 +241,8 @@ def _file_size_limit(limit: int):  # type: ignore[no-untyped-def]
 def pg_office_url(pg_database_factory) -> str:  # type: ignore[no-untyped-def]
     """PostgreSQL: the only file the commands themselves write is their output."""
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
-    from tests.conftest import TODAY, _fast_hash
 
-    db = open_database(pg_database_factory())
-    generate(db.engine, accounts=60, today=TODAY, hash_password=_fast_hash)
+    db = open_database(pg_database_factory(demo={"accounts": 60}))
     url = db.engine.url.render_as_string(hide_password=False)
     db.dispose()
     return url

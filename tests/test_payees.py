@@ -340,12 +340,9 @@ def test_cli_list_show_set_gateway(fresh_db, tmp_path) -> None:  # type: ignore[
 def test_postgresql_create_refusal_and_audit(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL: a new payee takes its id after the demo's explicit ones; refusals write nothing."""
     from cashier_app.services.bootstrap import open_database
-    from cashier_app.storage.demo import generate
-    from tests.conftest import TODAY, _fast_hash
 
-    db = open_database(pg_database_factory())
+    db = open_database(pg_database_factory(demo={"accounts": 20}))
     try:
-        generate(db.engine, accounts=20, today=TODAY, hash_password=_fast_hash)
         admin = ctx_for(db, "admin")
         n = payee_count(db)
         with pytest.raises(PayeeProblems):

@@ -26,6 +26,7 @@ from cashier_app.printing.pdf_base import (
     PAGE_A4,
     Sheet,
     date_ru,
+    ensure_fonts,
     finish,
     new_canvas,
     rate_note,
@@ -221,17 +222,11 @@ def draw_post112(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     y += 4.5
     s.text(x0, y, "Адрес отправителя", COND_BOLD, 9)
     a = sender_boxes(r)
-    mid = 95.0
     y += 1.5
-    _box(s, x0, mid, y, "Регион (область, край, республика)", a.region)
-    _box(s, mid, x1, y, "Район, городской округ", a.district)
-    y += 8.0
-    _box(s, x0, mid, y, "Населённый пункт (поселок, село, деревня)", a.settlement)
-    _box(s, mid, x1, y, "Город", a.city)
-    y += 8.0
-    _box(s, x0, 110.0, y, "Улица, микрорайон", a.street)
-    _box(s, 110.0, 138.0, y, "Дом, корпус, строение", a.house)
-    _box(s, 138.0, idx_x - 2.0, y, "Квартира", a.flat)
+    for row, boxes in enumerate(_SENDER_ROWS):
+        for name, label, bx, bx1 in boxes:
+            _box(s, bx, bx1, y + 8.0 * row, label, getattr(a, name))
+    y += 8.0 * (len(_SENDER_ROWS) - 1)
     s.text(idx_x, y + 1.9, "Индекс", COND, 5.5)
     s.cells(idx_x, y + 2.3, 6, a.postal_index or payer.postal_index, cell_w=5.0, cell_h=5.0, size=11)
 
@@ -259,15 +254,54 @@ def draw_post112(s: Sheet, r: ReceiptDTO, matrix: Matrix) -> None:
     s.text(0, 267.0, "Проверьте реквизиты перед оплатой. Перевод принимается только на всю сумму.", COND, 7.5)
 
 
+# The sender's address boxes, row by row: (AddressParts field, label, x, x1) in mm on the form.
+# One table for drawing and for :func:`sender_box_problems`, so the payer check refuses
+# exactly what the form could not print (before, «дом 125а, корпус 4, строение 1» passed
+# the check and failed only when the form was drawn).
+_IDX_X = FORM_W - 3.0 - 6 * 5.0
+_SENDER_ROWS: tuple[tuple[tuple[str, str, float, float], ...], ...] = (
+    (("region", "Регион (область, край, республика)", 3.0, 95.0),
+     ("district", "Район, городской округ", 95.0, FORM_W - 3.0)),
+    (("settlement", "Населённый пункт (поселок, село, деревня)", 3.0, 95.0),
+     ("city", "Город", 95.0, FORM_W - 3.0)),
+    (("street", "Улица, микрорайон", 3.0, 110.0),
+     ("house", "Дом, корпус, строение", 110.0, 138.0),
+     ("flat", "Квартира", 138.0, _IDX_X - 2.0)),
+)
+_BOX_SIZE, _BOX_MIN_SIZE = 9.5, 5.0
+
+
+def _box_fits(value: str, x: float, x1: float) -> bool:
+    # The same arithmetic as Sheet.fit_text: shrink proportionally, round down to 0.25 pt.
+    ensure_fonts()  # the check may run before any page was drawn
+    width_pt = (x1 - x - 2.0) * mm
+    w = text_width(value, COND, _BOX_SIZE)
+    if w <= width_pt:
+        return True
+    size = int(_BOX_SIZE * width_pt / w * 4) / 4
+    return size >= _BOX_MIN_SIZE and text_width(value, COND, size) <= width_pt
+
+
+def _too_long(value: str, label: str) -> str:
+    return f"«{value}» не помещается в графу «{label}» ф. 112ЭП — сократите (д., корп., стр., кв., пом.)"
+
+
+def sender_box_problems(parts: AddressParts) -> list[str]:
+    """Why the sender's boxes of ф. 112ЭП cannot hold these parts ([] when they can)."""
+    return [_too_long(getattr(parts, name), label)
+            for boxes in _SENDER_ROWS for name, label, x, x1 in boxes
+            if getattr(parts, name) and not _box_fits(getattr(parts, name), x, x1)]
+
+
 def _box(s: Sheet, x: float, x1: float, y: float, label: str, value: str) -> None:
     """One labelled box of the sender's address; the value shrinks, and refuses rather than clip."""
     s.rect(x, y, x1 - x, 7.3, width=0.3)
     s.text(x + 0.8, y + 2.0, label, COND, 5.5)
     if value:
         try:
-            s.fit_text(x + 1.0, y + 6.2, value, x1 - x - 2.0, COND, 9.5, 5.0)
+            s.fit_text(x + 1.0, y + 6.2, value, x1 - x - 2.0, COND, _BOX_SIZE, _BOX_MIN_SIZE)
         except ValueError as exc:
-            raise ValidationError("Адрес отправителя", f"«{value}» не помещается в графу «{label}»") from exc
+            raise ValidationError("Адрес отправителя", _too_long(value, label)) from exc
 
 
 def _message_rows(r: ReceiptDTO) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from cashier_app.domain.address import FEDERAL_CITIES, parse_address, squeeze_spaces
+from cashier_app.domain.address import FEDERAL_CITIES, AddressParts, parse_address, squeeze_spaces
 from cashier_app.domain.booking_rules import (
     POST_FORM_FIELDS,
     PayerAddress,
@@ -27,6 +27,7 @@ from cashier_app.domain.booking_rules import split_full_name as split_full_name
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.requisites import validate_inn
 from cashier_app.printing.dto import PayerDTO
+from cashier_app.printing.post112 import sender_box_problems
 
 PAYER_INN_FIELD = "ИНН плательщика"
 ADDRESS_FIELD = "Адрес плательщика"
@@ -112,7 +113,10 @@ def apply_input(base: PayerFields, given: PayerInput | None) -> PayerFields:
             f = replace(f, **cleared, address=line, address_problem=str(err))
         else:
             boxes = {n: getattr(parts, n) for n in _PART_NAMES} if parts else cleared
-            f = replace(f, **boxes, address=line, address_problem="")
+            # Placed is not enough: a part too long for its box would pass here and fail on the form.
+            too_long = sender_box_problems(parts) if parts else []
+            problem = str(ValidationError(ADDRESS_FIELD, too_long[0])) if too_long else ""
+            f = replace(f, **boxes, address=line, address_problem=problem)
     for name in ("full_name", *_PART_NAMES, "inn"):
         value = getattr(given, name)
         if value is not None:
@@ -130,6 +134,12 @@ def payer_problems(f: PayerFields, *, post_form: bool) -> list[str]:
             out.append(str(err))
     if post_form and f.address_problem:
         out.append(f.address_problem)  # names the part and the form
+    elif post_form and not f.address:
+        # Parts typed one by one: boxed as given (sender_boxes), each must still fit its box.
+        parts = AddressParts(region=f.region, district=f.district, settlement=f.settlement, city=f.city,
+                             street=f.street, house=f"д. {f.house}" if f.house[:1].isdigit() else f.house,
+                             flat=f"кв. {f.flat}" if f.flat[:1].isdigit() else f.flat)
+        out.extend(str(ValidationError(ADDRESS_FIELD, p)) for p in sender_box_problems(parts))
     return out
 
 

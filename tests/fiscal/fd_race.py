@@ -6,13 +6,12 @@ so the jobs must live here (``race_helpers.JOBS`` is not this helper's to extend
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections.abc import Callable
 from typing import Any
 
 from cashier_app.services.context import DeskContext
 from cashier_app.storage.db import Database
-from tests.race_helpers import desk_ctx
+from tests.race_helpers import desk_ctx, desk_processes
 
 
 def _job_open(ctx: DeskContext, arg: dict[str, Any]) -> Any:
@@ -61,7 +60,7 @@ def _worker(url: str, job: dict[str, Any], barrier: Any, results: Any) -> None:
 
 
 def race(url: str, jobs: list[dict[str, Any]]) -> list[tuple[str, str, Any]]:
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier = ctx.Barrier(len(jobs))
     results = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(url, job, barrier, results)) for job in jobs]

@@ -8,7 +8,6 @@ and the emulator's ATOL Web 409s show the duplicates it had to refuse).
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import random
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from tests.fiscal.fc_helpers import (
     set_fiscal,
     start_register,
 )
-from tests.race_helpers import PROCESSES, connect, make_office
+from tests.race_helpers import PROCESSES, connect, desk_processes, make_office
 
 RECEIPTS = 6
 
@@ -51,7 +50,7 @@ def _worker(url: str, job: dict[str, Any], barrier: Any, results: Any) -> None:
 
 
 def _race(url: str, jobs: list[dict[str, Any]]) -> list[Any]:
-    ctx = mp.get_context("spawn")
+    ctx = desk_processes()  # spawn-like, started from a preloaded fork server
     barrier = ctx.Barrier(len(jobs))
     results = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(url, job, barrier, results)) for job in jobs]
