@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up .venv (first run), create the demo office, start the card sandbox and the register emulator,
-# start the app.
+# Set up .venv (first run), create the demo office, start the card sandbox, the register emulator and
+# the billing emulator, start the app.
 # Extra arguments go to the app: ./run.sh --smoke, ./run.sh --db postgresql://…, ./run.sh find 271556
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,5 +45,32 @@ then
   mkdir -p "${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app"
   nohup .venv/bin/cashier-app fiscal-sandbox --host 127.0.0.1 --port 16732 \
     >"${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app/fiscal-sandbox.log" 2>&1 &
+fi
+# The local billing emulator (OSMP check/pay, ABillS dialect) on 8766, knowing the demo payee interra's
+# subscribers (read only from the office database); skipped likewise if the port is taken.
+if .venv/bin/python - <<'PY' 2>/dev/null
+import importlib.util, socket, sys
+if importlib.util.find_spec("cashier_app.emulators.billing.server") is None:
+    sys.exit(1)
+s = socket.socket()
+s.settimeout(0.3)
+sys.exit(0 if s.connect_ex(("127.0.0.1", 8766)) != 0 else 1)
+PY
+then
+  state_dir="${XDG_STATE_HOME:-$HOME/.local/state}/cashier-app"
+  mkdir -p "$state_dir"
+  office_db=$(.venv/bin/python - "$@" <<'PY'
+import sys
+from cashier_app.settings import default_db_url
+args = sys.argv[1:]
+url = next((a.split("=", 1)[1] for a in args if a.startswith("--db=")), None)
+if url is None and "--db" in args and args.index("--db") + 1 < len(args):
+    url = args[args.index("--db") + 1]
+print(url or default_db_url())
+PY
+)
+  nohup .venv/bin/cashier-app billing-sandbox --host 127.0.0.1 --port 8766 --dialect abills \
+    --office-db "$office_db" --payee interra --state "$state_dir/billing-sandbox.sqlite3" \
+    >"$state_dir/billing-sandbox.log" 2>&1 &
 fi
 exec .venv/bin/cashier-app "$@"

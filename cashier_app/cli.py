@@ -24,13 +24,17 @@ COMMAND_MODULES = (
     "cards",
     "sandbox",
     "fiscal_sandbox",
+    "billing_sandbox",
     "travel",
     "cashdesk",
     "fiscal",
+    "billing",
     "audit",
     "users",
     "payees",
     "office",
+    "imports",
+    "registry",
 )
 
 EXIT_USER_ERROR = 2

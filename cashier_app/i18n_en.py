@@ -560,3 +560,8 @@ EN_CONTEXT: dict[tuple[str, str], str] = {
 from cashier_app.i18n_en_fiscal import EN_FISCAL  # noqa: E402
 
 EN.update(EN_FISCAL)
+
+# Issue 14 (systems of record: import wizard, billing connector) likewise.
+from cashier_app.i18n_en_billing import EN_BILLING  # noqa: E402
+
+EN.update(EN_BILLING)

@@ -115,7 +115,8 @@ def run_pay(args: argparse.Namespace) -> int:
             link_shown = True
             print(f"Заказ {order.order_number} зарегистрирован, ссылка на оплату: {order.payment_url}",
                   file=sys.stderr, flush=True)
-    print_json({**order.as_json(), "recovery": recovery, "reused": False, "fiscal": _fiscal(ctx, order)})
+    print_json({**order.as_json(), "recovery": recovery, "reused": False, "fiscal": _fiscal(ctx, order),
+                "billing": _billing(ctx, order)})
     sys.stdout.flush()
     if order.paid:
         return EXIT_PAID
@@ -129,6 +130,16 @@ def _fiscal(ctx, order):  # type: ignore[no-untyped-def]
     from cashier_app.services.fiscal_delivery import deliver_after_commit
 
     return fiscal_json(deliver_after_commit(ctx, order.payment_id))
+
+
+def _billing(ctx, order):  # type: ignore[no-untyped-def]
+    """The paid order's delivery to the payee's billing, sent now (short timeout; never fails the command)."""
+    if not order.paid:
+        return None
+    from cashier_app.commands.billing import delivery_json
+    from cashier_app.services.billing.delivery import deliver_after_commit
+
+    return delivery_json(deliver_after_commit(ctx.db, order.payment_id))
 
 
 def _print_reused(order) -> int:  # type: ignore[no-untyped-def]

@@ -277,6 +277,7 @@ def run_pay_cash(args: argparse.Namespace) -> int:
     # Before the money moves, so that whatever happens next the same payment can be retried
     # with ``--token`` and is never taken twice.
     print(f"токен операции: {token}", file=sys.stderr, flush=True)
+    _warn_billing_check(ctx, args.account)
     try:
         res = cash.take_cash(ctx, token=token, amount_minor=amount, account=args.account, booking=args.booking,
                              received_minor=received, paper=_paper(), contact=contact, paperless=args.paperless)
@@ -284,16 +285,43 @@ def run_pay_cash(args: argparse.Namespace) -> int:
         raise  # refused before anything was written
     except (Exception, KeyboardInterrupt) as exc:
         return _pay_cash_outcome(ctx, args, token, exc)
-    return _print_cash(args, token, res, _save_pdf(args.pdf, res.slip.pdf) if res.slip else None)
+    return _print_cash(args, token, res, _save_pdf(args.pdf, res.slip.pdf) if res.slip else None,
+                       _billing_after(ctx, res.payment_id))
 
 
-def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None) -> int:  # type: ignore[no-untyped-def]
+def _warn_billing_check(ctx, account: str | None) -> None:  # type: ignore[no-untyped-def]
+    """The billing's last word on the account, when it was «не найден»: a warning, never a refusal."""
+    if not account:
+        return
+    from cashier_app.services.billing.checks import last_check_by_number
+
+    try:
+        with ctx.db.read() as uow:
+            view = last_check_by_number(uow.session, account)
+    except Exception:  # a warning must not stop the payment
+        return
+    if view is not None and view.state == "not_found":
+        print(f"cashier-app: внимание: биллинг не нашёл лицевой счёт {account} (проверка {view.checked_at_text})",
+              file=sys.stderr)
+
+
+def _billing_after(ctx, payment_id: int):  # type: ignore[no-untyped-def]
+    """The payment's delivery to its billing, sent now with a short timeout; never fails the command."""
+    from cashier_app.services.billing.delivery import deliver_after_commit
+
+    return deliver_after_commit(ctx.db, payment_id)
+
+
+def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None,  # type: ignore[no-untyped-def]
+                billing=None) -> int:  # type: ignore[no-untyped-def]
+    from cashier_app.commands.billing import delivery_json
+
     if args.json:
         print_json({"payment": res.payment_number, "amount_minor": res.amount_minor,
                     "received_minor": res.received_minor, "change_minor": res.change_minor,
                     "target_amount_minor": res.target_amount_minor, "target_currency": res.target_currency,
                     "repeated": res.repeated, "slip": res.slip.number if res.slip else None, "token": token,
-                    "problem": problem, "fiscal": fiscal_json(res.fiscal)})
+                    "problem": problem, "fiscal": fiscal_json(res.fiscal), "billing": delivery_json(billing)})
     else:
         print(f"платёж {res.payment_number}: {format_money(res.amount_minor)}"
               + (" (повтор: уже оплачено этим токеном)" if res.repeated else ""))
@@ -303,6 +331,8 @@ def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None) 
             print(f"квитанция {res.slip.number}")
         if res.fiscal is not None:
             print(f"чек: {receipt_line(res.fiscal)}")
+        if billing is not None:
+            print(f"биллинг: {billing.label}")
     sys.stdout.flush()
     if problem:
         return _done_but(f"оплата проведена: {res.payment_number} ({format_money(res.amount_minor)})", problem)
@@ -341,7 +371,8 @@ def _pay_cash_outcome(ctx, args: argparse.Namespace, token: str, exc: BaseExcept
         slip, problem = None, f"квитанция не сформирована: {_reason(slip_exc)}"
     if slip is not None:
         problem = _save_pdf(args.pdf, slip.pdf)
-    return _print_cash(args, token, replace(found, slip=slip, fiscal=fiscal), problem)
+    return _print_cash(args, token, replace(found, slip=slip, fiscal=fiscal), problem,
+                       _billing_after(ctx, found.payment_id))
 
 
 def run_correction(args: argparse.Namespace) -> int:

@@ -112,6 +112,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_as_arg(p, dest="login_as")
     p.set_defaults(handler=run_fiscal)
 
+    p = ps.add_parser("billing", help="биллинг получателя (OSMP «check / pay»): адрес и диалект, --none — отключить; "
+                                      "пароль — только через --password-stdin")
+    p.add_argument("code", metavar="КОД")
+    bmode = p.add_mutually_exclusive_group(required=True)
+    bmode.add_argument("--osmp", metavar="URL", help="адрес OSMP биллинга, например https://billing.example.ru/osmp")
+    bmode.add_argument("--none", action="store_true", help="без биллинга: платежи в биллинг не передаются")
+    p.add_argument("--dialect", choices=("abills", "ubilling"), help="abills или ubilling")
+    p.add_argument("--login", help="логин биллинга (HTTP Basic), если нужен")
+    p.add_argument("--ca-file", metavar="ФАЙЛ", help="доп. корневой сертификат PEM")
+    p.add_argument("--password-stdin", action="store_true", help="пароль биллинга одной строкой со стандартного ввода")
+    p.add_argument("--json", action="store_true")
+    add_db_arg(p)
+    add_as_arg(p, dest="login_as")
+    p.set_defaults(handler=run_billing)
+
 
 def _refused(exc: RuleViolation) -> int:
     for reason in exc.reasons:
@@ -142,7 +157,8 @@ def run_show(args: argparse.Namespace) -> int:
     # Gateway details are the administrator's; others see the requisites only.
     status = payees.gateway_status(ctx, row.code) if ctx.user and allowed(ctx.user.role, "gateway_settings") else None
     if args.json:
-        print_json({**row.as_json(), "gateway": status.as_json() if status else None})
+        print_json({**row.as_json(), "gateway": status.as_json() if status else None,
+                    **({"billing": _billing_view(ctx, row.code)} if status is not None else {})})
         return 0
     labels = (("Код", row.code), ("Вид", row.kind), ("Наименование", row.name), ("ИНН", row.inn),
               ("КПП", row.kpp or ""), ("Расчётный счёт", row.account), ("Банк", row.bank_name),
@@ -157,6 +173,64 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"Логин / терминал: {status.login}")
             print(f"Файл сертификата: {status.ca_file or '—'}")
             print(f"Секрет: {status.secret_text}")
+    if status is not None:
+        print(f"Биллинг: {_billing_text(ctx, row.code)}")
+    return 0
+
+
+def _billing_text(ctx, code: str) -> str:  # type: ignore[no-untyped-def]
+    from cashier_app.services.billing import settings as bs
+
+    with ctx.db.read() as uow:
+        pid = uow.session.execute(select_payee_id(code)).scalar_one()
+        view = bs.get_view(uow.session, pid)
+    if view is None:
+        return "не подключён"
+    who = f", логин {view['login']}" if view["login"] else ""
+    secret = ", пароль задан" if view["password_set"] else ""
+    return f"OSMP {bs.DIALECT_LABELS.get(view['dialect'], view['dialect'])} {view['url']}{who}{secret}"
+
+
+def _billing_view(ctx, code: str):  # type: ignore[no-untyped-def]
+    from cashier_app.services.billing import settings as bs
+
+    with ctx.db.read() as uow:
+        return bs.get_view(uow.session, uow.session.execute(select_payee_id(code)).scalar_one())
+
+
+def select_payee_id(code: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from cashier_app.storage import models as m
+
+    return select(m.Payee.id).where(m.Payee.code == code)
+
+
+def run_billing(args: argparse.Namespace) -> int:
+    from cashier_app.services.billing import settings as bs
+
+    db = open_db(args)
+    ctx = cli_context(db, args.login_as)
+    if args.none:
+        bs.disable(ctx, args.code)
+        print_json({"payee": args.code, "billing": None}) if args.json else print(f"{args.code}\tбиллинг отключён")
+        return 0
+    if not args.dialect:
+        return _refused(RuleViolation(f"{bs.F_DIALECT}: укажите --dialect abills или ubilling"))
+    password: str | None = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            return _refused(RuleViolation(f"{bs.F_PASSWORD}: пустой ввод — пароль не задан"))
+    try:
+        view = bs.configure(ctx, args.code, url=args.osmp, dialect=args.dialect, login=args.login,
+                            password=password, ca_file=args.ca_file)
+    except ValidationError as exc:
+        return _refused(RuleViolation(str(exc)))
+    if args.json:
+        print_json({"payee": args.code, "billing": view})
+    else:
+        print(f"{args.code}\tбиллинг: {_billing_text(ctx, args.code)}")
     return 0
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from cashier_app.domain.errors import NotFound, RuleViolation
 from cashier_app.domain.money import check_amount, format_money
 from cashier_app.services import audit, fiscal_outbox, office_time
+from cashier_app.services.billing import outbox as billing_outbox
 from cashier_app.services.context import DeskContext
 from cashier_app.services.numbering import next_number
 from cashier_app.storage import models as m
@@ -129,6 +130,12 @@ def open_payment(
     check_amount(amount_minor, "Сумма")  # every way in passes here: the last line of defence
     if target.booking_id is not None and booking_amount is None:
         raise ValueError("a booking payment needs its tour-currency amount and rate")
+    if target.account_id is not None:
+        # A full export from the billing no longer lists it (issue 14): its history stays, new money does not.
+        row = s.execute(select(m.Account.number, m.Account.closed_on).where(m.Account.id == target.account_id)).first()
+        if row is not None and row.closed_on is not None:
+            raise RuleViolation(f"лицевой счёт {row.number} закрыт {row.closed_on:%d.%m.%Y} — платежи на него "
+                                "не принимаются")
     p = m.Payment(
         number=next_number(s, "payment"),
         entry_kind="payment",
@@ -182,6 +189,7 @@ def credit(s: Session, ctx: DeskContext, payment_id: int, *, now: datetime | Non
     assert p is not None
     _apply(s, p, sign=1, day=office_time.day_of(s, now))  # the office's day, not UTC's
     fiscal_outbox.enqueue_for_payment(s, ctx, p)  # the receipt commits with the money or not at all
+    billing_outbox.enqueue_for_payment(s, ctx, p)  # so does its delivery to the payee's billing
     audit.record(s, ctx, "payment.credit", "payment", p.number, None,
                  {"amount_minor": p.amount_minor, "method": p.method, "account_id": p.account_id,
                   "booking_id": p.booking_id, "target_amount_minor": p.target_amount_minor},
@@ -305,6 +313,7 @@ def add_reversal(
     s.flush()
     _apply(s, entry, sign=-1, day=office_time.day_of(s, now))
     fiscal_outbox.enqueue_for_reversal(s, ctx, entry)  # the return receipt commits with the refund
+    billing_outbox.enqueue_for_reversal(s, ctx, entry)  # and the billing's cancel (or «вручную»)
     if amount == left:
         orig.status = "reversed" if kind == "reversal" else "refunded"
     audit.record(s, ctx, f"payment.{kind}", "payment", orig.number,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import to_decimal
+from cashier_app.services.billing.views import DELIVERY_LABELS
 from cashier_app.services.context import DeskContext, day_start_utc
 from cashier_app.services.output_files import check_target, write_failed
 from cashier_app.services.permissions import allowed, require
@@ -40,6 +41,8 @@ ENTRY_OPERATIONS = ("sell", "sell_return")
 # The fiscal column as the journal and its exports say it.
 FISCAL_LABELS = {None: "", "pending": "формируется", "sent": "формируется", "done": "пробит",
                  "failed": "ошибка", "bank": "касса банка", "corrected": "исправлен коррекцией"}
+# The billing column (issue 14) says a delivery's state in the connector's own words.
+BILLING_LABELS = DELIVERY_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,10 @@ class JournalRow:
     # The fiscal receipt of this entry (issue 13): pending | sent | done | failed | bank; None = no receipt
     # (a bonus, a bank transfer, a payee «без ККТ»); «corrected» when a correction receipt followed.
     fiscal: str | None = None
+    # The entry's delivery to the payee's billing (issue 14): pending | sent | delivered | refused | manual;
+    # None = nothing to deliver (no connector, a booking, a bonus).  ``billing_note``: the refusal's reason.
+    billing: str | None = None
+    billing_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +158,14 @@ def _rows(s: Session, conds: list, offset: int, limit: int) -> list[JournalRow]:
                  .where(m.FiscalReceipt.payment_id == m.Payment.id,
                         m.FiscalReceipt.operation.notin_(ENTRY_OPERATIONS), m.FiscalReceipt.state == "done")
                  .correlate(m.Payment).scalar_subquery())
+    # One outbox row per entry (a pay under the payment, a cancel under its reversal entry: unique).
+    billing = (select(m.BillingDelivery.state).where(m.BillingDelivery.payment_id == m.Payment.id)
+               .limit(1).correlate(m.Payment).scalar_subquery())
+    billing_note = (select(m.BillingDelivery.last_error).where(m.BillingDelivery.payment_id == m.Payment.id)
+                    .limit(1).correlate(m.Payment).scalar_subquery())
     stmt = (
         select(m.Payment, m.Account.number, m.Booking.number, m.User.login, m.CashShift.number, orig.number, slip,
-               fiscal, corrected)
+               fiscal, corrected, billing, billing_note)
         .outerjoin(m.Account, m.Account.id == m.Payment.account_id)
         .outerjoin(m.Booking, m.Booking.id == m.Payment.booking_id)
         .outerjoin(m.User, m.User.id == m.Payment.user_id)
@@ -166,8 +178,8 @@ def _rows(s: Session, conds: list, offset: int, limit: int) -> list[JournalRow]:
     return [
         JournalRow(p.id, p.number, p.created_at, p.entry_kind, p.method, p.status,  # type: ignore[arg-type]
                    p.amount_minor, p.currency, p.target_amount_minor, p.target_currency, acc, bk, p.desk,
-                   login, shift, rev, p.reason, sl, bool(p.credited), "corrected" if fixed else fs)
-        for p, acc, bk, login, shift, rev, sl, fs, fixed in s.execute(stmt).all()
+                   login, shift, rev, p.reason, sl, bool(p.credited), "corrected" if fixed else fs, bs, bnote)
+        for p, acc, bk, login, shift, rev, sl, fs, fixed, bs, bnote in s.execute(stmt).all()
     ]
 
 
@@ -280,7 +292,8 @@ def refund_info(ctx: DeskContext, number: str) -> RefundInfo:
 
 
 COLUMNS = ("Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма", "Валюта", "В валюте тура", "Валюта тура",
-           "Лицевой счёт", "Заявка", "Касса", "Кассир", "Смена", "Отменяет", "Причина", "Квитанция", "Чек")
+           "Лицевой счёт", "Заявка", "Касса", "Кассир", "Смена", "Отменяет", "Причина", "Квитанция", "Чек",
+           "Биллинг")
 
 
 # OWASP «CSV injection»: a text cell starting with one of these is a formula to a spreadsheet.
@@ -350,7 +363,16 @@ def _cells(r: JournalRow) -> list[object]:
         to_decimal(r.amount_minor), r.currency,
         None if r.target_amount_minor is None else to_decimal(r.target_amount_minor), r.target_currency,
         r.account, r.booking, r.desk, r.user, r.shift, r.reverses, r.reason, r.slip, FISCAL_LABELS.get(r.fiscal, r.fiscal),
+        billing_label(r.billing, r.billing_note),
     ]
+
+
+def billing_label(state: str | None, note: str | None = None) -> str:
+    """«доставлен», «отклонён: лицевой счёт не найден»; "" when the entry has nothing to deliver."""
+    if state is None:
+        return ""
+    text = BILLING_LABELS.get(state, state)
+    return f"{text}: {note}" if note and state in ("refused", "manual") else text
 
 
 def _csv_cell(v: object) -> object:
@@ -380,8 +402,8 @@ def _write_xlsx(rows: Iterable[JournalRow], target: str) -> ExportSummary:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Платежи")
-    for col, width in zip("ABCDEFGHIJKLMNOPQR", (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14, 14),
-                          strict=True):
+    for col, width in zip("ABCDEFGHIJKLMNOPQRS",
+                          (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14, 14, 24), strict=True):
         ws.column_dimensions[col].width = width
 
     def cell(v: object) -> object:

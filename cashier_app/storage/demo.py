@@ -40,6 +40,8 @@ DEMO_USERS = (
 SANDBOX_URL = "http://127.0.0.1:8765"
 # The register emulator (``cashier-app fiscal-sandbox``, ATOL Web Server's default port).
 REGISTER_URL = "http://127.0.0.1:16732"
+# The billing emulator (``cashier-app billing-sandbox``, OSMP check/pay): interra's subscribers live there.
+BILLING_URL = "http://127.0.0.1:8766/osmp"
 # The cashiers' INNs as printed on receipts (tag 1203): valid check digits, nobody's real number.
 DEMO_FISCAL_INN = {"admin": "770123456703", "manager": "402712345698", "cashier": "526098765441"}
 # The office as a payment agent: its phone (1073), the payment operator's (1074), where it settles.
@@ -243,6 +245,8 @@ def generate(
         put(m.Tariff.__table__, tariff_rows)
         put(m.Service.__table__, service_rows)
         put(m.FiscalSettings.__table__, _fiscal_rows(payee_id, now))
+        put(m.BillingSettings.__table__, [{"payee_id": payee_id["interra"], "protocol": "osmp", "url": BILLING_URL,
+                                          "dialect": "abills", "login": None, "ca_file": None, "updated_at": now}])
 
         # Agencies and users (the three demo users plus managers of other agencies).
         agency_rows = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +26,13 @@ class AccountView(QWidget):
         self.card: AccountCard | None = None
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        # What the payee's billing says of this account (issue 14), filled in by billing_actions in the
+        # background once the card is open; hidden for a payee without a connector.
+        self.billing = QLabel()
+        self.billing.setObjectName("billing_check")
+        self.billing.setWordWrap(True)
+        self.billing.hide()
+        self.check: Any = None
         self.person = Form([
             ("owner", tr("Абонент")), ("address", tr("Адрес")), ("contacts", tr("Контакты")),
             ("payee", tr("Получатель")), ("contract", tr("Договор")),
@@ -59,10 +68,13 @@ class AccountView(QWidget):
         QVBoxLayout(pay_box).addWidget(self.payments)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.billing)
         layout.addLayout(top)
         layout.addWidget(pay_box, 1)
 
     def show_card(self, card: AccountCard) -> None:
+        if self.card is None or self.card.number != card.number:
+            self.show_check(None)  # another account: the last one's answer must not stay on screen
         self.card = card
         self.title.setText(tr("Лицевой счёт № {n}", n=card.number) + (f"  ({card.login})" if card.login else ""))
         p = self.person
@@ -115,3 +127,43 @@ class AccountView(QWidget):
             for c, v in enumerate(values):
                 self.payments.setItem(r, c, QTableWidgetItem(v))
         self.payments.resizeColumnsToContents()
+
+    # --- the billing's answer (issue 14) -------------------------------------------------------
+    def show_checking(self) -> None:
+        """A check is under way; the last answer, if any, stays until the new one comes."""
+        if self.check is None:
+            self.billing.setText(tr("Биллинг: проверяю…"))
+            self.billing.setStyleSheet(CHECK_STYLE["checking"])
+            self.billing.setToolTip("")
+            self.billing.show()
+
+    def show_check(self, view: Any) -> None:
+        """A ``CheckView`` on the card; None or state «off» (no connector) hides the line."""
+        self.check = view
+        if view is None or view.state == "off":
+            self.billing.hide()
+            self.billing.clear()
+            return
+        self.billing.setText(check_text(view))
+        self.billing.setStyleSheet(CHECK_STYLE.get(view.state, ""))
+        self.billing.setToolTip(view.message or "")
+        self.billing.show()
+
+
+CHECK_STYLE = {"found": "color: #1b5e20;", "checking": "color: #616161;",
+               "not_found": NEGATIVE_STYLE, "refused": NEGATIVE_STYLE, "error": "color: #e65100; font-weight: bold;"}
+
+
+def check_text(view: Any) -> str:
+    """«Биллинг: найден, баланс 1 234,50 ₽ — по данным биллинга на 12:03» and the other states."""
+    if view.state == "found":
+        when = view.checked_at_text
+        if view.balance_minor is not None:
+            return tr("Биллинг: найден, баланс {balance} — по данным биллинга на {time}",
+                      balance=format_money(view.balance_minor), time=when)
+        return tr("Биллинг: найден — по данным биллинга на {time}", time=when)
+    if view.state == "not_found":
+        return tr("Биллинг: лицевой счёт не найден!")
+    if view.state == "refused":
+        return tr("Биллинг: платежи на этот счёт не принимаются (закрыт или заблокирован)")
+    return tr("Биллинг: нет связи с биллингом")

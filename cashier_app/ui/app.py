@@ -187,7 +187,8 @@ def _extensions():  # type: ignore[no-untyped-def]
     out = []
     for name in ("cashier_app.ui.documents_actions", "cashier_app.ui.card_actions",
                  "cashier_app.ui.cash_actions", "cashier_app.ui.bonus_actions",
-                 "cashier_app.ui.payee_actions", "cashier_app.ui.fiscal_actions"):
+                 "cashier_app.ui.payee_actions", "cashier_app.ui.fiscal_actions",
+                 "cashier_app.ui.billing_actions"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

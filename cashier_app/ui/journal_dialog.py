@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -36,6 +38,8 @@ from cashier_app.ui.widgets import journal_table
 
 # A receipt «Повторить чек» can send again: refused, or never answered (looked up first, never a second sale).
 RETRYABLE = ("failed", "pending", "sent")
+# A billing delivery «Повторить доставку» can push (issue 14): the same txn_id again, the billing verifies it.
+BILLING_RETRYABLE = ("refused", "pending", "sent")
 
 
 class JournalDialog(QDialog):
@@ -84,7 +88,8 @@ class JournalDialog(QDialog):
         self.model.totals_changed.connect(lambda _t: self._show_totals())
         self.model.rowsInserted.connect(lambda *_: self._show_totals())
         self.model.failed.connect(lambda e: messages.show_error(self, e))
-        self.table = journal_table(self.model, "rows", (100, 115, 65, 55, 65, 100, 100, 70, 70, 90, 100, 100, 110))
+        self.table = journal_table(self.model, "rows", (100, 115, 65, 55, 65, 100, 100, 70, 70, 90, 100, 100, 110,
+                                                            140))
         self.totals = QLabel("")
         self.totals.setObjectName("totals")
 
@@ -133,12 +138,36 @@ class JournalDialog(QDialog):
         lay.addWidget(self.totals)
         lay.addLayout(actions)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        # The billing delivery of the selected entry (issue 14): from the table's context menu.
+        self.billing_retry_action = QAction(tr("Повторить доставку в биллинг"), self)
+        self.billing_retry_action.setObjectName("billing_retry")
+        self.billing_retry_action.setToolTip(tr("Отправить платёж в биллинг ещё раз (тот же номер транзакции, "
+                                                "биллинг не зачтёт его дважды)"))
+        self.billing_retry_action.setVisible(allowed(role, "correct"))
+        self.billing_retry_action.setEnabled(False)
+        self.billing_retry_action.triggered.connect(lambda _=False: self.retry_billing())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.reload()
 
     def _selection_changed(self) -> None:
         r = self.selected()
         self.retry_button.setEnabled(r is not None and r.fiscal in RETRYABLE)
         self.correct_receipt_button.setEnabled(r is not None and r.fiscal == "failed" and r.entry_kind == "payment")
+        self.billing_retry_action.setEnabled(r is not None and r.billing in BILLING_RETRYABLE)
+
+    def context_menu(self) -> QMenu:
+        """The table's context menu for the selected entry (built afresh: the selection decides what is on)."""
+        self._selection_changed()
+        menu = QMenu(self)
+        menu.addAction(self.billing_retry_action)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+        self.context_menu().popup(self.table.viewport().mapToGlobal(pos))
 
     def current_filter(self) -> pj.JournalFilter:
         target = self.target.text().strip() or None
@@ -311,3 +340,27 @@ class JournalDialog(QDialog):
         self.runner.run_net(lambda: fiscal_delivery.correct(ctx, number, reason),
                             lambda view: self._retried([view]),
                             lambda e: (messages.show_error(self, e), self._selection_changed()))
+
+    # --- billing delivery (issue 14) -------------------------------------------------------
+    def retry_billing(self) -> None:
+        """The selected entry's delivery sent again now: the same txn_id, so never a second payment."""
+        r = self.selected()
+        if r is None or r.billing not in BILLING_RETRYABLE:
+            messages.show_error(self, tr("Выберите запись, доставка которой в биллинг не завершена "
+                                         "(«отклонён», «в очереди» или «отправлен»)."))
+            return
+        from cashier_app.services.billing import delivery
+
+        ctx, pid, number = self.ctx, r.id, r.number
+        self.billing_retry_action.setEnabled(False)
+        # The billing may take its whole timeout to answer: the network pool, never the GUI thread.
+        self.runner.run_net(lambda: delivery.retry(ctx, pid), lambda v: self._billing_retried(number, v),
+                            lambda e: (messages.show_error(self, e), self._selection_changed()))
+
+    def _billing_retried(self, number: str, view: Any) -> None:
+        from cashier_app.ui.journal_model import billing_text
+
+        self.last_billing_retry = view
+        messages.show_info(self, tr("Доставка платежа {n} в биллинг: {state}", n=number,
+                                    state=billing_text(view.state, view.last_error)))
+        self.reload()

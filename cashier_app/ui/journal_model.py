@@ -17,15 +17,20 @@ FetchPage = Callable[[pj.JournalFilter, int], pj.JournalPage]
 
 AMOUNT_COLUMN = 5
 FISCAL_COLUMN = 12
+BILLING_COLUMN = 13
 
 COLUMNS = (N_("Номер"), N_("Дата и время"), N_("Вид"), N_("Способ"), N_("Статус"), N_("Сумма"),
            N_("Счёт / заявка"), N_("Касса"), N_("Кассир"), N_("Смена"), N_("Причина"), N_("Квитанция"),
-           N_("Чек"))
+           N_("Чек"), N_("Биллинг"))
 # The fiscal receipt's state (payments_journal.JournalRow.fiscal) as the cashier reads it.
 FISCAL_TEXT = {None: "", "pending": N_("формируется"), "sent": N_("формируется"), "done": N_("пробит"),
                "failed": N_("ошибка — повторите"), "bank": N_("касса банка"),
                "corrected": N_("исправлен коррекцией")}
 FISCAL_COLOUR = {"failed": NEGATIVE, "pending": QColor("#ef6c00"), "sent": QColor("#ef6c00")}
+# The delivery to the payee's billing (JournalRow.billing, issue 14); the words of billing.views.DELIVERY_LABELS.
+BILLING_TEXT = {"pending": N_("в очереди"), "sent": N_("отправлен, ждём ответа"), "delivered": N_("доставлен"),
+                "refused": N_("отклонён"), "manual": N_("вручную")}
+BILLING_COLOUR = {"refused": NEGATIVE, "manual": NEGATIVE, "pending": QColor("#ef6c00"), "sent": QColor("#ef6c00")}
 
 
 class JournalModel(PagedModel):
@@ -54,9 +59,13 @@ class JournalModel(PagedModel):
     def cells(self, r: pj.JournalRow) -> tuple[str, ...]:
         return (r.number, r.created_at.astimezone().strftime("%d.%m.%Y %H:%M"), r.entry_kind, r.method, r.status,
                 format_money(r.amount_minor, r.currency), r.account or r.booking or "", r.desk, r.user or "",
-                r.shift or "", r.reason or "", r.slip or "", fiscal_text(r.fiscal))
+                r.shift or "", r.reason or "", r.slip or "", fiscal_text(r.fiscal),
+                billing_text(r.billing, r.billing_note))
 
     def role_data(self, r: pj.JournalRow, column: int, role: int) -> Any:
+        if column == BILLING_COLUMN:
+            colour = BILLING_COLOUR.get(r.billing or "")
+            return QBrush(colour) if role == Qt.ItemDataRole.ForegroundRole and colour is not None else None
         if column == FISCAL_COLUMN:
             colour = FISCAL_COLOUR.get(r.fiscal or "")
             return QBrush(colour) if role == Qt.ItemDataRole.ForegroundRole and colour is not None else None
@@ -72,3 +81,10 @@ class JournalModel(PagedModel):
 def fiscal_text(state: str | None) -> str:
     text = FISCAL_TEXT.get(state)
     return tr(text) if text else (state or "")
+
+
+def billing_text(state: str | None, note: str | None = None) -> str:
+    """«доставлен», «отклонён: лицевой счёт не найден» — the reason is the billing's (or the connector's) own."""
+    text = BILLING_TEXT.get(state or "")
+    out = tr(text) if text else (state or "")
+    return f"{out}: {note}" if note and state in ("refused", "manual") else out

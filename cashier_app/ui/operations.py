@@ -111,3 +111,66 @@ class SyncRunner(QObject):
 
     def wait_idle(self, msecs: int = 0) -> None:
         return None
+
+
+class PeriodicJob(QObject):
+    """Runs ``fn`` on the network pool every ``interval_ms``, never two at once (issue 14).
+
+    For work that talks to another system on a timer (the billing outbox's delivery): a run that
+    is still waiting on a slow server is not joined by a second one — the next tick is skipped —
+    so a dead server never piles up threads.  ``finished`` carries the result, ``failed`` the error
+    (already logged by the runner's job); neither is shown to the user by this class.
+    """
+
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, runner: Any, fn: Callable[[], Any], interval_ms: int, parent: QObject | None = None) -> None:
+        from PySide6.QtCore import QTimer
+
+        super().__init__(parent)
+        self._runner, self._fn = runner, fn
+        self.running = False
+        self.again = False  # asked for while a run was under way: one more right after it
+        self.runs = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.run_now)
+
+    def start(self) -> None:
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.again = False
+
+    def run_now(self) -> bool:
+        """Start a run unless one is under way; True when one was started."""
+        if self.running:
+            return False
+        self.running = True
+        self._runner.run_net(self._fn, self._done, self._error)
+        return True
+
+    def request(self) -> None:
+        """A run now, or right after the one under way (a tick skips instead: the timer comes again)."""
+        if not self.run_now():
+            self.again = True
+
+    def _next(self) -> None:
+        if self.again:
+            self.again = False
+            self.run_now()
+
+    def _done(self, result: Any) -> None:
+        self.running = False
+        self.runs += 1
+        self.finished.emit(result)
+        self._next()
+
+    def _error(self, exc: BaseException) -> None:
+        self.running = False
+        self.runs += 1
+        self.failed.emit(exc)
+        self._next()

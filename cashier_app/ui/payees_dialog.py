@@ -176,8 +176,13 @@ class PayeesDialog(QDialog):
         self.fiscal_button.setObjectName("fiscal_settings")
         self.fiscal_button.setToolTip(tr("Касса, налогообложение, признак агента и поставщик в чеках"))
         self.fiscal_button.clicked.connect(self.open_fiscal)
+        # A provider's live connector to its billing (issue 14): a dialog of its own.
+        self.billing_button = QPushButton(tr("Биллинг…"))
+        self.billing_button.setObjectName("billing_settings")
+        self.billing_button.clicked.connect(self.open_billing)
         gw_buttons = QHBoxLayout()
         gw_buttons.addWidget(self.fiscal_button)
+        gw_buttons.addWidget(self.billing_button)
         gw_buttons.addStretch(1)
         gw_buttons.addWidget(self.gw_save)
         gw_col = QVBoxLayout()
@@ -245,6 +250,7 @@ class PayeesDialog(QDialog):
         self._clear_marks()
         self.gw_save.setEnabled(True)
         self.fiscal_button.setEnabled(True)
+        self.billing_button.setEnabled(r.kind == "isp")  # bookings have no billing account to credit
         self.secret_status.setText(tr("секрет: проверяется…"))
         code = r.code
         self.runner.run_db(lambda: payees.gateway_status(self.ctx, code), self._show_status,
@@ -265,6 +271,7 @@ class PayeesDialog(QDialog):
         # A gateway belongs to a saved payee: its secret's name includes the code.
         self.gw_save.setEnabled(False)
         self.fiscal_button.setEnabled(False)
+        self.billing_button.setEnabled(False)
         self.secret_status.setText(tr("сохраните получателя, затем настройте шлюз"))
         self.edits["code"].setFocus()
 
@@ -345,4 +352,15 @@ class PayeesDialog(QDialog):
         code, name = self.edits["code"].text().strip(), self.edits["name"].text().strip()
         dlg = FiscalSettingsDialog(self.ctx, self.runner, code, name, self)
         self.fiscal_dialog = dlg
+        dlg.open()
+
+    def open_billing(self) -> None:
+        """The selected (saved) provider's OSMP connector."""
+        from cashier_app.ui.billing_settings_dialog import BillingSettingsDialog
+
+        if self.creating:
+            return
+        code, name = self.edits["code"].text().strip(), self.edits["name"].text().strip()
+        dlg = BillingSettingsDialog(self.ctx, self.runner, [(code, name)], code, self)
+        self.billing_dialog = dlg
         dlg.open()

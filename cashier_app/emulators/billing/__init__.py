@@ -1,0 +1,1 @@
+"""A local fake of a subscriber billing's OSMP «check / pay» endpoint (ABillS and Ubilling dialects)."""
