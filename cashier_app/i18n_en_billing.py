@@ -124,4 +124,5 @@ EN_BILLING: dict[str, str] = {
     "Импорт завершён.": "Import finished.",
     "Импорт прерван: в базе ничего не изменено.": "Import stopped: nothing was changed in the database.",
     "Не загружено, в базе ничего не изменено: {err}": "Not loaded, nothing was changed in the database: {err}",
+    "Закрыт {d} — платежи не принимаются": "Closed on {d} — takes no payments",
 }

@@ -93,6 +93,8 @@ class AccountCard:
     promised_amount_minor: int | None
     promised_until: date | None
     last_payments: list[PaymentLine]
+    # A full export from the billing no longer lists it (issue 14): it takes no new money.
+    closed_on: date | None = None
 
     def to_json(self) -> dict[str, object]:
         d = asdict(self)
@@ -223,7 +225,7 @@ def load_account_card(s: Session, number: str) -> AccountCard:
         autopay_next_on=a.autopay_next_on if a.autopay_amount_minor else None,
         autopay_card_mask=a.autopay_card_mask if a.autopay_amount_minor else None,
         promised_amount_minor=a.promised_amount_minor, promised_until=a.promised_until,
-        last_payments=_payments(s, account_id=a.id),
+        last_payments=_payments(s, account_id=a.id), closed_on=a.closed_on,
     )
 
 

@@ -105,6 +105,8 @@ class AccountView(QWidget):
         state = tr(card.block_state_label)
         if card.block_until:
             state += tr(" до {d}", d=f"{card.block_until:%d.%m.%Y}")
+        if card.closed_on:
+            state = tr("Закрыт {d} — платежи не принимаются", d=f"{card.closed_on:%d.%m.%Y}")
         m.set("block_state", state)
         if card.autopay_amount_minor:
             m.set("autopay", tr("{amount}, следующий {d}, карта {mask}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,21 @@ def test_preview_maps_the_preset_and_names_missing_fields(tmp_path: Path) -> Non
 def test_empty_full_export_closes_nothing(fresh_db: Database, tmp_path: Path) -> None:
     rep = ai.run(admin(fresh_db), write(tmp_path / "a.csv", []), payee_code="nts")
     assert rep.closed == 0 and any("нет ни одного счёта" in w for w in rep.warnings)
+
+
+def test_same_file_message_is_on_the_office_clock(fresh_db: Database, tmp_path: Path) -> None:
+    from cashier_app.services import office_time
+
+    with fresh_db.uow() as uow:
+        uow.session.merge(m.Setting(key=office_time.ZONE_KEY, value="Asia/Vladivostok"))  # UTC+10
+        uow.commit()
+    office_time.forget(fresh_db)
+    p = write(tmp_path / "z.csv", [row(1)])
+    ai.run(admin(fresh_db), p, payee_code="nts", partial=True)
+    again = ai.run(admin(fresh_db), p, payee_code="nts", partial=True)
+    with fresh_db.read() as uow:
+        done = uow.session.execute(select(m.ImportRun.finished_at).where(m.ImportRun.state == "done")
+                                   .order_by(m.ImportRun.id).limit(1)).scalar_one()
+    local = done.astimezone(office_time.office_zone(fresh_db))
+    assert local.utcoffset() == timedelta(hours=10)
+    assert f"Изменений нет: файл уже загружен {local:%d.%m.%Y %H:%M}" in again.warnings

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from cashier_app.domain import import_fields as f
 from cashier_app.domain.errors import RuleViolation, UserError, ValidationError
 from cashier_app.domain.normalize import street_key, text_key
-from cashier_app.services import audit
+from cashier_app.services import audit, office_time
 from cashier_app.services.context import DeskContext
 from cashier_app.services.importing.report import ImportReport, Preview, RowError
 from cashier_app.services.importing.sources import Table, read_table
@@ -529,7 +529,9 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
                 .order_by(m.ImportRun.__table__.c.id.desc()).limit(1)).scalar()
             if before is not None:
                 rep.same_file = True
-                rep.warnings.append(f"Изменений нет: файл уже загружен {before:%d.%m.%Y %H:%M} (UTC)")
+                zone = office_time.office_zone(s)  # the office's clock, not UTC's
+                at = before.astimezone(zone) if zone is not None else before.astimezone()
+                rep.warnings.append(f"Изменений нет: файл уже загружен {at:%d.%m.%Y %H:%M}")
         rep.run_id = _run_row(ctx, conn, rep, payee_id, sha, preset, "done", started)
         audit.record(s, ctx, "import.accounts", "payee", payee_code,
                      after={"file": path.name, "sha256": sha, "preset": preset, **rep.counts()})
