@@ -8,10 +8,43 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+
+class EmulatorHandler(BaseHTTPRequestHandler):
+    """What every emulator's request handler shares: its log, a dropped connection, verbs to ``_dispatch``."""
+
+    logger = logging.getLogger("cashier_app.emulators")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.logger.info("%s %s", self.address_string(), format % args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        self.logger.warning("%s %s", self.address_string(), format % args)
+
+    def _drop(self) -> None:
+        """Close the socket without a byte of answer: the client cannot know what happened."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _dispatch(self, verb: str) -> None:
+        raise NotImplementedError
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
 
 
 def dumps(data: Any) -> bytes:

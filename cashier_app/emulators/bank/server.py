@@ -35,11 +35,10 @@ import argparse
 import json
 import logging
 import re
-import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -65,7 +64,7 @@ from cashier_app.emulators.bank.store import (
     parse_card,
 )
 from cashier_app.emulators.bank.tbank import TBankApi
-from cashier_app.emulators.common import ServerThread
+from cashier_app.emulators.common import EmulatorHandler, ServerThread
 from cashier_app.emulators.server_args import add_arguments, is_loopback_host
 
 log = logging.getLogger("cashier_app.gateway_sandbox")
@@ -76,20 +75,15 @@ class SandboxBank(SberApi, TBankApi):
     ``tbank``, the shared state in ``core``)."""
 
 
-class SandboxHandler(ControlApi, BaseHTTPRequestHandler):
+class SandboxHandler(ControlApi, EmulatorHandler):
+    # Never log bodies; the request line holds no card data because forms are POSTed.
+    logger = log
     server_version = "SandboxBank/1.0"
     protocol_version = "HTTP/1.1"  # keep-alive, like a real bank: a dropped socket then hurts for real
 
     @property
     def bank(self) -> SandboxBank:
         return self.server.bank  # type: ignore[attr-defined,no-any-return]
-
-    # Never log bodies; the request line holds no card data because forms are POSTed.
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("%s %s", self.address_string(), format % args)
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -100,22 +94,6 @@ class SandboxHandler(ControlApi, BaseHTTPRequestHandler):
         scheme = "https" if hasattr(self.connection, "getpeercert") else "http"  # an SSL socket has it
         return f"{scheme}://{host}"
 
-    def _drop(self) -> None:
-        """Close the socket without a byte of answer: the client cannot know what happened."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
 
     def _dispatch(self, verb: str) -> None:
         url = urlsplit(self.path)

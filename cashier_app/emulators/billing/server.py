@@ -42,12 +42,11 @@ import hmac
 import json
 import logging
 import signal
-import socket
 import sys
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -57,7 +56,7 @@ from cashier_app.emulators.billing.control import COMMANDS, FAULT_KINDS, Control
 from cashier_app.emulators.billing.office_seed import OfficeSeed
 from cashier_app.emulators.billing.protocol import DIALECTS, answer_xml, handle, registry_csv
 from cashier_app.emulators.billing.store import BillingStore, read_accounts_csv
-from cashier_app.emulators.common import Fault, Faults, ServerThread, send
+from cashier_app.emulators.common import EmulatorHandler, Fault, Faults, ServerThread, send
 from cashier_app.emulators.server_args import is_loopback_host
 
 log = logging.getLogger("cashier_app.billing_sandbox")
@@ -101,7 +100,8 @@ class Emulator:
         return hmac.compare_digest((header or "").encode(), f"Basic {expected}".encode())
 
 
-class BillingHandler(ControlApi, BaseHTTPRequestHandler):
+class BillingHandler(ControlApi, EmulatorHandler):
+    logger = log
     server_version = "Billing/1.0 (emulator)"
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body are separate writes; see the register emulator
@@ -109,29 +109,6 @@ class BillingHandler(ControlApi, BaseHTTPRequestHandler):
     @property
     def emulator(self) -> Emulator:
         return self.server.emulator  # type: ignore[attr-defined,no-any-return]
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("%s %s", self.address_string(), format % args)
-
-    def _drop(self) -> None:
-        """Close the socket without a byte of answer: the client cannot know what happened."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
 
     def _dispatch(self, verb: str) -> None:
         url = urlsplit(self.path)

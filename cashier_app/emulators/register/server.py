@@ -34,18 +34,17 @@ import copy
 import json
 import logging
 import re
-import socket
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from cashier_app.emulators.common import Fault, Faults, ServerThread, ok_json, send
+from cashier_app.emulators.common import EmulatorHandler, Fault, Faults, ServerThread, ok_json, send
 from cashier_app.emulators.register import web_api
 from cashier_app.emulators.register.args import DEFAULT_PORT, add_arguments
 from cashier_app.emulators.register.control import ControlApi
@@ -93,7 +92,8 @@ class Emulator:
         self.faults = Faults()
 
 
-class RegisterHandler(ControlApi, BaseHTTPRequestHandler):
+class RegisterHandler(ControlApi, EmulatorHandler):
+    logger = log
     server_version = "ATOLWebServer/1.0 (emulator)"
     protocol_version = "HTTP/1.1"
     # Headers and body go out as separate writes: without this, Nagle + delayed ACK hold every
@@ -104,32 +104,10 @@ class RegisterHandler(ControlApi, BaseHTTPRequestHandler):
     def emulator(self) -> Emulator:
         return self.server.emulator  # type: ignore[attr-defined,no-any-return]
 
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("%s %s", self.address_string(), format % args)
-
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _drop(self) -> None:
-        """Close the socket without a byte of answer: the client cannot know what happened."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
 
     def _dispatch(self, verb: str) -> None:
         url = urlsplit(self.path)
