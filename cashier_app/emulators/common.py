@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -45,6 +48,45 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
+
+
+
+class LockedSqlite:
+    """An emulator's state file: one lock and one sqlite transaction at a time (nested calls join it).
+
+    The subclass sets ``self._conn`` (autocommit: ``isolation_level=None``), ``self.lock`` (an RLock)
+    and ``self._depth = 0``.
+    """
+
+    _conn: sqlite3.Connection
+    lock: threading.RLock
+    _depth: int
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
 
 
 def dumps(data: Any) -> bytes:

@@ -13,12 +13,13 @@ import io
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+from cashier_app.emulators.common import LockedSqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -128,7 +129,7 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class BillingStore:
+class BillingStore(LockedSqlite):
     """The state of one emulated billing."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
@@ -149,32 +150,6 @@ class BillingStore:
             if seq is None:
                 conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('payments', ?)", (FIRST_PRV_TXN - 1,))
 
-    def close(self) -> None:
-        with self.lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The billing's lock and one sqlite transaction (nested calls join the outer one)."""
-        with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self._conn
-                finally:
-                    self._depth -= 1
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._conn.execute("COMMIT")
-            finally:
-                self._depth = 0
 
     # -- accounts ---------------------------------------------------------------------------------
 

@@ -15,12 +15,10 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cashier_app.emulators.common import dumps
+from cashier_app.emulators.common import LockedSqlite, dumps
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -81,7 +79,7 @@ def _new_registration_number() -> str:
     return "000000" + "".join(secrets.choice("0123456789") for _ in range(10))
 
 
-class RegisterStore:
+class RegisterStore(LockedSqlite):
     """The state file of one emulated register."""
 
     def __init__(self, path: str | Path) -> None:
@@ -119,32 +117,6 @@ class RegisterStore:
             if key not in rows:
                 self._conn.execute("INSERT INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value)))
 
-    def close(self) -> None:
-        with self.lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The register's lock and one sqlite transaction (nested calls join the outer one)."""
-        with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self._conn
-                finally:
-                    self._depth -= 1
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._conn.execute("COMMIT")
-            finally:
-                self._depth = 0
 
     # -- state ----------------------------------------------------------------------------------
 
