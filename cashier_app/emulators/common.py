@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Self
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -202,3 +202,10 @@ class ServerThread:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

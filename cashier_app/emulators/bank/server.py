@@ -315,13 +315,6 @@ class SandboxServer(ServerThread):
         """Answers that broke the T-Bank spec so far (each a sandbox bug); empty when all is well."""
         return list(self._server.bank.spec_violations) if self._server is not None else []
 
-    def __enter__(self) -> SandboxServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def default_db_path() -> Path:
     """``gateway-sandbox.sqlite3`` in the app's data dir (platformdirs, or ``CASHIER_DATA_DIR``)."""

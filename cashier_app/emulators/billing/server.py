@@ -321,13 +321,6 @@ class BillingServer(BillingControl, ServerThread):
             self._server.emulator.stopping.set()  # a held ``timeout`` answer must not keep the store busy
         super().stop()
 
-    def __enter__(self) -> BillingServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def default_state_path() -> Path:
     """``billing-sandbox.sqlite3`` in the app's data dir (platformdirs, or ``CASHIER_DATA_DIR``)."""

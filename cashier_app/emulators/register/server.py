@@ -227,13 +227,6 @@ class RegisterServer(ServerThread):
         self.url = f"http://{host}:{port}"
         return server
 
-    def __enter__(self) -> RegisterServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- the control API, for tests ---------------------------------------------------------------
 
     def control(self, verb: str, name: str, data: dict[str, Any] | None = None,
