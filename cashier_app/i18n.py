@@ -17,7 +17,7 @@ from cashier_app.i18n_en import EN, EN_CONTEXT
 
 _language = "ru"
 
-__all__ = ["EN", "EN_CONTEXT", "N_", "language", "set_language", "tr"]
+__all__ = ["EN", "EN_CONTEXT", "N_", "language", "ntr", "set_language", "tr"]
 
 
 def set_language(lang: str) -> None:
@@ -47,3 +47,18 @@ def tr(text: str, context: str = "", **kwargs: object) -> str:
     else:
         out = EN.get(text, text)
     return out.format(**kwargs) if kwargs else out
+
+
+def ntr(singular: str, plural: str, n: int, context: str = "", **kwargs: object) -> str:
+    """A message with a count: ``ntr("{n} квитанция", "{n} квитанций", n)``.
+
+    ``singular`` is the Russian form for 1, ``plural`` the form for 5; the catalog gives every
+    form of the language (Russian: 1 / 2–4 / 5–20, 21 / 22 / 25 …).  ``n`` is passed to the
+    format as ``n`` unless given otherwise.
+    """
+    if _language == "en":
+        out = EN.get(singular if n % 10 == 1 and n % 100 != 11 else plural, singular if n == 1 else plural)
+    else:
+        out = singular if n % 10 == 1 and n % 100 != 11 else plural
+    kwargs.setdefault("n", n)
+    return out.format(**kwargs)

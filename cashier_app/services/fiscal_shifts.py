@@ -299,6 +299,11 @@ def _close_on_register(client: RegisterClient, base: str, reg_number: int | None
             return _z_from(found, reg_number)
         st = client.shift_state()
         if st.state == "closed" or (reg_number is not None and st.number not in (None, reg_number)):
+            # Another desk's closeShift under our uuid may have finished between the lookup and the
+            # state: the register's document is then ours and the Z report must carry it.
+            again = client.lookup(key)
+            if again.state == "done":
+                return _z_from(again, reg_number)
             # Closed without us (on the register itself, or a later shift is open): nothing to close.
             return {"state": "closed", "shift_number": reg_number, "note": "закрыта на ККТ без программы"}
         return _z_from(client.close_shift(key, operator), reg_number if reg_number is not None else st.number)

@@ -161,6 +161,47 @@ def test_a_crash_between_the_register_close_and_the_app_close_reads_the_same_z_b
     assert shift_row(office, z.summary.number).register_z["fd_number"] == first["fd_number"]
 
 
+def test_another_desks_close_finishing_between_the_lookup_and_the_state_is_carried_by_this_z(
+        office, srv, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The window the 8-desk close race hit now and then: lookup «not found», then the other desk's
+    closeShift under the same uuid finishes, then this desk reads the state «closed».  The Z report
+    must carry that closeShift, not «closed without the program»."""
+    c = ctx(office)
+    shifts.open_shift(c, 0)
+    real_client = fiscal_shifts._client
+
+    class OtherDeskFinishesAfterTheLookup:
+        def __init__(self, inner: Any) -> None:
+            self.inner, self.done = inner, False
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        def lookup(self, key: str, remote_uuid: str | None = None) -> Any:
+            found = self.inner.lookup(key, remote_uuid)
+            if key.endswith("-close") and not self.done:
+                self.done = True
+                other = real_client(self.rules, srv.url)
+                other.close_shift(key, self.operator)
+            return found
+
+    def client(rules: Any, url: str) -> Any:
+        wrapped = OtherDeskFinishesAfterTheLookup(real_client(rules, url))
+        wrapped.rules = rules
+        return wrapped
+
+    with office.read() as uow:
+        wrapped_operator = fiscal_shifts._operator(uow.session, c)
+    OtherDeskFinishesAfterTheLookup.operator = wrapped_operator
+    monkeypatch.setattr(fiscal_shifts, "_client", client)
+    z = shifts.close_shift(c, 0)
+    docs = [d for d in srv.documents() if d["type"] == "closeShift"]
+    assert len(docs) == 1
+    block = shift_row(office, z.summary.number).register_z
+    assert block.get("note") is None, block
+    assert block["fd_number"] == docs[0]["fd_number"]
+
+
 def test_the_24_hour_limit_refuses_the_next_sale_and_shows_in_the_status(office, srv) -> None:  # type: ignore[no-untyped-def]
     c = ctx(office)
     shifts.open_shift(c, 0)
