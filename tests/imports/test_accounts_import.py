@@ -1,7 +1,13 @@
-"""Accounts import on a real SQLite office: upsert, idempotence, closing, all-or-nothing, lookup (issue 14)."""
+"""Accounts import on a real SQLite and a real PostgreSQL office: upsert, idempotence, closing,
+all-or-nothing, lookup (issue 14).
+
+Every test runs on both: PostgreSQL writes the new rows with ``COPY`` (``bulk_insert``), SQLite
+with ``executemany`` and refreshed planner statistics — the same outcomes must hold.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +21,19 @@ from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
 from tests.imports.helpers import admin, row, write
 from tests.race_helpers import desk_ctx
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_db(request: pytest.FixtureRequest, fresh_db: Database) -> Iterator[Database]:
+    """The conftest's SQLite demo office, or a PostgreSQL one copied from the demo template."""
+    if request.param == "sqlite":
+        yield fresh_db
+        return
+    from cashier_app.services.bootstrap import open_database
+
+    db = open_database(request.getfixturevalue("pg_database_factory")(demo={"accounts": 2000}))
+    yield db
+    db.dispose()
 
 
 def _acc(db: Database, number: str) -> m.Account | None:
