@@ -36,6 +36,10 @@ SETTINGS: tuple[SettingVar, ...] = (
     SettingVar("db_url", None, "База данных", "URL базы; пусто — встроенная SQLite."),
     SettingVar("fiscal_register_url", None, "Адрес ККТ этой кассы",
                "ATOL Web Server этой кассы, например http://127.0.0.1:16732; пусто — адрес из настроек получателя."),
+    # Remembered by the main window (issue 12 §3), not edited by hand.
+    SettingVar("window_geometry", None, "Положение окна", "Размер и место главного окна при выходе (base64)."),
+    SettingVar("splitter_sizes", None, "Разделитель окна", "Ширины списка и карточки при выходе, в точках."),
+    SettingVar("last_login", None, "Последний вход", "Логин, подставляемый в окно входа."),
 )
 
 

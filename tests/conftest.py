@@ -161,6 +161,23 @@ def pg_demo_db(pg_database_factory) -> Iterator[Database]:  # type: ignore[no-un
     db.dispose()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Dialogs delete themselves when closed (``WA_DeleteOnClose``, issue 12): pytest-qt must not close them again.
+
+    Runs before pytest-qt's own teardown: pending deletions are done first, then the dead are forgotten.
+    """
+    widgets = getattr(item, "qt_widgets", None)
+    if widgets:
+        import shiboken6
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        item.qt_widgets = [(ref, before) for ref, before in widgets  # type: ignore[attr-defined]
+                           if ref() is not None and shiboken6.isValid(ref())]
+    return (yield)
+
+
 @pytest.fixture(autouse=True)
 def _close_qt_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
@@ -172,9 +189,14 @@ def _close_qt_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     app = QApplication.instance()
     if app is None:
         return
+    import shiboken6
+
     for w in QApplication.topLevelWidgets():
+        if not shiboken6.isValid(w):
+            continue
         w.close()
-        w.deleteLater()
+        if shiboken6.isValid(w):  # a WA_DeleteOnClose window may be gone already
+            w.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 

@@ -154,7 +154,7 @@ def test_promo_flag_on_standard_type_also_fifty() -> None:
 def test_cannot_spend_more_than_due() -> None:
     r = spend(booking(paid_minor=95_000), {P: 5_001}, spent=0)
     assert not r.ok
-    assert r.reasons == ("Недостаточно бонусов: к списанию 50,01\u00a0$ больше остатка к оплате 50,00\u00a0$",)
+    assert r.reasons == ("Больше суммы к оплате: к списанию 50,01\u00a0$, к оплате 50,00\u00a0$",)
 
 
 def test_balance_per_type() -> None:

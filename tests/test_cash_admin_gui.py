@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtWidgets import QLabel
+
 from cashier_app.services import cash, shifts, users
 from cashier_app.ui.audit_dialog import AuditDialog
 from cashier_app.ui.journal_dialog import JournalDialog
@@ -30,11 +32,14 @@ def test_users_audit_and_journal_dialogs(qtbot, fresh_db, monkeypatch, tmp_path:
     dlg.full_name.setText("Петрова Анна")
     dlg.password.setText("123")
     dlg.run("add")
-    assert errors[-1].startswith("Пароль:")
+    # Issue 12: each refusal once, under its field (no box), gone once the field is corrected.
+    under = dlg.findChild(QLabel, "password_error")
+    assert not errors and not under.isHidden() and "не короче" in under.text()
     dlg.limit.setText("-10")
     dlg.password.setText("secret12")
+    assert under.isHidden()
     dlg.run("add")
-    assert errors[-1].startswith("Лимит наличных:")
+    assert not errors and not dlg.findChild(QLabel, "limit_error").isHidden()
     dlg.limit.setText("20 000")
     dlg.run("add")
     assert any(r.login == "kassa2" and r.cash_limit_minor == 2_000_000 for r in dlg.rows)
@@ -65,4 +70,4 @@ def test_users_audit_and_journal_dialogs(qtbot, fresh_db, monkeypatch, tmp_path:
     cashier_journal = JournalDialog(cashier, runner)
     qtbot.addWidget(cashier_journal)
     assert not cashier_journal.cancel_button.isVisibleTo(cashier_journal)
-    assert len(errors) == 2
+    assert errors == []  # issue 12: the two wrong inputs were said under their fields, not in boxes

@@ -6,11 +6,16 @@ import io
 import os
 
 from pypdf import PdfReader
+from PySide6.QtWidgets import QLabel
 
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import cash_actions
+from cashier_app.ui.cash_payment_dialog import CashPaymentDialog
+from cashier_app.ui.close_shift_dialog import CloseShiftDialog
 from cashier_app.ui.main_window import MainWindow
+from cashier_app.ui.open_shift_dialog import OpenShiftDialog
 from cashier_app.ui.operations import SyncRunner
+from cashier_app.ui.pdf_preview import PdfPreviewDialog
 from cashier_app.ui.sign_in_dialog import SignInDialog
 
 SHOTS = os.environ.get("CASHIER_SCREENSHOTS")  # a directory: save each dialog for a human to look at
@@ -46,8 +51,8 @@ def test_cashier_walkthrough(qtbot, fresh_db, monkeypatch) -> None:  # type: ign
     assert window.ctx.user.login == "cashier" and "Смирнова" in window.user_label.text()
 
     # Open the shift from the menu «Смена → Открыть».
-    window.cash_menu_actions["shift_open"].trigger()
-    dlg = window.last_shift_dialog
+    window.action("shift_open").trigger()
+    dlg = window.live_dialog(OpenShiftDialog)
     dlg.float_edit.setText("1 000")
     _shot(dlg, "open_shift")
     dlg.submit()
@@ -58,46 +63,55 @@ def test_cashier_walkthrough(qtbot, fresh_db, monkeypatch) -> None:  # type: ign
     qtbot.waitUntil(lambda: window.current is not None and window.current.number == "0000001")
     balance_before = window.current.balance_minor
     window.trigger("cash")
-    pay = window.last_cash_dialog
+    pay = window.live_dialog(CashPaymentDialog)
     pay.amount.setText("-5")
     pay.submit()
-    assert errors and errors[-1].startswith("Сумма:")
+    # Issue 12: said once, under the amount (no box), and gone once the amount is corrected.
+    under = pay.findChild(QLabel, "amount_error")
+    assert not errors and under.isVisible() and "отрицательной" in under.text() and not pay.error.isVisible()
     pay.amount.setText("1 000,50")
+    assert not under.isVisible()
     pay.received.setText("2 000")
     assert pay.change_label.text() == "999,50\u00a0₽"
     _shot(pay, "cash_payment")
     pay.submit()
     assert pay.result is not None and pay.result.change_minor == 99950
     qtbot.waitUntil(lambda: window.current.balance_minor == balance_before + 100050)
-    preview = window.last_preview
+    preview = window.live_dialog(PdfPreviewDialog)
     assert preview.page_count() == 1 and "Квитанция" in preview.windowTitle()
     _shot(preview, "slip_preview")
     slip_text = PdfReader(io.BytesIO(preview.pdf)).pages[0].extract_text()
     assert "КВИТАНЦИЯ ОБ ОПЛАТЕ" in slip_text
 
     # Close the shift with the counted cash: 1 000 + 1 000,50 = 2 000,50 expected, counted exactly.
-    window.cash_menu_actions["shift_close"].trigger()
-    close = window.last_shift_dialog
+    window.action("shift_close").trigger()
+    close = window.live_dialog(CloseShiftDialog)
     assert close.expected.text() == "2\u00a0000,50\u00a0₽"
     close.notes["100000"].setText("2")
     close.notes["coins"].setText("0,50")
-    assert close.counted.text() == "2000,50" and close.difference.text() == "нет"
+    assert close.counted.text() == "2\u00a0000,50" and close.difference.text() == "нет"
     _shot(close, "close_shift")
+    asked: list[str] = []
+    monkeypatch.setattr("cashier_app.ui.messages.confirm", lambda _p, _t, text, _y=None: asked.append(text) or True)
     close.submit()
-    z = window.last_preview
+    # Asked first, with counted against expected.
+    assert len(asked) == 1 and "2\u00a0000,50" in asked[0] and "Расхождение: нет" in asked[0]
+    z = window.live_dialog(PdfPreviewDialog)
     assert "Z-отчёт" in z.windowTitle()
     text = PdfReader(io.BytesIO(z.pdf)).pages[0].extract_text().replace("\u00a0", " ").replace("\n", " ")
     for needle in ("Z-ОТЧЁТ", "Размен на начало 1 000,00", "1 на 1 000,50", "Ожидается в кассе 2 000,50",
                    "Пересчитано 2 000,50", "1000 ₽ 2 шт."):
         assert needle in text, needle
-    assert errors == ["Сумма: сумма не может быть отрицательной"]
+    assert errors == []
 
     # Switch user (Ctrl+L): the window stays, the user changes.
-    window.cash_menu_actions["switch_user"].trigger()
+    window.action("switch_user").trigger()
     assert window.ctx.user is None and "Вход не выполнен" in window.user_label.text()
-    nxt = window.last_sign_in
+    nxt = window.live_dialog(SignInDialog)
     nxt.login.setText("admin")
     nxt.password.setText("admin")
     nxt.submit()
     assert window.ctx.user.login == "admin"
-    assert window.cash_menu_actions["switch_user"].shortcut().toString() == "Ctrl+L"
+    # Ctrl+L hides the customer (issue 12 §2); the switch is Ctrl+Shift+L.
+    assert window.action("switch_user").shortcut().toString() == "Ctrl+Shift+L"
+    assert window.action("hide_customer").shortcut().toString() == "Ctrl+L"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from cashier_app.services import cash, documents, shifts
@@ -16,9 +17,13 @@ from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.storage import models as m
 from cashier_app.ui import cash_actions, messages
+from cashier_app.ui.cash_on_hand_dialog import CashOnHandDialog
+from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog
+from cashier_app.ui.journal_dialog import JournalDialog
 from cashier_app.ui.journal_model import JournalModel
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.operations import SyncRunner
+from cashier_app.ui.pdf_preview import PdfPreviewDialog
 from tests.conftest import TODAY
 from tests.test_documents_service import debtor
 from tests.test_ledger import ctx_for
@@ -115,13 +120,14 @@ def test_journal_dialog_scrolls_in_pages(qtbot, demo_db, said) -> None:  # type:
     # A wrong filter is refused naming the field, and the rows are not silently kept.
     dlg.date_to.setDate(dlg.date_from.date().addDays(-1))
     dlg.reload()
-    assert said["errors"] == ["Дата по: раньше даты «с»"] and dlg.model.rowCount() == 0
+    under = dlg.findChild(QLabel, "date_to_error")  # issue 12: once, by the date field, no box
+    assert said["errors"] == [] and under.text() == "раньше даты «с»" and dlg.model.rowCount() == 0
 
 
 # --- 2. refund: amount, customer, reason; the application opens in the preview ---------------
 
 
-def test_refund_asks_amount_customer_reason_and_shows_the_application(qtbot, fresh_db, said) -> None:  # type: ignore[no-untyped-def]
+def test_refund_asks_amount_customer_reason_and_shows_the_application(qtbot, fresh_db, said, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cashier, manager = ctx_for(fresh_db, "cashier"), ctx_for(fresh_db, "manager")
     manager = DeskContext(fresh_db, "desk-2", manager.user)
     shifts.open_shift(cashier, 0)
@@ -133,8 +139,8 @@ def test_refund_asks_amount_customer_reason_and_shows_the_application(qtbot, fre
             .where(m.Account.number == "0000001")).scalar_one()
 
     window = _window(qtbot, manager)
-    window.cash_menu_actions["journal_payments"].trigger()
-    journal = window.last_journal_dialog
+    window.action("journal_payments").trigger()
+    journal = window.live_dialog(JournalDialog)
     journal.target.setText("0000001")
     journal.reload()
     row = next(i for i, r in enumerate(journal.model.rows) if r.number == paid.payment_number)
@@ -146,25 +152,30 @@ def test_refund_asks_amount_customer_reason_and_shows_the_application(qtbot, fre
     assert dlg.customer.text() == owner  # prefilled from the account's owner
     _shot(dlg, "refund")
 
-    for amount, customer, reason, error in (
-        ("2 000", owner, "отказ", "Сумма возврата: не больше остатка 1\u00a0000,50\u00a0₽"),
-        ("10,555", owner, "отказ", "Сумма возврата: не больше двух знаков после запятой"),
-        ("0", owner, "отказ", "Сумма возврата: сумма должна быть больше нуля"),
-        ("400,50", "  ", "отказ", "Заявитель: укажите Ф.И.О. того, кому выдаются деньги"),
-        ("400,50", owner, "", "Причина: укажите причину возврата"),
+    # Issue 12: each mistake is said once, under its field, not in a box.
+    for amount, customer, reason, field, error in (
+        ("2 000", owner, "отказ", "amount", "не больше остатка 1\u00a0000,50\u00a0₽"),
+        ("10,555", owner, "отказ", "amount", "не больше двух знаков после запятой"),
+        ("0", owner, "отказ", "amount", "сумма должна быть больше нуля"),
+        ("400,50", "  ", "отказ", "customer", "укажите Ф.И.О. того, кому выдаются деньги"),
+        ("400,50", owner, "", "reason", "укажите причину возврата"),
     ):
         dlg.amount.setText(amount)
         dlg.customer.setText(customer)
         dlg.reason.setText(reason)
         dlg.submit()
-        assert said["errors"][-1] == error and dlg.isVisible()
+        under = dlg.findChild(QLabel, f"{field}_error")
+        assert under.isVisible() and under.text() == error and dlg.isVisible()
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda _p, _t, text, _y=None: asked.append(text) or True)
     dlg.amount.setText("400,50")
     dlg.customer.setText("Иванов Пётр Сергеевич")
     dlg.reason.setText("отказ от услуги")
     dlg.submit()
+    assert len(asked) == 1 and "400,50" in asked[0]  # the amount is asked about first
     assert not dlg.isVisible()
     assert said["infos"] and "400,50" in said["infos"][-1]
-    preview = window.last_preview
+    preview = window.live_dialog(PdfPreviewDialog)
     assert "Заявление на возврат" in preview.windowTitle() and preview.page_count() == 1
     text = PdfReader(io.BytesIO(preview.pdf)).pages[0].extract_text().replace("\u00a0", " ")
     assert "Иванов Пётр Сергеевич" in text and "400,50" in text and "отказ от услуги" in text
@@ -174,7 +185,7 @@ def test_refund_asks_amount_customer_reason_and_shows_the_application(qtbot, fre
     journal.table.selectRow(next(i for i, r in enumerate(journal.model.rows) if r.number == paid.payment_number))
     journal.refund_button.click()
     assert journal.refund_dialog.amount.text() == "600,00"
-    assert len(said["errors"]) == 5  # nothing refused but the five wrong inputs
+    assert said["errors"] == []  # the five wrong inputs were said inline, no box
 
 
 # --- 3. «Журнал → Документы»: every journaled document --------------------------------------
@@ -189,8 +200,8 @@ def test_documents_menu_lists_filters_reprints_and_saves(qtbot, fresh_db, said, 
     x = shifts.x_report(cashier).document
 
     window = _window(qtbot, cashier)
-    window.cash_menu_actions["journal_documents"].trigger()
-    dlg = window.last_documents_dialog
+    window.action("journal_documents").trigger()
+    dlg = window.live_dialog(DocumentsJournalDialog)
     assert dlg.office and dlg.kind.isVisibleTo(dlg)
     shown = [dlg.model.data(dlg.model.index(r, 0)) for r in range(dlg.model.rowCount())]
     assert shown == [x.number, pd4.number]  # newest first
@@ -216,7 +227,7 @@ def test_documents_menu_lists_filters_reprints_and_saves(qtbot, fresh_db, said, 
     assert dlg.lines == [] and not dlg.reprint_button.isEnabled()
     dlg.date_from.setDate(dlg.date_to.date().addDays(1))
     dlg.reload()
-    assert said["errors"] == ["Дата по: раньше даты «с»"]
+    assert said["errors"] == [] and dlg.findChild(QLabel, "date_to_error").text() == "раньше даты «с»"
 
 
 def test_card_documents_journal_still_has_no_filters(qtbot, fresh_db) -> None:  # type: ignore[no-untyped-def]
@@ -250,8 +261,8 @@ def test_cash_on_hand_per_cashier_and_desk(qtbot, fresh_db, said) -> None:  # ty
     shifts.open_shift(manager, 50_000)
 
     window = _window(qtbot, manager)
-    window.cash_menu_actions["shift_cash_on_hand"].trigger()
-    dlg = window.last_shift_dialog
+    window.action("shift_cash_on_hand").trigger()
+    dlg = window.live_dialog(CashOnHandDialog)
     cells = [[dlg.shifts.item(r, c).text() for c in range(dlg.shifts.columnCount())]
              for r in range(dlg.shifts.rowCount())]
     assert [(c[0], c[1], c[4]) for c in cells] == [
@@ -267,6 +278,6 @@ def test_cash_on_hand_per_cashier_and_desk(qtbot, fresh_db, said) -> None:  # ty
 
     # A cashier sees only their own drawer.
     own = _window(qtbot, cashier)
-    own.cash_menu_actions["shift_cash_on_hand"].trigger()
-    assert own.last_shift_dialog.shifts.rowCount() == 1
+    own.action("shift_cash_on_hand").trigger()
+    assert own.live_dialog(CashOnHandDialog).shifts.rowCount() == 1
     assert said["errors"] == []

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select
 
 from cashier_app.services import cards, documents
 from cashier_app.storage import models as m
 from cashier_app.ui import messages
+from cashier_app.ui.document_dialog import DocumentDialog
 from cashier_app.ui.operations import SyncRunner
+from cashier_app.ui.pdf_preview import PdfPreviewDialog
 from tests.conftest import TODAY
 from tests.test_documents_service import debtor, payable_booking
 from tests.test_ledger import ctx_for
@@ -44,7 +47,7 @@ def test_f2_makes_a_pd4_for_an_account_and_shows_the_preview(window, qtbot, monk
     window.show_card(cards.account_card(ctx_for(db), number))
     assert window.buttons["documents"].isEnabled()
     window.trigger("documents")
-    dlg = window.document_dialog
+    dlg = window.live_dialog(DocumentDialog)
     assert list(dlg.kind_buttons) == ["pd4"] and dlg.kind_buttons["pd4"].isChecked()
     assert dlg.payer_edits["full_name"].text()
     dlg.grab().save("/tmp/h9_document_dialog_account.png")
@@ -52,11 +55,14 @@ def test_f2_makes_a_pd4_for_an_account_and_shows_the_preview(window, qtbot, monk
     # A wrong amount is refused naming the field, and nothing is journaled.
     dlg.amount.setText("12,345")
     dlg.make_button.click()
-    assert window.errors and window.errors[-1].startswith("Сумма")
+    # Issue 12: once, under the amount — no box.
+    under = dlg.findChild(QLabel, "amount_error")
+    assert not window.errors and under is not None and not under.isHidden() and "знаков" in under.text()
     dlg.amount.setText("1 234,50")
+    assert under.isHidden()
     dlg.make_button.click()
-    assert window.errors[-1:] == [window.errors[0]]
-    preview = window.document_preview
+    assert not window.errors
+    preview = window.live_dialog(PdfPreviewDialog)
     assert preview.page_count() == 1
     assert "ПД-4" in preview.windowTitle()
     with db.read() as uow:
@@ -85,7 +91,7 @@ def test_post_form_lists_missing_fields_and_blocks_make(window, qtbot) -> None: 
     db = window.ctx.db
     window.show_card(cards.booking_card(ctx_for(db), payable_booking(db), TODAY))
     window.trigger("documents")
-    dlg = window.document_dialog
+    dlg = window.live_dialog(DocumentDialog)
     assert set(dlg.kind_buttons) == {"pd4", "post112", "info_contact", "info_euroset", "invoice"}
     dlg.kind_buttons["post112"].setChecked(True)
     assert not dlg.amount.isEnabled()  # full amount only
@@ -99,7 +105,7 @@ def test_post_form_lists_missing_fields_and_blocks_make(window, qtbot) -> None: 
     assert dlg.missing.text() == "" and dlg.make_button.isEnabled()
     dlg.make_button.click()
     assert window.errors == []
-    assert window.document_preview.windowTitle().startswith("Почтовый перевод")
+    assert window.live_dialog(PdfPreviewDialog).windowTitle().startswith("Почтовый перевод")
 
 
 def test_disabled_kinds_show_the_reason(window) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +114,7 @@ def test_disabled_kinds_show_the_reason(window) -> None:  # type: ignore[no-unty
         number = uow.session.execute(select(m.Booking.number).where(m.Booking.status == "cancelled").limit(1)).scalar()
     window.show_card(cards.booking_card(ctx_for(db), number, TODAY))
     window.trigger("documents")
-    dlg = window.document_dialog
+    dlg = window.live_dialog(DocumentDialog)
     assert not any(b.isEnabled() for b in dlg.kind_buttons.values())
     assert "аннулирована" in dlg.kind_buttons["pd4"].text()
     assert not dlg.make_button.isEnabled()
@@ -134,18 +140,23 @@ def test_batch_dialog_runs_and_cancel_leaves_no_file(window, qtbot, tmp_path: Pa
     out = tmp_path / "debtors.pdf"
     dlg = BatchDialog(window.ctx, str(out), limit=6)
     qtbot.addWidget(dlg)
+    seen: list[int] = []  # the bar's values: the dialog deletes itself once closed (issue 12)
+    dlg.worker.progressed.connect(lambda done, _t: seen.append(done))
+    results: list = []
+    dlg.finished_batch.connect(results.append)
     dlg.start()
-    qtbot.waitUntil(lambda: dlg.result is not None, timeout=60_000)
-    assert dlg.result.count == 6 and out.exists() and dlg.bar.value() == 6
+    qtbot.waitUntil(lambda: bool(results), timeout=60_000)
+    assert results[0].count == 6 and out.exists() and seen[-1] == 6
 
     out2 = tmp_path / "cancelled.pdf"
     dlg2 = BatchDialog(window.ctx, str(out2))
     qtbot.addWidget(dlg2)
     dlg2.worker.progressed.connect(lambda done, _t: done == 3 and dlg2.cancel_button.click())
+    results2: list = []
+    dlg2.finished_batch.connect(results2.append)
     dlg2.start()
-    qtbot.waitUntil(lambda: dlg2.result is not None, timeout=60_000)
-    dlg2.grab().save("/tmp/h9_batch_dialog.png")
-    assert dlg2.result.cancelled and not out2.exists()
+    qtbot.waitUntil(lambda: bool(results2), timeout=60_000)
+    assert results2[0].cancelled and not out2.exists()
     with window.ctx.db.read() as uow:
         assert uow.session.execute(select(func.count()).select_from(m.Document)
                                    .where(m.Document.kind == "pd4_batch")).scalar_one() == 1
@@ -161,7 +172,7 @@ def test_typed_address_and_payer_inn_reach_the_document(window, qtbot) -> None: 
     db = window.ctx.db
     window.show_card(cards.booking_card(ctx_for(db), payable_booking(db), TODAY))
     window.trigger("documents")
-    dlg = window.document_dialog
+    dlg = window.live_dialog(DocumentDialog)
     dlg.kind_buttons["post112"].setChecked(True)
     dlg.payer_edits["full_name"].setText("Иванова Мария Сергеевна")
     dlg.address_line.setText(address)
@@ -177,7 +188,7 @@ def test_typed_address_and_payer_inn_reach_the_document(window, qtbot) -> None: 
     dlg.grab().save("/tmp/i11_document_dialog.png")
     dlg.make_button.click()
     assert window.errors == []
-    pdf = window.document_preview.pdf
+    pdf = window.live_dialog(PdfPreviewDialog).pdf
     text = squeeze(page_text(pdf))
     for part in address.split(","):
         assert squeeze(part) in text, part

@@ -49,7 +49,7 @@ def test_journal_filters_totals_and_exports(fresh_db, tmp_path: Path) -> None:  
     assert rows[0][:6] == ["Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма"]
     by_number = {r[0]: r for r in rows[1:]}
     assert by_number[a.payment_number][5] == "1000,50" and by_number[a.payment_number][9] == "0000001"
-    assert by_number[b.payment_number][4] == "reversed"
+    assert by_number[b.payment_number][4] == "Сторнирован"  # people's words, not the code (issue 12 §3)
     assert rows[-1][0] == "Итого" and rows[-1][5] == "1000,50"
     ws = load_workbook(xlsx_path).active
     values = list(ws.iter_rows(values_only=True))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from cashier_app.services import audit, audit_log, documents
 from cashier_app.services.permissions import PermissionDenied
@@ -196,4 +197,7 @@ def test_office_documents_dialog_scrolls_in_pages(qtbot, fresh_db, monkeypatch) 
     assert dlg.status.text() == f"Документов: {MANY}"
     dlg.date_to.setDate(dlg.date_from.date().addDays(-1))
     dlg.reload()
-    assert errors == ["Дата по: раньше даты «с»"] and dlg.lines == [] and not dlg.reprint_button.isEnabled()
+    # Issue 12: said once, by the date field (no box).
+    under = dlg.findChild(QLabel, f"{dlg.date_to.objectName() or 'field'}_error")
+    assert errors == [] and under is not None and under.text() == "раньше даты «с»"
+    assert dlg.lines == [] and not dlg.reprint_button.isEnabled()

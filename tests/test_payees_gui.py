@@ -18,6 +18,13 @@ SHOTS = os.environ.get("CASHIER_SCREENSHOTS")
 SECRET = "gui-s3cr3t-77"
 
 
+
+def _under(field) -> str:  # type: ignore[no-untyped-def]
+    """The error shown under ``field`` (issue 12: once, by the field), '' when none."""
+    error = field.property("_field_error")
+    return error.text() if error is not None and not error.isHidden() else ""
+
+
 def test_dialog_shows_problems_inline_then_saves_the_fixed_payee(qtbot, fresh_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     boxes: list[str] = []
     monkeypatch.setattr("cashier_app.ui.messages.QMessageBox.warning", lambda *a: boxes.append(str(a[2])))
@@ -34,11 +41,10 @@ def test_dialog_shows_problems_inline_then_saves_the_fixed_payee(qtbot, fresh_db
         dlg.edits[attr].setText(text)
     n = len(dlg.rows)
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
-    assert dlg.problems.isVisibleTo(dlg)
-    text = dlg.problems.text()
-    assert "ИНН:" in text and "Индекс:" in text and "Назначение платежа:" in text
+    # Issue 12: each problem once, under its own field (no list repeating them, no box).
+    assert not dlg.problems.isVisibleTo(dlg), dlg.problems.text()
     for attr in ("inn", "postal_index", "purpose_template"):
-        assert dlg.edits[attr].styleSheet() == BAD_STYLE and dlg.edits[attr].toolTip()
+        assert dlg.edits[attr].styleSheet() == BAD_STYLE and _under(dlg.edits[attr]), attr
     assert dlg.edits["name"].styleSheet() == ""
     assert not boxes and len(dlg.rows) == n  # inline, and nothing saved
     assert "gui-payee" not in {r.code for r in payees.list_payees(admin)}
@@ -62,11 +68,11 @@ def test_dialog_shows_problems_inline_then_saves_the_fixed_payee(qtbot, fresh_db
     dlg.secret.setText(SECRET)
     assert dlg.secret.echoMode() == dlg.secret.EchoMode.Password
     qtbot.mouseClick(dlg.gw_save, Qt.MouseButton.LeftButton)
-    assert "Адрес шлюза:" in dlg.gw_problems.text() and dlg.url.styleSheet() == BAD_STYLE
+    assert _under(dlg.url) and dlg.url.styleSheet() == BAD_STYLE
     dlg.url.setText("https://securepayments.sberbank.ru")
     qtbot.mouseClick(dlg.gw_save, Qt.MouseButton.LeftButton)
-    assert "CASHIER_GW_SECRET_SBERBANK_GUI_PAYEE" in dlg.gw_problems.text()
-    assert SECRET not in dlg.gw_problems.text() and dlg.secret.styleSheet() == BAD_STYLE
+    assert "CASHIER_GW_SECRET_SBERBANK_GUI_PAYEE" in _under(dlg.secret) + dlg.gw_problems.text()
+    assert SECRET not in _under(dlg.secret) + dlg.gw_problems.text() and dlg.secret.styleSheet() == BAD_STYLE
     assert payees.get(admin, "gui-payee").gateway_provider is None
     dlg.secret.clear()
     qtbot.mouseClick(dlg.gw_save, Qt.MouseButton.LeftButton)
@@ -92,10 +98,10 @@ def test_menu_entry_opens_for_admin_and_refuses_a_cashier(qtbot, fresh_db, monke
     window = MainWindow(ctx_for(fresh_db, "cashier"), SyncRunner())
     qtbot.addWidget(window)
     payee_actions.install(window)
-    menus = [x for x in window.menuBar().findChildren(QMenu) if x.title() == "Сервис"]
-    assert len(menus) == 1 and window.payees_action in menus[0].actions()
-    window.payees_action.trigger()
-    assert boxes and "Недостаточно прав" in boxes[0] and not hasattr(window, "payees_dialog")
+    menus = [x for x in window.menuBar().findChildren(QMenu) if x.title().replace("&", "") == "Сервис"]
+    assert len(menus) == 1 and window.action("payees_action") in menus[0].actions()
+    window.action("payees_action").trigger()
+    assert boxes and "Недостаточно прав" in boxes[0] and window.live_dialog(PayeesDialog) is None
     window.set_user(ctx_for(fresh_db, "admin").user)
-    window.payees_action.trigger()
-    assert window.payees_dialog.isVisible() and len(boxes) == 1
+    window.action("payees_action").trigger()
+    assert window.live_dialog(PayeesDialog).isVisible() and len(boxes) == 1

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
 # Exit codes shared by the commands (README, «Коды завершения»).
 EXIT_REFUSED = 2  # nothing was done: a user mistake, a refused rule, the database unreachable
@@ -18,14 +19,14 @@ EXIT_OUTCOME_UNKNOWN = 4  # the connection dropped at the commit and the databas
 
 def add_db_arg(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS keeps a global ``--db`` given before the sub-command.
-    parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="база данных")
+    parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=tr("база данных"))
 
 
 def add_as_arg(parser: argparse.ArgumentParser, dest: str = "login") -> None:
     """``--as LOGIN``: the user a headless command acts as (see :func:`cli_context`)."""
-    parser.add_argument("--as", dest=dest, metavar="ЛОГИН",
-                        help="от имени пользователя (или CASHIER_USER); пароль — CASHIER_PASSWORD или запрос, "
-                             "либо токен в CASHIER_TOKEN")
+    parser.add_argument("--as", dest=dest, metavar=tr("ЛОГИН"),
+                        help=tr("от имени пользователя (или CASHIER_USER); пароль — CASHIER_PASSWORD или запрос, "
+                                "либо токен в CASHIER_TOKEN"))
 
 
 def open_db(args: argparse.Namespace, *, migrate: bool = True):  # type: ignore[no-untyped-def]
@@ -47,7 +48,7 @@ def parse_date(text: str | None, field: str = "--date") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValidationError(field, f"«{text}» — не дата; нужен формат ГГГГ-ММ-ДД") from exc
+        raise ValidationError(field, tr("«{typed}» — не дата; нужен формат ГГГГ-ММ-ДД", typed=text)) from exc
 
 
 def print_json(obj: Any) -> None:
@@ -84,12 +85,13 @@ def cli_context(db, login: str | None = None):  # type: ignore[no-untyped-def]
         info = user_tokens.authenticate_token(db, desk, token, login=login)
         return DeskContext(db=db, desk=desk, user=info)
     if not login:
-        raise UserError("укажите пользователя: --as ЛОГИН или CASHIER_USER (и пароль в CASHIER_PASSWORD, "
-                        "или токен в CASHIER_TOKEN)")
+        raise UserError(tr("укажите пользователя: --as ЛОГИН или CASHIER_USER (и пароль в CASHIER_PASSWORD, "
+                           "или токен в CASHIER_TOKEN)"))
     password = os.environ.get(ENV_PASSWORD)
     if password is None:
-        password = _prompt(f"Пароль пользователя {login}: ",
-                           "нужен пароль: задайте CASHIER_PASSWORD или CASHIER_TOKEN, либо запустите из терминала")
+        password = _prompt(tr("Пароль пользователя {login}: ", login=login),
+                           tr("нужен пароль: задайте CASHIER_PASSWORD или CASHIER_TOKEN, либо запустите из "
+                              "терминала"))
     info = users.authenticate(db, desk, login, password, via="cli")
     return DeskContext(db=db, desk=desk, user=info)
 
@@ -104,19 +106,19 @@ def _prompt(text: str, no_tty: str) -> str:
     return getpass.getpass(text)
 
 
-def read_new_password(field: str = "пароль") -> str:
+def read_new_password(field: str = N_("пароль")) -> str:
     """A new password from the prompt (typed twice) or, from a script, one line of stdin."""
     if sys.stdin.isatty():
         import getpass
 
-        first = getpass.getpass("Новый пароль: ")
-        if getpass.getpass("Ещё раз: ") != first:
-            raise ValidationError(field, "пароли не совпадают")
+        first = getpass.getpass(tr("Новый пароль: "))
+        if getpass.getpass(tr("Ещё раз: ")) != first:
+            raise ValidationError(field, tr("пароли не совпадают"))
         return first
     # One line; the newline a shell or `echo` adds is not part of the password.
     line = sys.stdin.readline().rstrip("\r\n")
     if not line:
-        raise ValidationError(field, "пустой ввод: передайте пароль одной строкой на стандартный ввод")
+        raise ValidationError(field, tr("пустой ввод: передайте пароль одной строкой на стандартный ввод"))
     return line
 
 

@@ -13,24 +13,25 @@ from typing import Any
 from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_money
+from cashier_app.i18n import tr
 
 MAX_LIST = 1_000_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    a = sub.add_parser("audit", help="журнал аудита: verify, list")
-    asub = a.add_subparsers(dest="audit_cmd", metavar="ДЕЙСТВИЕ", required=True)
-    v = asub.add_parser("verify", help="проверить цепочку (и якоря Z-отчётов); код 1 — нарушена")
-    v.add_argument("--anchor", action="append", default=[], metavar="ЗАПИСЕЙ:ХЭШ",
-                   help="якорь из Z-отчёта: до него ничего не изменено и не удалено (можно несколько)")
+    a = sub.add_parser("audit", help=tr("журнал аудита: verify, list"))
+    asub = a.add_subparsers(dest="audit_cmd", metavar=tr("ДЕЙСТВИЕ"), required=True)
+    v = asub.add_parser("verify", help=tr("проверить цепочку (и якоря Z-отчётов); код 1 — нарушена"))
+    v.add_argument("--anchor", action="append", default=[], metavar=tr("ЗАПИСЕЙ:ХЭШ"),
+                   help=tr("якорь из Z-отчёта: до него ничего не изменено и не удалено (можно несколько)"))
     v.add_argument("--ledger", action="store_true",
-                   help="пересчитать балансы лицевых счетов и оплату заявок по записям журнала платежей")
-    ls = asub.add_parser("list", help="события аудита")
+                   help=tr("пересчитать балансы лицевых счетов и оплату заявок по записям журнала платежей"))
+    ls = asub.add_parser("list", help=tr("события аудита"))
     ls.add_argument("--user")
-    ls.add_argument("--action", help="действие или его начало (payment, shift.close)")
-    ls.add_argument("--since", metavar="ГГГГ-ММ-ДД")
+    ls.add_argument("--action", help=tr("действие или его начало (payment, shift.close)"))
+    ls.add_argument("--since", metavar=tr("ГГГГ-ММ-ДД"))
     ls.add_argument("--limit", type=int, default=200)
-    ls.add_argument("--csv", metavar="ФАЙЛ")
+    ls.add_argument("--csv", metavar=tr("ФАЙЛ"))
     for p in (v, ls):
         add_db_arg(p)
         add_as_arg(p)
@@ -45,7 +46,7 @@ def run_audit(args: argparse.Namespace) -> int:
     if args.audit_cmd == "list":
         # Refused before anything is read, naming the option.
         if not 1 <= args.limit <= MAX_LIST:
-            raise ValidationError("--limit", f"нужно число от 1 до {MAX_LIST}")
+            raise ValidationError("--limit", tr("нужно число от 1 до {max_list}", max_list=MAX_LIST))
         if args.csv is not None:
             check_target(args.csv, "--csv")
     ctx = cli_context(open_db(args), args.login)
@@ -61,8 +62,9 @@ def run_audit(args: argparse.Namespace) -> int:
                         "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "before": r.before,
                         "after": r.after})
         else:
-            print(f"{r.id}\t{r.at.astimezone():%Y-%m-%d %H:%M:%S}\t{r.user or '-'}\t{r.desk}\t{r.action}\t"
-                  f"{r.entity} {r.entity_id or ''}")
+            # People's words (issue 12 §3): the action's name, the object, «поле: было → стало» in rubles.
+            print(f"{r.id}\t{r.at_text}\t{r.user or '-'}\t{r.desk}\t{r.action_text}\t{r.entity_text}\t"
+                  f"{r.change_text}")
     return 0
 
 
@@ -84,18 +86,21 @@ def _verify(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-de
         print_json(out)
         return 0 if ok else 1
     if res.ok:
-        print(f"цепочка аудита цела: проверено записей {res.checked}, якорей {res.anchors_checked}")
+        print(tr("цепочка аудита цела: проверено записей {checked}, якорей {anchors_checked}",
+                 checked=res.checked, anchors_checked=res.anchors_checked))
         if res.head:
-            print(f"голова цепочки: {res.head.text}")
+            print(tr("голова цепочки: {head}", head=res.head.text))
     else:
-        where = f"запись № {res.broken_id} — " if res.broken_id is not None else ""
-        print(f"цепочка аудита нарушена: {where}{res.problem}")
+        where = tr("запись № {broken_id} — ", broken_id=res.broken_id) if res.broken_id is not None else ""
+        print(tr("цепочка аудита нарушена: {where}{problem}", where=where, problem=res.problem))
     if ledger is not None:
         if ledger.ok:
-            print(f"балансы сходятся с записями: лицевых счетов {ledger.accounts}, заявок {ledger.bookings}")
+            print(tr("балансы сходятся с записями: лицевых счетов {accounts}, заявок {bookings}",
+                     accounts=ledger.accounts, bookings=ledger.bookings))
         else:
-            print(f"балансы не сходятся с записями: расхождений {len(ledger.differences)}")
+            print(tr("балансы не сходятся с записями: расхождений {n}", n=len(ledger.differences)))
             for d in ledger.differences:
-                print(f"  {d.label}: в базе {format_money(d.stored_minor, d.currency)}, "
-                      f"по записям {format_money(d.computed_minor, d.currency)}")
+                print(tr("  {label}: в базе {stored}, по записям {computed}", label=d.label,
+                         stored=format_money(d.stored_minor, d.currency),
+                         computed=format_money(d.computed_minor, d.currency)))
     return 0 if ok else 1

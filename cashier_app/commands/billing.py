@@ -24,29 +24,31 @@ from cashier_app.commands import (
     open_db,
     print_json,
 )
+from cashier_app.i18n import tr
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_db_arg(p)
     add_as_arg(p)
-    p.add_argument("--json", action="store_true", help="одна строка JSON")
+    p.add_argument("--json", action="store_true", help=tr("одна строка JSON"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    b = sub.add_parser("billing", help="доставка платежей в биллинг получателя (OSMP): status, deliver, reconcile, retry")
-    bs = b.add_subparsers(dest="billing_cmd", metavar="ДЕЙСТВИЕ", required=True)
-    st = bs.add_parser("status", help="доставки по состояниям и те, что требуют внимания")
+    b = sub.add_parser("billing", help=tr("доставка платежей в биллинг получателя (OSMP): status, deliver, "
+                                          "reconcile, retry"))
+    bs = b.add_subparsers(dest="billing_cmd", metavar=tr("ДЕЙСТВИЕ"), required=True)
+    st = bs.add_parser("status", help=tr("доставки по состояниям и те, что требуют внимания"))
     _common(st)
     st.set_defaults(handler=run_status)
-    dv = bs.add_parser("deliver", help="отправить доставки, срок которых наступил")
-    dv.add_argument("--limit", type=int, default=200, metavar="N", help="не больше N доставок (200)")
+    dv = bs.add_parser("deliver", help=tr("отправить доставки, срок которых наступил"))
+    dv.add_argument("--limit", type=int, default=200, metavar="N", help=tr("не больше N доставок (200)"))
     _common(dv)
     dv.set_defaults(handler=run_deliver)
-    rc = bs.add_parser("reconcile", help="довести все неподтверждённые доставки сейчас (тот же txn_id)")
+    rc = bs.add_parser("reconcile", help=tr("довести все неподтверждённые доставки сейчас (тот же txn_id)"))
     _common(rc)
     rc.set_defaults(handler=run_reconcile)
-    rt = bs.add_parser("retry", help="повторить доставку платежа в биллинг")
-    rt.add_argument("payment", metavar="ПЛАТЁЖ", help="номер платежа, например P-000000123")
+    rt = bs.add_parser("retry", help=tr("повторить доставку платежа в биллинг"))
+    rt.add_argument("payment", metavar=tr("ПЛАТЁЖ"), help=tr("номер платежа, например P-000000123"))
     _common(rt)
     rt.set_defaults(handler=run_retry)
 
@@ -68,9 +70,9 @@ def delivery_json(v: Any) -> dict[str, Any] | None:
 
 
 def _counts_text(c: dict[str, int]) -> str:
-    return (f"обработано: {c.get('processed', 0)}; доставлено: {c.get('delivered', 0)}; "
-            f"ждут ответа: {c.get('sent', 0) + c.get('pending', 0)}; отклонено: {c.get('refused', 0)}; "
-            f"вручную: {c.get('manual', 0)}")
+    return (tr("обработано: {processed}; доставлено: {delivered}; ждут ответа: {waiting}; отклонено: {refused}; "
+               "вручную: {manual}", processed=c.get("processed", 0), delivered=c.get("delivered", 0),
+               waiting=c.get("sent", 0) + c.get("pending", 0), refused=c.get("refused", 0), manual=c.get("manual", 0)))
 
 
 def _exit_for(c: dict[str, int]) -> int:
@@ -91,7 +93,7 @@ def run_status(args: argparse.Namespace) -> int:
     for state, label in DELIVERY_LABELS.items():
         print(f"{label}: {st['counts'].get(state, 0)}")
     if st["oldest_pending_secs"] is not None:
-        print(f"старейшая недоставленная ждёт: {st['oldest_pending_secs']} с")
+        print(tr("старейшая недоставленная ждёт: {seconds} с", seconds=st["oldest_pending_secs"]))
     for number, v in problems:
         print(f"{number}\t{v.label}")
     return 0

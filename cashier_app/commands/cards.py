@@ -24,6 +24,7 @@ from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, p
 from cashier_app.commands.fiscal import add_receipt_args, fiscal_json, receipt_contact
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_money, parse_amount
+from cashier_app.i18n import tr
 
 EXIT_PAID = 0
 EXIT_NOT_PAID = 1
@@ -32,35 +33,38 @@ DEFAULT_WAIT = 20 * 60 + 60  # the bank's 20 minutes and a margin
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("pay-card", help="оплата картой: ссылка на оплату, ожидание результата")
+    p = sub.add_parser("pay-card", help=tr("оплата картой: ссылка на оплату, ожидание результата"))
     add_db_arg(p)
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--account", metavar="НОМЕР", help="лицевой счёт")
-    target.add_argument("--booking", metavar="НОМЕР", help="заявка")
-    p.add_argument("--amount", metavar="СУММА",
-                   help="сумма: для счёта в рублях (обязательна), для заявки — в валюте тура (по умолчанию весь долг)")
+    target.add_argument("--account", metavar=tr("НОМЕР"), help=tr("лицевой счёт"))
+    target.add_argument("--booking", metavar=tr("НОМЕР"), help=tr("заявка"))
+    p.add_argument("--amount", metavar=tr("СУММА"),
+                   help=tr("сумма: для счёта в рублях (обязательна), для заявки — в валюте тура (по "
+                           "умолчанию весь долг)"))
     p.add_argument("--provider", choices=("sberbank", "tbank"),
-                   help="другой банк вместо банка получателя (только для песочницы: тест, демонстрация)")
+                   help=tr("другой банк вместо банка получателя (только для песочницы: тест, демонстрация)"))
     p.add_argument("--new", action="store_true",
-                   help="если по счёту (заявке) уже есть неоплаченный заказ — отменить его в банке и создать новый "
-                        "(без --new печатается тот заказ и его ссылка)")
-    p.add_argument("--no-browser", action="store_true", help="не открывать ссылку в браузере")
+                   help=tr("если по счёту (заявке) уже есть неоплаченный заказ — отменить его в банке и создать новый "
+                        "(без --new печатается тот заказ и его ссылка)"))
+    p.add_argument("--no-browser", action="store_true", help=tr("не открывать ссылку в браузере"))
     add_receipt_args(p)
-    p.add_argument("--wait", type=float, metavar="СЕКУНД", default=DEFAULT_WAIT,
-                   help=f"сколько ждать оплаты (по умолчанию {DEFAULT_WAIT}); 0 — не ждать")
+    p.add_argument("--wait", type=float, metavar=tr("СЕКУНД"), default=DEFAULT_WAIT,
+                   help=tr("сколько ждать оплаты (по умолчанию {default_wait}); 0 — не ждать",
+                           default_wait=DEFAULT_WAIT))
     add_as_arg(p)
     p.set_defaults(handler=run_pay)
 
-    r = sub.add_parser("reconcile", help="проверить в банке все незавершённые оплаты картой и зачислить оплаченные")
+    r = sub.add_parser("reconcile", help=tr("проверить в банке все незавершённые оплаты картой и зачислить "
+                                            "оплаченные"))
     add_db_arg(r)
     add_as_arg(r)
     r.set_defaults(handler=run_reconcile)
 
-    f = sub.add_parser("refund-card", help="возврат оплаты картой через банк (полный или частичный)")
+    f = sub.add_parser("refund-card", help=tr("возврат оплаты картой через банк (полный или частичный)"))
     add_db_arg(f)
-    f.add_argument("payment", metavar="НОМЕР_ПЛАТЕЖА", help="номер платежа, например P-000000123")
-    f.add_argument("--amount", metavar="РУБ", help="сумма возврата (по умолчанию — весь остаток)")
-    f.add_argument("--reason", required=True, metavar="ТЕКСТ", help="причина возврата")
+    f.add_argument("payment", metavar=tr("НОМЕР_ПЛАТЕЖА"), help=tr("номер платежа, например P-000000123"))
+    f.add_argument("--amount", metavar=tr("РУБ"), help=tr("сумма возврата (по умолчанию — весь остаток)"))
+    f.add_argument("--reason", required=True, metavar=tr("ТЕКСТ"), help=tr("причина возврата"))
     add_as_arg(f)
     f.set_defaults(handler=run_refund)
 
@@ -76,12 +80,12 @@ def run_pay(args: argparse.Namespace) -> int:
     from cashier_app.services import card_payments, card_pending
 
     if args.wait < 0:
-        raise ValidationError("--wait", "не может быть отрицательным")
+        raise ValidationError("--wait", tr("не может быть отрицательным"))
     amount = None
     if args.amount is not None:
         amount = parse_amount(args.amount, "--amount")
     elif args.account is not None:
-        raise ValidationError("--amount", "укажите сумму в рублях")
+        raise ValidationError("--amount", tr("укажите сумму в рублях"))
     contact = receipt_contact(args)  # kept on the payment: the receipt is made when the bank says «paid»
     db = open_db(args)
     ctx = cli_context(db, args.login)
@@ -90,7 +94,7 @@ def run_pay(args: argparse.Namespace) -> int:
                                           receipt_paperless=args.paperless)
     order = started.order
     for number in started.cancelled:
-        print(f"Первый заказ {number} отменён в банке: его ссылка больше не работает.", file=sys.stderr, flush=True)
+        print(tr("Первый заказ {number} отменён в банке: его ссылка больше не работает.", number=number), file=sys.stderr, flush=True)
     if started.reused:
         return _print_reused(order)
     print(order.order_number, flush=True)
@@ -113,7 +117,8 @@ def run_pay(args: argparse.Namespace) -> int:
         if order.payment_url and not link_shown:
             # The bank answered late: the second line was empty, so the link goes here.
             link_shown = True
-            print(f"Заказ {order.order_number} зарегистрирован, ссылка на оплату: {order.payment_url}",
+            print(tr("Заказ {order_number} зарегистрирован, ссылка на оплату: {payment_url}",
+                     order_number=order.order_number, payment_url=order.payment_url),
                   file=sys.stderr, flush=True)
     print_json({**order.as_json(), "recovery": recovery, "reused": False, "fiscal": _fiscal(ctx, order),
                 "billing": _billing(ctx, order)})
@@ -146,9 +151,10 @@ def _print_reused(order) -> int:  # type: ignore[no-untyped-def]
     """The target's unfinished order instead of a second one: its number and link, exit 0."""
     print(order.order_number, flush=True)
     print(order.payment_url or "", flush=True)
-    print(f"{order.target}: уже есть неоплаченный заказ {order.order_number} на {format_money(order.amount_minor)} "
-          f"({order.status_text}). Новый заказ не создан — дайте покупателю эту ссылку; чтобы отменить его в банке "
-          "и создать новый, повторите с --new.", file=sys.stderr, flush=True)
+    print(tr("{target}: уже есть неоплаченный заказ {order_number} на {amount} ({status_text}). Новый заказ "
+             "не создан — дайте покупателю эту ссылку; чтобы отменить его в банке и создать новый, "
+             "повторите с --new.", target=order.target, order_number=order.order_number,
+             amount=format_money(order.amount_minor), status_text=order.status_text), file=sys.stderr, flush=True)
     print_json({**order.as_json(), "reused": True})
     return EXIT_PAID
 
@@ -161,12 +167,14 @@ def run_reconcile(args: argparse.Namespace) -> int:
     lines = card_payments.reconcile(ctx)
     for line in lines:
         if line.after is None:
-            print(f"{line.order_number}: {line.before} → не проверен: {line.note}")
+            print(tr("{order_number}: {before} → не проверен: {note}", order_number=line.order_number,
+                     before=line.before, note=line.note))
         else:
             print(f"{line.order_number}: {line.before} → {line.after.state} ({line.after.status_text})")
     settled = sum(1 for line in lines if line.after is not None and line.after.final)
-    print(f"Проверено заказов: {len(lines)}, завершено: {settled}, "
-          f"ждут оплаты: {sum(1 for line in lines if line.after is not None and not line.after.final)}")
+    waiting = sum(1 for line in lines if line.after is not None and not line.after.final)
+    print(tr("Проверено заказов: {n}, завершено: {settled}, ждут оплаты: {waiting}", n=len(lines), settled=settled,
+             waiting=waiting))
     return 0
 
 

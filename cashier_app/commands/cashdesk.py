@@ -35,6 +35,7 @@ from cashier_app.commands import (
 from cashier_app.commands.fiscal import add_receipt_args, fiscal_json, receipt_contact, receipt_line
 from cashier_app.domain.errors import UserError, ValidationError
 from cashier_app.domain.money import format_money, parse_amount
+from cashier_app.i18n import tr
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -53,66 +54,67 @@ def _paper() -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sh = sub.add_parser("shift", help="кассовая смена: open, cash-in, cash-out, x, close, status")
-    ssub = sh.add_subparsers(dest="shift_cmd", metavar="ДЕЙСТВИЕ", required=True)
-    o = ssub.add_parser("open", help="открыть смену")
-    o.add_argument("--float", dest="float_", metavar="РУБ", help="размен (по умолчанию — пересчитано при прошлом закрытии)")
-    for name, help_ in (("cash-in", "внести наличные"), ("cash-out", "изъять наличные")):
+    sh = sub.add_parser("shift", help=tr("кассовая смена: open, cash-in, cash-out, x, close, status"))
+    ssub = sh.add_subparsers(dest="shift_cmd", metavar=tr("ДЕЙСТВИЕ"), required=True)
+    o = ssub.add_parser("open", help=tr("открыть смену"))
+    o.add_argument("--float", dest="float_", metavar=tr("РУБ"), help=tr("размен (по умолчанию — пересчитано "
+                                                                        "при прошлом закрытии)"))
+    for name, help_ in (("cash-in", tr("внести наличные")), ("cash-out", tr("изъять наличные"))):
         c = ssub.add_parser(name, help=help_)
-        c.add_argument("--amount", required=True, metavar="РУБ")
+        c.add_argument("--amount", required=True, metavar=tr("РУБ"))
         c.add_argument("--reason", required=True)
         c.set_defaults(movement="in" if name == "cash-in" else "out")
-    x = ssub.add_parser("x", help="X-отчёт")
-    x.add_argument("--pdf", metavar="ФАЙЛ")
-    cl = ssub.add_parser("close", help="закрыть смену (Z-отчёт)")
-    cl.add_argument("--counted", metavar="РУБ", help="пересчитанная сумма")
-    cl.add_argument("--denominations", metavar="JSON", help='пересчёт по номиналам: {"500000": 2, "coins": 150}')
-    cl.add_argument("--pdf", metavar="ФАЙЛ")
-    ssub.add_parser("status", help="открытая смена и наличные в кассах")
+    x = ssub.add_parser("x", help=tr("X-отчёт"))
+    x.add_argument("--pdf", metavar=tr("ФАЙЛ"))
+    cl = ssub.add_parser("close", help=tr("закрыть смену (Z-отчёт)"))
+    cl.add_argument("--counted", metavar=tr("РУБ"), help=tr("пересчитанная сумма"))
+    cl.add_argument("--denominations", metavar="JSON", help=tr('пересчёт по номиналам: {"500000": 2, "coins": 150}'))
+    cl.add_argument("--pdf", metavar=tr("ФАЙЛ"))
+    ssub.add_parser("status", help=tr("открытая смена и наличные в кассах"))
     for p in ssub.choices.values():
         _common(p)
         p.add_argument("--json", action="store_true")
     sh.set_defaults(handler=run_shift)
 
-    pc = sub.add_parser("pay-cash", help="принять наличные по лицевому счёту или заявке")
+    pc = sub.add_parser("pay-cash", help=tr("принять наличные по лицевому счёту или заявке"))
     g = pc.add_mutually_exclusive_group(required=True)
-    g.add_argument("--account", metavar="НОМЕР")
-    g.add_argument("--booking", metavar="НОМЕР")
-    pc.add_argument("--amount", required=True, metavar="СУММА",
-                    help="рубли для лицевого счёта; для заявки — в валюте тура (рубли по курсу дня)")
-    pc.add_argument("--received", metavar="РУБ", help="получено от клиента (для сдачи)")
-    pc.add_argument("--token", help="идентификатор операции (до 64 знаков): повтор с тем же токеном не платит "
-                                    "второй раз; без него создаётся новый и печатается первой строкой в stderr")
-    pc.add_argument("--pdf", metavar="ФАЙЛ", help="сохранить квитанцию")
+    g.add_argument("--account", metavar=tr("НОМЕР"))
+    g.add_argument("--booking", metavar=tr("НОМЕР"))
+    pc.add_argument("--amount", required=True, metavar=tr("СУММА"),
+                    help=tr("рубли для лицевого счёта; для заявки — в валюте тура (рубли по курсу дня)"))
+    pc.add_argument("--received", metavar=tr("РУБ"), help=tr("получено от клиента (для сдачи)"))
+    pc.add_argument("--token", help=tr("идентификатор операции (до 64 знаков): повтор с тем же токеном не платит "
+                                    "второй раз; без него создаётся новый и печатается первой строкой в stderr"))
+    pc.add_argument("--pdf", metavar=tr("ФАЙЛ"), help=tr("сохранить квитанцию"))
     add_receipt_args(pc)
     _common(pc)
     pc.add_argument("--json", action="store_true")
     pc.set_defaults(handler=run_pay_cash)
 
-    for name, help_ in (("cancel", "отменить платёж (та же смена, тот же день)"),
-                        ("refund", "вернуть платёж (наличные из смены; заявление на возврат)")):
+    for name, help_ in (("cancel", tr("отменить платёж (та же смена, тот же день)")),
+                        ("refund", tr("вернуть платёж (наличные из смены; заявление на возврат)"))):
         c = sub.add_parser(name, help=help_)
-        c.add_argument("payment", metavar="ПЛАТЁЖ")
+        c.add_argument("payment", metavar=tr("ПЛАТЁЖ"))
         c.add_argument("--reason", required=True)
         if name == "refund":
-            c.add_argument("--amount", metavar="РУБ", help="часть суммы (по умолчанию — весь остаток)")
-            c.add_argument("--customer", default="", help="ФИО заявителя")
-            c.add_argument("--pdf", metavar="ФАЙЛ", help="сохранить заявление")
+            c.add_argument("--amount", metavar=tr("РУБ"), help=tr("часть суммы (по умолчанию — весь остаток)"))
+            c.add_argument("--customer", default="", help=tr("ФИО заявителя"))
+            c.add_argument("--pdf", metavar=tr("ФАЙЛ"), help=tr("сохранить заявление"))
         _common(c)
         c.add_argument("--json", action="store_true")
         c.set_defaults(handler=run_correction, correction=name)
 
-    j = sub.add_parser("journal", help="журнал платежей с отбором, итогами и выгрузкой")
-    j.add_argument("--from", dest="date_from", metavar="ГГГГ-ММ-ДД")
-    j.add_argument("--to", dest="date_to", metavar="ГГГГ-ММ-ДД")
+    j = sub.add_parser("journal", help=tr("журнал платежей с отбором, итогами и выгрузкой"))
+    j.add_argument("--from", dest="date_from", metavar=tr("ГГГГ-ММ-ДД"))
+    j.add_argument("--to", dest="date_to", metavar=tr("ГГГГ-ММ-ДД"))
     j.add_argument("--desk")
     j.add_argument("--user")
     j.add_argument("--method")
     j.add_argument("--status")
     j.add_argument("--account")
     j.add_argument("--booking")
-    j.add_argument("--csv", metavar="ФАЙЛ")
-    j.add_argument("--xlsx", metavar="ФАЙЛ")
+    j.add_argument("--csv", metavar=tr("ФАЙЛ"))
+    j.add_argument("--xlsx", metavar=tr("ФАЙЛ"))
     _common(j)
     j.add_argument("--json", action="store_true")
     j.set_defaults(handler=run_journal)
@@ -125,14 +127,19 @@ def _summary_json(sm) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _print_summary(sm) -> None:  # type: ignore[no-untyped-def]
-    print(f"смена {sm.number} ({sm.status}), касса {sm.desk}, кассир {sm.user_login}")
-    print(f"  размен: {format_money(sm.float_minor)}")
-    print(f"  платежей наличными: {sm.payments_count} на {format_money(sm.payments_minor)}")
-    print(f"  отмены и возвраты: {sm.returns_count} на {format_money(sm.returns_minor)}")
-    print(f"  внесено: {format_money(sm.cash_in_minor)}; изъято: {format_money(sm.cash_out_minor)}")
-    print(f"  ожидается в кассе: {format_money(sm.expected_minor)}")
+    print(tr("смена {number} ({status}), касса {desk}, кассир {user_login}", number=sm.number,
+             status=sm.status, desk=sm.desk, user_login=sm.user_login))
+    print(tr("  размен: {amount}", amount=format_money(sm.float_minor)))
+    print(tr("  платежей наличными: {payments_count} на {payments}", payments_count=sm.payments_count,
+             payments=format_money(sm.payments_minor)))
+    print(tr("  отмены и возвраты: {returns_count} на {returns}", returns_count=sm.returns_count,
+             returns=format_money(sm.returns_minor)))
+    print(tr("  внесено: {cash_in}; изъято: {cash_out}", cash_in=format_money(sm.cash_in_minor),
+             cash_out=format_money(sm.cash_out_minor)))
+    print(tr("  ожидается в кассе: {expected}", expected=format_money(sm.expected_minor)))
     if sm.counted_minor is not None:
-        print(f"  пересчитано: {format_money(sm.counted_minor)}; расхождение: {format_money(sm.over_short_minor)}")
+        print(tr("  пересчитано: {counted}; расхождение: {over_short}",
+                 counted=format_money(sm.counted_minor), over_short=format_money(sm.over_short_minor)))
 
 
 def _save_pdf(path: str | None, pdf: bytes) -> str | None:
@@ -144,7 +151,7 @@ def _save_pdf(path: str | None, pdf: bytes) -> str | None:
     try:
         write_atomic(Path(path), pdf)
     except OSError as exc:
-        return f"файл «{path}» не записан: {exc.strerror or exc}"
+        return tr("файл «{path}» не записан: {reason}", path=path, reason=exc.strerror or exc)
     return None
 
 
@@ -183,7 +190,7 @@ def run_shift(args: argparse.Namespace) -> int:
         rep = shifts.x_report(ctx, paper=_paper())
         problem = _save_pdf(args.pdf, rep.document.pdf)
         if problem:
-            raise UserError(f"X-отчёт {rep.document.number}: {problem}")
+            raise UserError(tr("X-отчёт {number}: {problem}", number=rep.document.number, problem=problem))
         sm = rep.summary
     elif cmd == "close":
         denoms = None
@@ -191,9 +198,9 @@ def run_shift(args: argparse.Namespace) -> int:
             try:
                 denoms = json.loads(args.denominations)
             except ValueError as exc:
-                raise ValidationError("--denominations", "нужен JSON, например {\"500000\": 2}") from exc
+                raise ValidationError("--denominations", tr("нужен JSON, например {\"500000\": 2}")) from exc
             if not isinstance(denoms, dict):
-                raise ValidationError("--denominations", "нужен JSON-объект номинал → количество")
+                raise ValidationError("--denominations", tr("нужен JSON-объект номинал → количество"))
         counted = parse_amount(args.counted, "--counted", allow_zero=True) if args.counted is not None else None
         before = shifts.current(ctx)
         try:
@@ -206,15 +213,16 @@ def run_shift(args: argparse.Namespace) -> int:
             return _shift_close_outcome(ctx, before.number, exc)
         sm = rep.summary
         if not args.json:
-            print(f"Z-отчёт {rep.document.number}, SHA-256 {rep.document.sha256}")
+            print(tr("Z-отчёт {number}, SHA-256 {sha256}", number=rep.document.number,
+                     sha256=rep.document.sha256))
         problem = _save_pdf(args.pdf, rep.document.pdf)
         if problem:
             if args.json:
                 print_json(_summary_json(sm))
             else:
                 _print_summary(sm)
-            return _done_but(f"смена закрыта: {sm.number}, Z-отчёт {rep.document.number} "
-                             f"(копия: cashier-app reprint {rep.document.number} -o ФАЙЛ)", problem)
+            return _done_but(tr("смена закрыта: {number}, Z-отчёт {number2} (копия: cashier-app reprint "
+                                "{number2} -o ФАЙЛ)", number=sm.number, number2=rep.document.number), problem)
     else:  # status
         sm = shifts.current(ctx)
         hands = shifts.cash_on_hand(ctx)
@@ -226,9 +234,11 @@ def run_shift(args: argparse.Namespace) -> int:
         if sm:
             _print_summary(sm)
         else:
-            print("открытой смены нет")
+            print(tr("открытой смены нет"))
         for h in hands:
-            print(f"в кассе {h.desk} ({h.user_login}, смена {h.shift_number}): {format_money(h.expected_minor)}")
+            print(tr("в кассе {desk} ({user_login}, смена {shift_number}): {expected}", desk=h.desk,
+                     user_login=h.user_login, shift_number=h.shift_number,
+                     expected=format_money(h.expected_minor)))
         return 0
     if args.json:
         print_json(_summary_json(sm))
@@ -249,17 +259,20 @@ def _shift_close_outcome(ctx, number: str, exc: BaseException) -> int:  # type: 
             shift_id = uow.session.execute(select(m.CashShift.id).where(m.CashShift.number == number)).scalar_one()
         state = outcomes.shift_state(ctx.db, shift_id)
     except Exception:
-        print(f"cashier-app: исход неизвестен: связь с базой прервалась при закрытии смены {number} "
-              f"({_reason(exc)}), и база не отвечает; проверьте: cashier-app shift status", file=sys.stderr)
+        print(tr("cashier-app: исход неизвестен: связь с базой прервалась при закрытии смены {number} "
+                 "({exc}), и база не отвечает; проверьте: cashier-app shift status", number=number,
+                 exc=_reason(exc)), file=sys.stderr)
         return EXIT_OUTCOME_UNKNOWN
     if state is not None and state.status == "closed":
-        print(f"смена {number} закрыта" + (f", Z-отчёт {state.z_report}" if state.z_report else ""))
-        print(f"cashier-app: связь с базой прервалась при записи ({_reason(exc)}), но смена закрыта — "
-              f"проверено повторным запросом; копия отчёта: cashier-app reprint {state.z_report or 'НОМЕР'} -o ФАЙЛ",
+        z_report = tr(", Z-отчёт {z_report}", z_report=state.z_report) if state.z_report else ""
+        print(tr("смена {number} закрыта", number=number) + z_report)
+        print(tr("cashier-app: связь с базой прервалась при записи ({exc}), но смена закрыта — проверено "
+                 "повторным запросом; копия отчёта: cashier-app reprint {number} -o ФАЙЛ", exc=_reason(exc),
+                 number=state.z_report or tr('НОМЕР')),
               file=sys.stderr)
         return 0
-    print(f"cashier-app: смена {number} не закрыта: связь с базой прервалась ({_reason(exc)}); "
-          f"закрыть ещё раз безопасно", file=sys.stderr)
+    print(tr("cashier-app: смена {number} не закрыта: связь с базой прервалась ({exc}); закрыть ещё раз "
+             "безопасно", number=number, exc=_reason(exc)), file=sys.stderr)
     return EXIT_REFUSED
 
 
@@ -271,12 +284,12 @@ def run_pay_cash(args: argparse.Namespace) -> int:
     amount = parse_amount(args.amount, "--amount")
     received = parse_amount(args.received, "--received") if args.received is not None else None
     if args.token is not None and not (0 < len(args.token) <= 64):
-        raise ValidationError("--token", "от 1 до 64 знаков")
+        raise ValidationError("--token", tr("от 1 до 64 знаков"))
     ctx = _ctx(args)
     token = args.token or cash.new_token()
     # Before the money moves, so that whatever happens next the same payment can be retried
     # with ``--token`` and is never taken twice.
-    print(f"токен операции: {token}", file=sys.stderr, flush=True)
+    print(tr("токен операции: {token}", token=token), file=sys.stderr, flush=True)
     _warn_billing_check(ctx, args.account)
     try:
         res = cash.take_cash(ctx, token=token, amount_minor=amount, account=args.account, booking=args.booking,
@@ -301,7 +314,8 @@ def _warn_billing_check(ctx, account: str | None) -> None:  # type: ignore[no-un
     except Exception:  # a warning must not stop the payment
         return
     if view is not None and view.state == "not_found":
-        print(f"cashier-app: внимание: биллинг не нашёл лицевой счёт {account} (проверка {view.checked_at_text})",
+        print(tr("cashier-app: внимание: биллинг не нашёл лицевой счёт {account} (проверка "
+                 "{checked_at_text})", account=account, checked_at_text=view.checked_at_text),
               file=sys.stderr)
 
 
@@ -323,19 +337,22 @@ def _print_cash(args: argparse.Namespace, token: str, res, problem: str | None, 
                     "repeated": res.repeated, "slip": res.slip.number if res.slip else None, "token": token,
                     "problem": problem, "fiscal": fiscal_json(res.fiscal), "billing": delivery_json(billing)})
     else:
-        print(f"платёж {res.payment_number}: {format_money(res.amount_minor)}"
-              + (" (повтор: уже оплачено этим токеном)" if res.repeated else ""))
+        print(tr("платёж {payment_number}: {amount}", payment_number=res.payment_number,
+                 amount=format_money(res.amount_minor))
+              + (tr(" (повтор: уже оплачено этим токеном)") if res.repeated else ""))
         if res.change_minor is not None:
-            print(f"получено {format_money(res.received_minor or 0)}, сдача {format_money(res.change_minor)}")
+            print(tr("получено {amount}, сдача {change}", amount=format_money(res.received_minor or 0),
+                     change=format_money(res.change_minor)))
         if res.slip:
-            print(f"квитанция {res.slip.number}")
+            print(tr("квитанция {number}", number=res.slip.number))
         if res.fiscal is not None:
-            print(f"чек: {receipt_line(res.fiscal)}")
+            print(tr("чек: {fiscal}", fiscal=receipt_line(res.fiscal)))
         if billing is not None:
-            print(f"биллинг: {billing.label}")
+            print(tr("биллинг: {label}", label=billing.label))
     sys.stdout.flush()
     if problem:
-        return _done_but(f"оплата проведена: {res.payment_number} ({format_money(res.amount_minor)})", problem)
+        return _done_but(tr("оплата проведена: {payment_number} ({amount})",
+                            payment_number=res.payment_number, amount=format_money(res.amount_minor)), problem)
     return 0
 
 
@@ -345,20 +362,22 @@ def _pay_cash_outcome(ctx, args: argparse.Namespace, token: str, exc: BaseExcept
 
     from cashier_app.services import cash, outcomes
 
-    retry = f"повторите с тем же токеном: --token {token} (второй раз не заплатит)"
+    retry = tr("повторите с тем же токеном: --token {token} (второй раз не заплатит)", token=token)
     try:
         found = outcomes.cash_payment_by_token(ctx.db, token)
     except Exception:
-        print(f"cashier-app: исход платежа неизвестен: связь с базой прервалась ({_reason(exc)}), и база не "
-              f"отвечает; {retry}", file=sys.stderr)
+        print(tr("cashier-app: исход платежа неизвестен: связь с базой прервалась ({exc}), и база не "
+                 "отвечает; {retry}", exc=_reason(exc), retry=retry), file=sys.stderr)
         return EXIT_OUTCOME_UNKNOWN
     if found is None:
         if not _is_lost_answer(exc):
             raise exc  # a bug before the commit: nothing was taken, the traceback is for the developer
-        print(f"cashier-app: платёж не проведён: {_reason(exc)}; деньги не приняты — {retry}", file=sys.stderr)
+        print(tr("cashier-app: платёж не проведён: {exc}; деньги не приняты — {retry}", exc=_reason(exc),
+                 retry=retry), file=sys.stderr)
         return 130 if isinstance(exc, KeyboardInterrupt) else EXIT_REFUSED
     if _is_lost_answer(exc):
-        print(f"cashier-app: связь с базой прервалась ({_reason(exc)}), но платёж проведён — проверено по токену",
+        print(tr("cashier-app: связь с базой прервалась ({exc}), но платёж проведён — проверено по токену",
+                 exc=_reason(exc)),
               file=sys.stderr)
     problem: str | None = None
     from cashier_app.services.fiscal_delivery import deliver_after_commit
@@ -368,7 +387,7 @@ def _pay_cash_outcome(ctx, args: argparse.Namespace, token: str, exc: BaseExcept
     try:  # the slip comes after the money; it can be made again for the same payment
         slip = cash.issue_slip(ctx, found.payment_id, paper=_paper())
     except Exception as slip_exc:
-        slip, problem = None, f"квитанция не сформирована: {_reason(slip_exc)}"
+        slip, problem = None, tr("квитанция не сформирована: {slip_exc}", slip_exc=_reason(slip_exc))
     if slip is not None:
         problem = _save_pdf(args.pdf, slip.pdf)
     return _print_cash(args, token, replace(found, slip=slip, fiscal=fiscal), problem,
@@ -400,8 +419,9 @@ def run_correction(args: argparse.Namespace) -> int:
     _print_correction(args, res.original_number, res.entry_number, res.amount_minor,
                       res.application.number if res.application else None)
     if problem:
-        return _done_but(f"возврат проведён: {res.entry_number} по {res.original_number} "
-                         f"({format_money(res.amount_minor)})", problem)
+        return _done_but(tr("возврат проведён: {entry_number} по {original_number} ({amount})",
+                            entry_number=res.entry_number, original_number=res.original_number,
+                            amount=format_money(res.amount_minor)), problem)
     return 0
 
 
@@ -410,8 +430,10 @@ def _print_correction(args: argparse.Namespace, original: str, entry: str, amoun
     if args.json:
         print_json({"payment": original, "entry": entry, "amount_minor": amount_minor, "application": application})
     else:
-        print(f"{original}: {'отменён' if args.correction == 'cancel' else 'возврат'} "
-              f"{format_money(amount_minor)} (запись {entry})")
+        shown = format_money(amount_minor)
+        print(tr("{original}: отменён {amount} (запись {entry})", original=original, amount=shown, entry=entry)
+              if args.correction == "cancel" else
+              tr("{original}: возврат {amount} (запись {entry})", original=original, amount=shown, entry=entry))
     sys.stdout.flush()
 
 
@@ -419,30 +441,33 @@ def _correction_outcome(ctx, args: argparse.Namespace, started: datetime, exc: B
     """The connection dropped during a cancel or refund: look for the entry this command made."""
     from cashier_app.services import documents, outcomes
 
-    what = "отмена" if args.correction == "cancel" else "возврат"
+    what = tr("отмена") if args.correction == "cancel" else tr("возврат")
     kind = "reversal" if args.correction == "cancel" else "refund"
     try:
         made = [e for e in outcomes.reversals_by(ctx.db, args.payment, ctx.user.id, started) if e.kind == kind]
     except Exception:
-        print(f"cashier-app: исход неизвестен: связь с базой прервалась ({_reason(exc)}), и база не отвечает; "
-              f"прежде чем повторять, проверьте: cashier-app journal --status … (записи по {args.payment})",
+        print(tr("cashier-app: исход неизвестен: связь с базой прервалась ({exc}), и база не отвечает; "
+                 "прежде чем повторять, проверьте: cashier-app journal --status … (записи по {payment})",
+                 exc=_reason(exc), payment=args.payment),
               file=sys.stderr)
         return EXIT_OUTCOME_UNKNOWN
     if not made:
-        print(f"cashier-app: {what} не проведён(а): связь с базой прервалась ({_reason(exc)}); повторить безопасно",
+        print(tr("cashier-app: {what} не проведён(а): связь с базой прервалась ({exc}); повторить безопасно",
+                 what=what, exc=_reason(exc)),
               file=sys.stderr)
         return EXIT_REFUSED
     e = made[-1]
-    print(f"cashier-app: связь с базой прервалась ({_reason(exc)}), но {what} проведён(а) — проверено повторным "
-          f"запросом", file=sys.stderr)
+    print(tr("cashier-app: связь с базой прервалась ({exc}), но {what} проведён(а) — проверено повторным "
+             "запросом", exc=_reason(exc), what=what), file=sys.stderr)
     _print_correction(args, args.payment, e.number, e.amount_minor, e.application)
     if getattr(args, "pdf", None) and e.application:
         try:
             problem = _save_pdf(args.pdf, documents.reprint(ctx, e.application).pdf)
         except Exception as doc_exc:
-            problem = f"заявление не сохранено: {_reason(doc_exc)}"
+            problem = tr("заявление не сохранено: {doc_exc}", doc_exc=_reason(doc_exc))
         if problem:
-            return _done_but(f"возврат проведён: {e.number} по {args.payment}", problem)
+            return _done_but(tr("возврат проведён: {number} по {payment}", number=e.number,
+                                payment=args.payment), problem)
     return 0
 
 
@@ -471,9 +496,19 @@ def run_journal(args: argparse.Namespace) -> int:
             if args.json:
                 print_json({name: getattr(r, name) for name in pj.row_fields()})
             else:
-                print(f"{r.number}\t{r.created_at.astimezone():%Y-%m-%d %H:%M}\t{r.entry_kind}\t{r.method}\t"
-                      f"{r.status}\t{format_money(r.amount_minor, r.currency)}\t{r.account or r.booking}\t{r.desk}\t"
-                      f"{r.user or ''}")
-    print(f"итого: записей {t.rows}; принято {format_money(t.paid_minor)}; возвращено "
-          f"{format_money(-t.returned_minor)}; нетто {format_money(t.net_minor)}", flush=True)
+                # People's words and the office clock, as the journal window shows them (issue 12 §3).
+                from cashier_app.domain.audit_words import (
+                    entry_kind_text,
+                    format_instant,
+                    method_text,
+                    status_text,
+                )
+                from cashier_app.services.office_time import local_clock
+
+                print(f"{r.number}\t{format_instant(r.created_at, local_clock)}\t{entry_kind_text(r.entry_kind)}\t"
+                      f"{method_text(r.method)}\t{status_text(r.status)}\t{format_money(r.amount_minor, r.currency)}\t"
+                      f"{r.account or r.booking}\t{r.desk}\t{r.user or ''}")
+    print(tr("итого: записей {rows}; принято {paid}; возвращено {amount}; нетто {net}", rows=t.rows,
+             paid=format_money(t.paid_minor), amount=format_money(-t.returned_minor),
+             net=format_money(t.net_minor)), flush=True)
     return 0

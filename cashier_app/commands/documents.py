@@ -19,59 +19,64 @@ from cashier_app.commands import (
     print_json,
 )
 from cashier_app.domain.errors import RuleViolation, ValidationError
+from cashier_app.i18n import ntr, tr
 
 EXIT_REFUSED = 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    r = sub.add_parser("receipt", help="документ на оплату: ПД-4, ф. 112ЭП, информационный лист, счёт")
+    r = sub.add_parser("receipt", help=tr("документ на оплату: ПД-4, ф. 112ЭП, информационный лист, счёт"))
     r.add_argument("kind", choices=("pd4", "post112", "info", "invoice"))
     target = r.add_mutually_exclusive_group(required=True)
-    target.add_argument("--account", metavar="НОМЕР", help="лицевой счёт")
-    target.add_argument("--booking", metavar="НОМЕР", help="заявка")
-    r.add_argument("--amount", metavar="РУБ", help="сумма в рублях (по умолчанию — к оплате)")
-    r.add_argument("--method", choices=("contact", "euroset"), help="для info: CONTACT или «Евросеть»")
-    r.add_argument("--payer-name", metavar="ФИО")
-    r.add_argument("--payer-address", metavar="АДРЕС", help="адрес одной строкой: печатается как введён")
-    r.add_argument("--payer-index", metavar="ИНДЕКС")
-    r.add_argument("--payer-region", metavar="РЕГИОН")
-    r.add_argument("--payer-city", metavar="ГОРОД")
-    r.add_argument("--payer-street", metavar="УЛИЦА")
-    r.add_argument("--payer-house", metavar="ДОМ")
-    r.add_argument("--payer-flat", metavar="КВ")
-    r.add_argument("--payer-inn", metavar="ИНН", help="ИНН плательщика, 10 или 12 цифр с контрольными (PayerINN)")
-    r.add_argument("--buyer-name", metavar="НАИМЕНОВАНИЕ", help="для счёта: организация-плательщик")
-    r.add_argument("--buyer-inn", metavar="ИНН", help="для счёта: ИНН организации")
-    r.add_argument("--date", help="дата документа и курса, ГГГГ-ММ-ДД (по умолчанию — сегодня)")
-    r.add_argument("-o", "--output", required=True, metavar="ФАЙЛ.pdf")
+    target.add_argument("--account", metavar=tr("НОМЕР"), help=tr("лицевой счёт"))
+    target.add_argument("--booking", metavar=tr("НОМЕР"), help=tr("заявка"))
+    r.add_argument("--amount", metavar=tr("РУБ"), help=tr("сумма в рублях (по умолчанию — к оплате)"))
+    r.add_argument("--method", choices=("contact", "euroset"), help=tr("для info: CONTACT или «Евросеть»"))
+    r.add_argument("--payer-name", metavar=tr("ФИО"))
+    r.add_argument("--payer-address", metavar=tr("АДРЕС"), help=tr("адрес одной строкой: печатается как "
+                                                                   "введён"))
+    r.add_argument("--payer-index", metavar=tr("ИНДЕКС"))
+    r.add_argument("--payer-region", metavar=tr("РЕГИОН"))
+    r.add_argument("--payer-city", metavar=tr("ГОРОД"))
+    r.add_argument("--payer-street", metavar=tr("УЛИЦА"))
+    r.add_argument("--payer-house", metavar=tr("ДОМ"))
+    r.add_argument("--payer-flat", metavar=tr("КВ"))
+    r.add_argument("--payer-inn", metavar=tr("ИНН"), help=tr("ИНН плательщика, 10 или 12 цифр с "
+                                                             "контрольными (PayerINN)"))
+    r.add_argument("--buyer-name", metavar=tr("НАИМЕНОВАНИЕ"), help=tr("для счёта: организация-плательщик"))
+    r.add_argument("--buyer-inn", metavar=tr("ИНН"), help=tr("для счёта: ИНН организации"))
+    r.add_argument("--date", help=tr("дата документа и курса, ГГГГ-ММ-ДД (по умолчанию — сегодня)"))
+    r.add_argument("-o", "--output", required=True, metavar=tr("ФАЙЛ.pdf"))
     add_as_arg(r)
-    r.add_argument("--json", action="store_true", help="номер и сведения о документе в JSON")
+    r.add_argument("--json", action="store_true", help=tr("номер и сведения о документе в JSON"))
     add_db_arg(r)
     r.set_defaults(handler=run_receipt)
 
-    b = sub.add_parser("receipts", help="пачка квитанций ПД-4 (--debtors: всем с отрицательным балансом)")
-    b.add_argument("--debtors", action="store_true", required=True, help="лицевые счета с отрицательным балансом")
-    b.add_argument("--payee", metavar="КОД", help="только этот получатель (interra, dem, …)")
+    b = sub.add_parser("receipts", help=tr("пачка квитанций ПД-4 (--debtors: всем с отрицательным балансом)"))
+    b.add_argument("--debtors", action="store_true", required=True, help=tr("лицевые счета с отрицательным "
+                                                                            "балансом"))
+    b.add_argument("--payee", metavar=tr("КОД"), help=tr("только этот получатель (interra, dem, …)"))
     b.add_argument("--limit", type=int, metavar="N")
-    b.add_argument("--workers", type=int, default=0, metavar="N", help="процессов для отрисовки (0 — в этом)")
-    b.add_argument("--date", help="дата квитанций, ГГГГ-ММ-ДД")
-    b.add_argument("-o", "--output", required=True, metavar="ФАЙЛ.pdf")
+    b.add_argument("--workers", type=int, default=0, metavar="N", help=tr("процессов для отрисовки (0 — в "
+                                                                          "этом)"))
+    b.add_argument("--date", help=tr("дата квитанций, ГГГГ-ММ-ДД"))
+    b.add_argument("-o", "--output", required=True, metavar=tr("ФАЙЛ.pdf"))
     add_as_arg(b)
-    b.add_argument("--quiet", action="store_true", help="без строки прогресса")
+    b.add_argument("--quiet", action="store_true", help=tr("без строки прогресса"))
     add_db_arg(b)
     b.set_defaults(handler=run_batch)
 
-    p = sub.add_parser("reprint", help="перепечатать документ из журнала (байт в байт)")
-    p.add_argument("number", metavar="НОМЕР_ДОКУМЕНТА")
-    p.add_argument("-o", "--output", required=True, metavar="ФАЙЛ.pdf")
+    p = sub.add_parser("reprint", help=tr("перепечатать документ из журнала (байт в байт)"))
+    p.add_argument("number", metavar=tr("НОМЕР_ДОКУМЕНТА"))
+    p.add_argument("-o", "--output", required=True, metavar=tr("ФАЙЛ.pdf"))
     add_as_arg(p)
     add_db_arg(p)
     p.set_defaults(handler=run_reprint)
 
-    j = sub.add_parser("documents", help="журнал документов (по счёту, заявке или весь)")
+    j = sub.add_parser("documents", help=tr("журнал документов (по счёту, заявке или весь)"))
     target = j.add_mutually_exclusive_group()
-    target.add_argument("--account", metavar="НОМЕР")
-    target.add_argument("--booking", metavar="НОМЕР")
+    target.add_argument("--account", metavar=tr("НОМЕР"))
+    target.add_argument("--booking", metavar=tr("НОМЕР"))
     j.add_argument("--limit", type=int, default=200, metavar="N")
     j.add_argument("--json", action="store_true")
     add_as_arg(j)
@@ -92,7 +97,7 @@ def _write(path: str, pdf: bytes) -> None:
 
 
 def _refused(exc: RuleViolation) -> int:
-    print("cashier-app: документ не сформирован:", file=sys.stderr)
+    print(tr("cashier-app: документ не сформирован:"), file=sys.stderr)
     for reason in exc.reasons:
         print(f"  {reason}", file=sys.stderr)
     return EXIT_REFUSED
@@ -103,9 +108,9 @@ def run_receipt(args: argparse.Namespace) -> int:
     from cashier_app.services import documents
 
     if args.kind == "info" and not args.method:
-        raise ValidationError("--method", "для информационного листа укажите contact или euroset")
+        raise ValidationError("--method", tr("для информационного листа укажите contact или euroset"))
     if args.method and args.kind != "info":
-        raise ValidationError("--method", "нужен только для info")
+        raise ValidationError("--method", tr("нужен только для info"))
     amount = parse_amount(args.amount, "--amount") if args.amount is not None else None
     today = parse_date(args.date) if args.date else None  # None: the office's business day
     _check_output(args.output)
@@ -135,7 +140,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from cashier_app.services import documents
 
     if args.workers < 0:
-        raise ValidationError("--workers", "нужно число ≥ 0")
+        raise ValidationError("--workers", tr("нужно число ≥ 0"))
     today = parse_date(args.date) if args.date else None
     _check_output(args.output)
     db = open_db(args)
@@ -151,9 +156,10 @@ def run_batch(args: argparse.Namespace) -> int:
 
         raise write_failed(args.output, "-o", exc) from None
     if res.count == 0:
-        print("cashier-app: должников нет — файл не создан", file=sys.stderr)
+        print(tr("cashier-app: должников нет — файл не создан"), file=sys.stderr)
         return 1
-    print(f"{res.number}\t{res.count} квитанций\t{res.pages} стр.\t{args.output}\t{res.sha256}")
+    count = ntr("{n} квитанция", "{n} квитанций", res.count)
+    print(f"{res.number}\t{count}\t{tr('{pages} стр.', pages=res.pages)}\t{args.output}\t{res.sha256}")
     return 0
 
 
@@ -174,7 +180,7 @@ def run_list(args: argparse.Namespace) -> int:
     from cashier_app.services import documents
 
     if not 1 <= args.limit <= 100_000:  # a database integer, not any Python int
-        raise ValidationError("--limit", "нужно число от 1 до 100 000")
+        raise ValidationError("--limit", tr("нужно число от 1 до 100 000"))
     db = open_db(args)
     ctx = cli_context(db, args.login)
     lines = documents.journal_lines(ctx, account=args.account, booking=args.booking, limit=args.limit)
@@ -184,7 +190,7 @@ def run_list(args: argparse.Namespace) -> int:
                         "currency": line.currency, "issued_at": line.issued_at, "valid_until": line.valid_until,
                         "desk": line.desk, "sha256": line.sha256})
         else:
-            valid = f"\tдо {line.valid_until:%d.%m.%Y}" if line.valid_until else ""
+            valid = tr("\tдо {valid_until:%d.%m.%Y}", valid_until=line.valid_until) if line.valid_until else ""
             print(f"{line.number}\t{line.issued_at:%d.%m.%Y %H:%M}\t{line.kind_label}\t"
                   f"{format_money(line.amount_minor, line.currency)}\t{line.desk}{valid}")
     return 0

@@ -25,6 +25,7 @@ from typing import Any
 
 from cashier_app.commands import EXIT_DONE_BUT, add_as_arg, add_db_arg, cli_context, open_db, print_json
 from cashier_app.domain.money import format_money
+from cashier_app.i18n import tr
 
 EXIT_MADE = 0
 EXIT_FAILED = 1
@@ -35,46 +36,48 @@ def _common(p: argparse.ArgumentParser, *, json: bool = True) -> None:
     add_db_arg(p)
     add_as_arg(p)
     if json:
-        p.add_argument("--json", action="store_true", help="одна строка JSON")
+        p.add_argument("--json", action="store_true", help=tr("одна строка JSON"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    f = sub.add_parser("fiscal", help="фискальные чеки и ККТ: status, reconcile, receipts, x, sync, retry, correct")
-    fsub = f.add_subparsers(dest="fiscal_cmd", metavar="ДЕЙСТВИЕ", required=True)
-    st = fsub.add_parser("status", help="состояние ККТ этой кассы: готова, нет бумаги, смена > 24 ч, нет связи, "
-                                        "не отправлено в ОФД")
+    f = sub.add_parser("fiscal", help=tr("фискальные чеки и ККТ: status, reconcile, receipts, x, sync, "
+                                         "retry, correct"))
+    fsub = f.add_subparsers(dest="fiscal_cmd", metavar=tr("ДЕЙСТВИЕ"), required=True)
+    st = fsub.add_parser("status", help=tr("состояние ККТ этой кассы: готова, нет бумаги, смена > 24 ч, нет связи, "
+                                        "не отправлено в ОФД"))
     _common(st)
     st.set_defaults(handler=run_status)
-    rc = fsub.add_parser("reconcile", help="довести все незавершённые чеки: спросить ККТ, затем отправить")
+    rc = fsub.add_parser("reconcile", help=tr("довести все незавершённые чеки: спросить ККТ, затем отправить"))
     _common(rc)
     rc.set_defaults(handler=run_reconcile)
-    rs = fsub.add_parser("receipts", help="чеки платежа (или последние чеки)")
-    rs.add_argument("--payment", metavar="ПЛАТЁЖ", help="номер платежа, например P-000000123")
+    rs = fsub.add_parser("receipts", help=tr("чеки платежа (или последние чеки)"))
+    rs.add_argument("--payment", metavar=tr("ПЛАТЁЖ"), help=tr("номер платежа, например P-000000123"))
     _common(rs)
     rs.set_defaults(handler=run_receipts)
-    x = fsub.add_parser("x", help="X-отчёт на ККТ")
+    x = fsub.add_parser("x", help=tr("X-отчёт на ККТ"))
     _common(x)
     x.set_defaults(handler=run_x)
-    sy = fsub.add_parser("sync", help="доделать на ККТ то, что она пропустила: открыть смену, внесения, закрытие")
+    sy = fsub.add_parser("sync", help=tr("доделать на ККТ то, что она пропустила: открыть смену, внесения, "
+                                         "закрытие"))
     _common(sy)
     sy.set_defaults(handler=run_sync)
-    rt = fsub.add_parser("retry", help="повторить непробитый чек платежа (тот же чек, не второй)")
-    rt.add_argument("payment", metavar="ПЛАТЁЖ")
+    rt = fsub.add_parser("retry", help=tr("повторить непробитый чек платежа (тот же чек, не второй)"))
+    rt.add_argument("payment", metavar=tr("ПЛАТЁЖ"))
     _common(rt)
     rt.set_defaults(handler=run_retry)
-    co = fsub.add_parser("correct", help="чек коррекции для платежа, чек продажи по которому не пробит")
-    co.add_argument("payment", metavar="ПЛАТЁЖ")
-    co.add_argument("--reason", required=True, metavar="ТЕКСТ", help="причина коррекции")
+    co = fsub.add_parser("correct", help=tr("чек коррекции для платежа, чек продажи по которому не пробит"))
+    co.add_argument("payment", metavar=tr("ПЛАТЁЖ"))
+    co.add_argument("--reason", required=True, metavar=tr("ТЕКСТ"), help=tr("причина коррекции"))
     _common(co)
     co.set_defaults(handler=run_correct)
 
 
 def add_receipt_args(p: argparse.ArgumentParser) -> None:
     """``--contact`` / ``--paperless`` of ``pay-cash`` and ``pay-card``: the e-receipt (tag 1008)."""
-    p.add_argument("--contact", metavar="ТЕЛЕФОН_ИЛИ_EMAIL",
-                   help="куда отправить электронный чек: +7XXXXXXXXXX или e-mail")
+    p.add_argument("--contact", metavar=tr("ТЕЛЕФОН_ИЛИ_EMAIL"),
+                   help=tr("куда отправить электронный чек: +7XXXXXXXXXX или e-mail"))
     p.add_argument("--paperless", action="store_true",
-                   help="не печатать чек на ККТ (только электронный; нужен --contact)")
+                   help=tr("не печатать чек на ККТ (только электронный; нужен --contact)"))
 
 
 def receipt_contact(args: argparse.Namespace) -> str | None:
@@ -85,7 +88,8 @@ def receipt_contact(args: argparse.Namespace) -> str | None:
     text = (args.contact or "").strip()
     if not text:
         if args.paperless:
-            raise ValidationError("--paperless", "чек без печати уходит только покупателю: укажите --contact")
+            raise ValidationError("--paperless", tr("чек без печати уходит только покупателю: укажите "
+                                                    "--contact"))
         return None
     try:
         return check_contact(text)
@@ -104,15 +108,16 @@ def receipt_line(v: Any) -> str:
     head = (f"{v.payment_number} {OPERATION_LABELS.get(v.operation, v.operation)} "
             f"{format_money(v.amount_minor)}: {STATE_LABELS.get(v.state, v.state)}")
     if v.state == "done":
-        head += f"; ФД {v.fd_number}, ФП {v.fiscal_sign}, ФН {v.fn_number}"
+        head += tr("; ФД {fd_number}, ФП {fiscal_sign}, ФН {fn_number}", fd_number=v.fd_number,
+                   fiscal_sign=v.fiscal_sign, fn_number=v.fn_number)
         if v.shift_number is not None:
-            head += f", смена {v.shift_number}"
+            head += tr(", смена {shift_number}", shift_number=v.shift_number)
         if v.qr:
             head += f"; QR {v.qr}"
     elif v.last_error:
         head += f" ({v.last_error})"
     if v.contact:
-        head += f"; электронный чек: {v.contact}"
+        head += tr("; электронный чек: {contact}", contact=v.contact)
     return head
 
 
@@ -185,7 +190,8 @@ def run_receipts(args: argparse.Namespace) -> int:
 
     views = fiscal_views.receipts(_ctx(args), payment=args.payment)
     if not views and not args.json:
-        print("чеков нет" if args.payment is None else f"у платежа {args.payment} фискальных чеков нет")
+        print(tr("чеков нет") if args.payment is None else tr("у платежа {payment} фискальных чеков нет",
+                                                              payment=args.payment))
         return 0
     _print_views(args, views)
     return 0
@@ -203,8 +209,8 @@ def run_x(args: argparse.Namespace) -> int:
                     "register_shift_number": rep.summary.register_shift_number,
                     "register_ok": note is None, "register_note": note})
     else:
-        print(f"X-отчёт {rep.document.number} по смене {rep.summary.number}")
-        print(note or "X-отчёт напечатан на ККТ")
+        print(tr("X-отчёт {number} по смене {number2}", number=rep.document.number, number2=rep.summary.number))
+        print(note or tr("X-отчёт напечатан на ККТ"))
     if note:
         return EXIT_FAILED
     return 0
@@ -223,7 +229,7 @@ def run_sync(args: argparse.Namespace) -> int:
         for line in res.problems:
             print(line, file=sys.stderr)
         if not res.actions and not res.problems:
-            print("ККТ в порядке: доделывать нечего")
+            print(tr("ККТ в порядке: доделывать нечего"))
     return EXIT_FAILED if res.problems else 0
 
 
@@ -234,8 +240,8 @@ def run_retry(args: argparse.Namespace) -> int:
     _print_views(args, views)
     code = _exit_for(views)
     if code == EXIT_WAITING:
-        print("cashier-app: ККТ ещё не ответила; чек в очереди — повторно он не пробьётся "
-              "(cashier-app fiscal reconcile)", file=sys.stderr)
+        print(tr("cashier-app: ККТ ещё не ответила; чек в очереди — повторно он не пробьётся "
+              "(cashier-app fiscal reconcile)"), file=sys.stderr)
     return code
 
 

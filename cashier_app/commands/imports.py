@@ -19,38 +19,45 @@ from cashier_app.commands import (
     print_json,
 )
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, ntr, tr
 
 SHOWN_ERRORS = 20
-COUNT_LABELS = {"rows": "строк", "created": "новых", "updated": "изменено", "unchanged": "без изменений",
-                "closed": "закрыто", "reopened": "открыто снова", "bad": "с ошибками"}
+# Translated where shown.
+COUNT_LABELS = {"rows": N_("строк"), "created": N_("новых"), "updated": N_("изменено"),
+                "unchanged": N_("без изменений"), "closed": N_("закрыто"), "reopened": N_("открыто снова"),
+                "bad": N_("с ошибками")}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="загрузка лицевых счетов из биллинга или заявок туроператора (CSV/XLSX)")
-    isub = p.add_subparsers(dest="import_cmd", metavar="ЧТО", required=True)
-    a = isub.add_parser("accounts", help="лицевые счета провайдера из выгрузки биллинга")
-    a.add_argument("file", metavar="ФАЙЛ", help=".csv (UTF-8 или windows-1251; ; , | или табуляция) или .xlsx")
-    a.add_argument("--payee", required=True, metavar="КОД", help="код получателя (провайдера)")
+    p = sub.add_parser("import", help=tr("загрузка лицевых счетов из биллинга или заявок туроператора "
+                                         "(CSV/XLSX)"))
+    isub = p.add_subparsers(dest="import_cmd", metavar=tr("ЧТО"), required=True)
+    a = isub.add_parser("accounts", help=tr("лицевые счета провайдера из выгрузки биллинга"))
+    a.add_argument("file", metavar=tr("ФАЙЛ"), help=tr(".csv (UTF-8 или windows-1251; ; , | или табуляция) "
+                                                       "или .xlsx"))
+    a.add_argument("--payee", required=True, metavar=tr("КОД"), help=tr("код получателя (провайдера)"))
     a.add_argument("--preset", default="generic", choices=("generic", "abills", "ubilling", "lanbilling"),
-                   help="имена колонок биллинга (по умолчанию generic)")
-    a.add_argument("--map", action="append", default=[], metavar="КОЛОНКА=поле",
-                   help="колонка файла → поле (или «-», чтобы пропустить колонку); можно несколько раз")
+                   help=tr("имена колонок биллинга (по умолчанию generic)"))
+    a.add_argument("--map", action="append", default=[], metavar=tr("КОЛОНКА=поле"),
+                   help=tr("колонка файла → поле (или «-», чтобы пропустить колонку); можно несколько раз"))
     a.add_argument("--partial", action="store_true",
-                   help="файл — не полная выгрузка: не закрывать счета, которых в нём нет")
+                   help=tr("файл — не полная выгрузка: не закрывать счета, которых в нём нет"))
     _common(a)
     a.set_defaults(handler=run_accounts)
-    b = isub.add_parser("bookings", help="заявки туроператора (одна строка на туриста)")
-    b.add_argument("file", metavar="ФАЙЛ")
-    b.add_argument("--payee", metavar="КОД", help="код туроператора (если получателей-туроператоров несколько)")
+    b = isub.add_parser("bookings", help=tr("заявки туроператора (одна строка на туриста)"))
+    b.add_argument("file", metavar=tr("ФАЙЛ"))
+    b.add_argument("--payee", metavar=tr("КОД"), help=tr("код туроператора (если получателей-туроператоров "
+                                                         "несколько)"))
     _common(b)
     b.set_defaults(handler=run_bookings)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dry-run", action="store_true", help="проверить файл и посчитать изменения, ничего не записывая")
+    p.add_argument("--dry-run", action="store_true", help=tr("проверить файл и посчитать изменения, ничего "
+                                                             "не записывая"))
     p.add_argument("--skip-bad", action="store_true",
-                   help="загрузить хорошие строки, плохие записать в файл рядом (ФАЙЛ.rejected.csv)")
-    p.add_argument("--json", action="store_true", help="одна строка JSON")
+                   help=tr("загрузить хорошие строки, плохие записать в файл рядом (ФАЙЛ.rejected.csv)"))
+    p.add_argument("--json", action="store_true", help=tr("одна строка JSON"))
     add_db_arg(p)
     add_as_arg(p)
 
@@ -60,7 +67,7 @@ def parse_map(items: list[str]) -> dict[str, str]:
     for item in items:
         col, sep, field = item.partition("=")
         if not sep or not col.strip() or not field.strip():
-            raise ValidationError("--map", f"«{item}»: нужно КОЛОНКА=поле")
+            raise ValidationError("--map", tr("«{item}»: нужно КОЛОНКА=поле", item=item))
         out[col.strip()] = field.strip()
     return out
 
@@ -95,7 +102,7 @@ def exit_code(rep) -> int:  # type: ignore[no-untyped-def]
 
 
 def error_line(e) -> str:  # type: ignore[no-untyped-def]
-    return f"строка {e.line}, колонка {e.column}: {e.message}"
+    return tr("строка {line}, колонка {column}: {message}", line=e.line, column=e.column, message=e.message)
 
 
 def _print(args: argparse.Namespace, rep) -> int:  # type: ignore[no-untyped-def]
@@ -106,22 +113,22 @@ def _print(args: argparse.Namespace, rep) -> int:  # type: ignore[no-untyped-def
                     **rep.counts(), "errors": [error_line(e) for e in rep.bad[:SHOWN_ERRORS]],
                     "warnings": rep.warnings, "exit": code})
         return code
-    head = "Проверка файла" if rep.dry_run else "Импорт"
+    head = tr("Проверка файла") if rep.dry_run else tr("Импорт")
     print(f"{head} {rep.file_name}:")
     for key, value in rep.counts().items():
-        print(f"  {COUNT_LABELS[key]:<16}{value:>10}")
+        print(f"  {tr(COUNT_LABELS[key]):<16}{value:>10}")
     for e in rep.bad[:SHOWN_ERRORS]:
         print(f"  {error_line(e)}")
     if rep.bad_total > SHOWN_ERRORS:
-        print(f"  … и ещё {rep.bad_total - SHOWN_ERRORS} ошибок")
+        print("  " + ntr("… и ещё {n} ошибка", "… и ещё {n} ошибок", rep.bad_total - SHOWN_ERRORS))
     for w in rep.warnings:
         print(f"  {w}")
     if rep.skipped_report:
-        print(f"  Строки с ошибками записаны в {rep.skipped_report}")
+        print(tr("  Строки с ошибками записаны в {skipped_report}", skipped_report=rep.skipped_report))
     if code == EXIT_REFUSED and rep.bad_total:
-        print("  Ничего не загружено: исправьте строки или запустите с --skip-bad")
+        print(tr("  Ничего не загружено: исправьте строки или запустите с --skip-bad"))
     elif rep.dry_run:
-        print("  Пробный запуск: ничего не записано")
+        print(tr("  Пробный запуск: ничего не записано"))
     elif not rep.changed and not rep.same_file:
-        print("  Изменений нет")
+        print(tr("  Изменений нет"))
     return code

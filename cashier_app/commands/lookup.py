@@ -7,23 +7,24 @@ import argparse
 from cashier_app.commands import add_as_arg, add_db_arg, cli_context, open_db, parse_date, print_json
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.money import format_money
+from cashier_app.i18n import tr
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("find", help="найти лицевой счёт или заявку (как поле поиска)")
-    p.add_argument("query", metavar="ЗАПРОС")
+    p = sub.add_parser("find", help=tr("найти лицевой счёт или заявку (как поле поиска)"))
+    p.add_argument("query", metavar=tr("ЗАПРОС"))
     add_db_arg(p)
-    p.add_argument("--json", action="store_true", help="по объекту JSON в строке")
+    p.add_argument("--json", action="store_true", help=tr("по объекту JSON в строке"))
     p.add_argument("--limit", type=int, default=50, metavar="N")
     add_as_arg(p)
     p.set_defaults(handler=run_find)
 
-    s = sub.add_parser("show", help="карточка лицевого счёта или заявки")
+    s = sub.add_parser("show", help=tr("карточка лицевого счёта или заявки"))
     s.add_argument("kind", choices=("account", "booking"))
-    s.add_argument("number", metavar="НОМЕР")
+    s.add_argument("number", metavar=tr("НОМЕР"))
     add_db_arg(s)
     s.add_argument("--json", action="store_true")
-    s.add_argument("--date", help="дата для курса и правил, ГГГГ-ММ-ДД (по умолчанию — сегодня)")
+    s.add_argument("--date", help=tr("дата для курса и правил, ГГГГ-ММ-ДД (по умолчанию — сегодня)"))
     add_as_arg(s)
     s.set_defaults(handler=run_show)
 
@@ -32,18 +33,18 @@ def run_find(args: argparse.Namespace) -> int:
     from cashier_app.services.lookup import search
 
     if not 1 <= args.limit <= 10_000:  # a database integer, not any Python int
-        raise ValidationError("--limit", "нужно число от 1 до 10 000")
+        raise ValidationError("--limit", tr("нужно число от 1 до 10 000"))
     # Signed in like every other command: the hits carry names, addresses and phones (``lookup``).
     ctx = cli_context(open_db(args), args.login)
     result = search(ctx, args.query, limit=args.limit)
     if not result.hits:
-        raise NotFound(result.message or "Ничего не найдено.")
+        raise NotFound(result.message or tr("Ничего не найдено."))
     for hit in result.hits:
         if args.json:
             print_json(hit.to_json())
         else:
             print(
-                f"{'счёт' if hit.kind == 'account' else 'заявка'}\t{hit.number}\t{hit.title}\t"
+                f"{tr('счёт') if hit.kind == 'account' else tr('заявка')}\t{hit.number}\t{hit.title}\t"
                 f"{format_money(hit.amount_minor, hit.currency)}\t{hit.detail}\t[{hit.matched_by}]"
             )
     return 0

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from cashier_app.i18n import tr
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from cashier_app.emulators.server_args import add_arguments
 
-    p = sub.add_parser("gateway-sandbox", help="локальная песочница банков (Сбербанк, Т-Банк) на 127.0.0.1")
+    p = sub.add_parser("gateway-sandbox", help=tr("локальная песочница банков (Сбербанк, Т-Банк) на "
+                                                  "127.0.0.1"))
     add_arguments(p)
     p.set_defaults(handler=run)
 

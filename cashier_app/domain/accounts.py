@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from cashier_app.i18n import N_
+
+# Translated where shown (``tr(BLOCK_STATE_LABELS[state])``).
 BLOCK_STATE_LABELS = {
-    "active": "Активен",
-    "voluntary": "Добровольная блокировка",
-    "debt": "Заблокирован за неуплату",
-    "admin": "Заблокирован администратором",
+    "active": N_("Активен"),
+    "voluntary": N_("Добровольная блокировка"),
+    "debt": N_("Заблокирован за неуплату"),
+    "admin": N_("Заблокирован администратором"),
 }
 
 

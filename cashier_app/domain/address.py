@@ -15,42 +15,43 @@ import re
 from dataclasses import dataclass
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
-ADDRESS_FIELD = "Адрес плательщика"
+ADDRESS_FIELD = N_("Адрес плательщика")
 
 BOX_LABELS: dict[str, str] = {
-    "postal_index": "Индекс",
-    "region": "Регион",
-    "district": "Район",
-    "settlement": "Населённый пункт",
-    "city": "Город",
-    "street": "Улица, микрорайон",
-    "house": "Дом",
-    "flat": "Квартира",
+    "postal_index": N_("Индекс"),
+    "region": N_("Регион"),
+    "district": N_("Район"),
+    "settlement": N_("Населённый пункт"),
+    "city": N_("Город"),
+    "street": N_("Улица, микрорайон"),
+    "house": N_("Дом"),
+    "flat": N_("Квартира"),
 }
 
-FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")
+FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")  # i18n: data
 
 # Each box: the patterns that recognise a part for it.  Checked in this order:
 # the more specific first («г.о.» before «г.», «д. 5» before «д. Ивановка»).
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("postal_index", re.compile(r"^\d{6}$")),
-    ("flat", re.compile(r"^(кв|квартира|оф|офис|пом|помещение|комн|комната)(\.|\s|$)", re.I)),
+    ("flat", re.compile(r"^(кв|квартира|оф|офис|пом|помещение|комн|комната)(\.|\s|$)", re.I)),  # i18n: data
     ("house", re.compile(
-        r"^((д|дом|вл|влд|владение)\.?\s*\d|(корп|к|корпус|стр|строение|лит|литера|соор|сооружение)(\.|\s)\s*\S"
+        r"^((д|дом|вл|влд|владение)\.?\s*\d|(корп|к|корпус|стр|строение|лит|литера|соор|сооружение)(\.|\s)\s*\S"  # i18n: data
         r"|\d+[а-яА-ЯёЁa-zA-Z]?([/-]\d+[а-яА-ЯёЁ]?)?$)", re.I)),
     ("district", re.compile(
-        r"(^|\s)(р-н|район|г\.\s?о\.|городской\s+округ|м\.\s?о\.|м\.\s?р-н|муниципальный\s+(район|округ)"
+        r"(^|\s)(р-н|район|г\.\s?о\.|городской\s+округ|м\.\s?о\.|м\.\s?р-н|муниципальный\s+(район|округ)"  # i18n: data
         r"|муницип\.\s+(р-н|район|округ)|у\.|улус|кожуун)(\s|$|\.)", re.I)),
     ("region", re.compile(
-        r"(^|\s)(обл\.?|область|край|респ\.?|республика|а\.?\s?о\.?|ао|автономный\s+округ|"
+        r"(^|\s)(обл\.?|область|край|респ\.?|республика|а\.?\s?о\.?|ао|автономный\s+округ|"  # i18n: data
         r"автономная\s+область)(\s|$)", re.I)),
-    ("city", re.compile(r"^(г\.|г\s|город\s)", re.I)),
+    ("city", re.compile(r"^(г\.|г\s|город\s)", re.I)),  # i18n: data
     ("settlement", re.compile(
-        r"^(пос\.|п\.|поселок|посёлок|пгт\.?\s|рп\.?\s|р\.\s?п\.|с\.|село\s|д\.|дер\.|деревня\s|ст-ца|станица\s|"
+        r"^(пос\.|п\.|поселок|посёлок|пгт\.?\s|рп\.?\s|р\.\s?п\.|с\.|село\s|д\.|дер\.|деревня\s|ст-ца|станица\s|"  # i18n: data
         r"х\.|хутор\s|аул\s|снт\s|сл\.|слобода\s|ст\.|станция\s)", re.I)),
     ("street", re.compile(
-        r"(^|\s)(ул\.?|улица|пр-т|пр-кт|просп\.?|проспект|пер\.?|переулок|ш\.|шоссе|б-р|бульвар|наб\.?|набережная|"
+        r"(^|\s)(ул\.?|улица|пр-т|пр-кт|просп\.?|проспект|пер\.?|переулок|ш\.|шоссе|б-р|бульвар|наб\.?|набережная|"  # i18n: data
         r"пл\.?|площадь|мкр\.?|микрорайон|мкрн\.?|проезд|пр-д|тракт|аллея|ал\.|туп\.?|тупик|линия|кв-л|квартал|"
         r"спуск|тер\.?|территория)(\s|$)", re.I)),
 )
@@ -114,13 +115,15 @@ def parse_address(text: str, field: str = ADDRESS_FIELD) -> AddressParts:
             elif not boxes["street"] and not boxes["house"]:
                 box = "street"
             else:
-                raise ValidationError(field, f"«{part}» не подходит ни к одной графе ф. 112ЭП — "
-                                             "добавьте сокращение (обл., р-н, г., пос., ул., д., кв.)")
+                raise ValidationError(field, tr("«{part}» не подходит ни к одной графе ф. 112ЭП — "
+                                                "добавьте сокращение (обл., р-н, г., пос., ул., д., кв.)",
+                                                part=part))
         if box == "postal_index" and boxes["postal_index"]:
             box = "house" if boxes["street"] else None  # «101000» twice: a house number only after a street
             if box is None:
-                raise ValidationError(field, f"второй почтовый индекс «{part}»")
+                raise ValidationError(field, tr("второй почтовый индекс «{part}»", part=part))
         if boxes[box] and box not in _MULTI:
-            raise ValidationError(field, f"«{part}»: графа «{BOX_LABELS[box]}» уже занята «{boxes[box][0]}»")
+            raise ValidationError(field, tr("«{part}»: графа «{box}» уже занята «{taken}»", part=part,
+                                            box=tr(BOX_LABELS[box]), taken=boxes[box][0]))
         boxes[box].append(part)
     return AddressParts(**{k: ", ".join(v) for k, v in boxes.items()})

@@ -28,9 +28,11 @@ from cashier_app.domain.tours import (
     paid_share_percent,
     within_grace,
 )
+from cashier_app.i18n import N_, tr
 
-INSUFFICIENT_BONUSES = "Недостаточно бонусов"
-MAX_SPEND_HINT = "Максимальная сумма к списанию"
+# Translated where shown; the messages below spell the phrase out so a translation reads as one sentence.
+INSUFFICIENT_BONUSES = N_("Недостаточно бонусов")
+MAX_SPEND_HINT = N_("Максимальная сумма к списанию")
 
 
 class BonusType(StrEnum):
@@ -54,10 +56,10 @@ class BonusState(StrEnum):
 
 
 BONUS_STATE_LABELS: dict[BonusState, str] = {
-    BonusState.EXPECTED: "Ожидается",
-    BonusState.ACTIVE: "Активен",
-    BonusState.BURNT: "Сгорел",
-    BonusState.SPENT: "Списан",
+    BonusState.EXPECTED: N_("Ожидается"),
+    BonusState.ACTIVE: N_("Активен"),
+    BonusState.BURNT: N_("Сгорел"),
+    BonusState.SPENT: N_("Списан"),
 }
 
 
@@ -133,25 +135,27 @@ def spend_blockers(booking: BookingFacts, today: date, settings: BonusSettings =
     """Reasons that forbid any write-off on this booking today, whatever the balances."""
     reasons: list[str] = []
     if booking.status is BookingStatus.CANCELLED:
-        return ["заявка аннулирована"]
+        return [tr("заявка аннулирована")]
     if booking.status is not BookingStatus.CONFIRMED:
-        return ["заявка не подтверждена"]
+        return [tr("заявка не подтверждена")]
     if due_minor(booking) == 0:
-        return ["заявка оплачена полностью"]
+        return [tr("заявка оплачена полностью")]
     if booking.tour_type in settings.spend_forbidden_types:
-        reasons.append(f"бонусами нельзя оплатить тур типа «{TOUR_TYPE_LABELS[booking.tour_type]}»")
+        reasons.append(tr("бонусами нельзя оплатить тур типа «{tour_type}»",
+                           tour_type=tr(TOUR_TYPE_LABELS[booking.tour_type])))
     # Integer comparison: 89.995 % must not pass as 90 %.
     if Decimal(booking.paid_minor) * 100 < Decimal(booking.price_minor) * settings.spend_min_paid_percent:
-        reasons.append(
-            f"оплачено {format_share_ru(paid_share_percent(booking))} %, для списания бонусов нужно "
-            f"не меньше {format_percent_ru(settings.spend_min_paid_percent)} %"
-        )
+        reasons.append(tr(
+            "оплачено {paid} %, для списания бонусов нужно не меньше {need} %",
+            paid=format_share_ru(paid_share_percent(booking)), need=format_percent_ru(settings.spend_min_paid_percent),
+        ))
     days = (booking.departure - today).days
     if days < settings.spend_min_days_before_departure:
-        reasons.append(
-            f"до вылета {days_ru(days)} ({format_date_ru(booking.departure)}), бонусы списываются "
-            f"не позднее чем за {days_ru(settings.spend_min_days_before_departure)}"
-        )
+        reasons.append(tr(
+            "до вылета {days} ({departure}), бонусы списываются не позднее чем за {need}",
+            days=days_ru(days), departure=format_date_ru(booking.departure),
+            need=days_ru(settings.spend_min_days_before_departure),
+        ))
     return reasons
 
 
@@ -184,10 +188,10 @@ def spend_limits(
     limits = {t: max(min(balances.get(t, 0), left), 0) for t in BonusType}
     reasons = list(blockers)
     if not blockers and left == 0:
-        reasons.append(
-            f"по заявке уже списано {format_money(spent, booking.currency)} — это весь лимит "
-            f"{format_money(cap, booking.currency)}"
-        )
+        reasons.append(tr(
+            "по заявке уже списано {spent} — это весь лимит {cap}",
+            spent=format_money(spent, booking.currency), cap=format_money(cap, booking.currency),
+        ))
     return SpendCheck(
         ok=not reasons,
         reasons=tuple(reasons),
@@ -221,40 +225,41 @@ def check_spend(
     cur = booking.currency
     reasons = spend_blockers(booking, today, settings)
     if bonus_currency is not None and bonus_currency != cur:
-        reasons.append(f"бонусы в {bonus_currency} нельзя списать на тур в {cur}: конвертации нет")
+        reasons.append(tr("бонусы в {bonus_currency} нельзя списать на тур в {currency}: конвертации нет",
+                           bonus_currency=bonus_currency, currency=cur))
     if any(v < 0 for v in requested.values()):
-        reasons.append("сумма списания не может быть отрицательной")
+        reasons.append(tr("сумма списания не может быть отрицательной"))
     total = sum(v for v in requested.values() if v > 0)
     if reasons:
         # The booking itself is not eligible: «Недостаточно бонусов» would mislead.
         return replace(limits, ok=False, reasons=tuple(reasons))
     if total == 0:
-        reasons.append("введите сумму списания")
+        reasons.append(tr("введите сумму списания"))
     for t in BonusType:
         want = requested.get(t, 0)
         have = balances.get(t, 0)
         if want > have:
-            reasons.append(
-                f"{INSUFFICIENT_BONUSES}: {BONUS_TYPE_LABELS[t]} — к списанию {format_money(want, cur)}, "
-                f"на счёте {format_money(have, cur)}"
-            )
+            reasons.append(tr(
+                "Недостаточно бонусов: {bonus_type} — к списанию {want}, на счёте {have}",
+                bonus_type=BONUS_TYPE_LABELS[t], want=format_money(want, cur), have=format_money(have, cur),
+            ))
     # One message for the binding limit: with 90 % paid the 10 % cap and the
     # amount still due are often equal, and two sentences would say the same.
     cap = limits.cap_minor
     due = due_minor(booking)
     if total + already_spent_on_booking_minor > cap and cap - already_spent_on_booking_minor <= due:
         pct = settings.spend_cap_percent_promo if booking.promo else settings.spend_cap_percent
-        reasons.append(
-            f"{INSUFFICIENT_BONUSES}: к списанию {format_money(total, cur)}, уже списано "
-            f"{format_money(already_spent_on_booking_minor, cur)}, а по заявке можно не больше "
-            f"{format_money(cap, cur)} ({format_percent_ru(pct)} % от суммы к оплате "
-            f"{format_money(booking.price_minor, cur)})"
-        )
+        reasons.append(tr(
+            "Недостаточно бонусов: к списанию {total}, уже списано {spent}, а по заявке можно не больше "
+            "{cap} ({pct} % от суммы к оплате {price})",
+            total=format_money(total, cur), spent=format_money(already_spent_on_booking_minor, cur),
+            cap=format_money(cap, cur), pct=format_percent_ru(pct), price=format_money(booking.price_minor, cur),
+        ))
     elif total > due:
-        reasons.append(
-            f"{INSUFFICIENT_BONUSES}: к списанию {format_money(total, cur)} больше остатка к оплате "
-            f"{format_money(due, cur)}"
-        )
+        reasons.append(tr(
+            "Больше суммы к оплате: к списанию {total}, к оплате {due}",  # not «Недостаточно бонусов» (issue 12)
+            total=format_money(total, cur), due=format_money(due, cur),
+        ))
     return replace(limits, ok=not reasons, reasons=tuple(reasons))
 
 
@@ -269,18 +274,19 @@ def accrual_eligible(booking: BookingFacts) -> tuple[bool, str | None]:
     breaks a condition simply makes this return False on the next evaluation.
     """
     if booking.status is BookingStatus.CANCELLED:
-        return False, "заявка аннулирована — бонусы не начисляются"
+        return False, tr("заявка аннулирована — бонусы не начисляются")
     if booking.sub_agent:
-        return False, "субагенты не участвуют в программе Sales & Smiles"
+        return False, tr("субагенты не участвуют в программе Sales & Smiles")
     if booking.tour_type is TourType.GROUP:
-        return False, "групповые заявки не участвуют в программе Sales & Smiles"
+        return False, tr("групповые заявки не участвуют в программе Sales & Smiles")
     if booking.promo:
-        return False, "за рекламные туры бонусы не начисляются"
+        return False, tr("за рекламные туры бонусы не начисляются")
     if booking.tour_type is not TourType.STANDARD or booking.single_service:
-        label = TOUR_TYPE_LABELS[booking.tour_type]
-        return False, f"бонусы начисляются только за стандартные пакетные туры, а это «{label}»"
+        label = tr(TOUR_TYPE_LABELS[booking.tour_type])
+        return False, tr("бонусы начисляются только за стандартные пакетные туры, а это «{label}»",
+                         label=label)
     if booking.paid_minor < booking.price_minor:
-        return False, "бонусы начисляются только по полностью оплаченным заявкам"
+        return False, tr("бонусы начисляются только по полностью оплаченным заявкам")
     return True, None
 
 
@@ -298,15 +304,15 @@ def select_refusal(
     if not ok:
         return reason
     if not booking.hotel_select:
-        return "отель не из коллекции Select"
+        return tr("отель не из коллекции Select")
     if fully_paid_on is None:
-        return "заявка не оплачена на 100 %"
+        return tr("заявка не оплачена на 100 %")
     days = (booking.departure - fully_paid_on).days
     need = settings.select_min_days_paid_before_departure
     if days <= need:
-        return (
-            f"оплачена полностью {format_date_ru(fully_paid_on)} — за {days_ru(days)} до вылета, "
-            f"а нужно больше чем за {days_ru(need)}"
+        return tr(
+            "оплачена полностью {paid_on} — за {days} до вылета, а нужно больше чем за {need}",
+            paid_on=format_date_ru(fully_paid_on), days=days_ru(days), need=days_ru(need),
         )
     return None
 
@@ -434,8 +440,8 @@ def refund_split(decrease_minor: int, spent_bonus_minor: int) -> tuple[int, int]
 def cancellation_bonus_refund(spent_bonus_minor: int, currency: str) -> tuple[int, str]:
     """Agency cancels the application: spent bonuses are not returned. Returns (0, why)."""
     if spent_bonus_minor <= 0:
-        return 0, "бонусы по заявке не списывались"
-    return 0, (
-        f"заявка аннулирована агентством: списанные бонусы ({format_money(spent_bonus_minor, currency)}) "
-        "на бонусный счёт не возвращаются"
+        return 0, tr("бонусы по заявке не списывались")
+    return 0, tr(
+        "заявка аннулирована агентством: списанные бонусы ({spent}) на бонусный счёт не возвращаются",
+        spent=format_money(spent_bonus_minor, currency),
     )

@@ -36,6 +36,7 @@ from cashier_app.domain.tours import (
     paid_share_percent,
     payment_deadline,
 )
+from cashier_app.i18n import N_, tr
 
 __all__ = [
     "DEFAULTS",
@@ -137,11 +138,11 @@ def _mode(method: PaymentMethod, s: BookingRuleSettings) -> AmountMode:
 
 def _booking_blocker(b: BookingFacts) -> str | None:
     if b.status is BookingStatus.CANCELLED:
-        return "заявка аннулирована"
+        return tr("заявка аннулирована")
     if b.status is not BookingStatus.CONFIRMED:
-        return "заявка не подтверждена"
+        return tr("заявка не подтверждена")
     if due_minor(b) == 0:
-        return "заявка оплачена полностью"
+        return tr("заявка оплачена полностью")
     return None
 
 
@@ -152,10 +153,10 @@ def _rate_for_today(
     if b.currency == "RUB":
         return Decimal(1), None
     if rate is None or rate_date is None or rate_date != today:
-        reason = f"нет курса {b.currency} на {format_date_ru(today)}"
+        reason = tr("нет курса {currency} на {day}", currency=b.currency, day=format_date_ru(today))
         if rate is not None and rate_date is not None:
             # Yesterday's rate is still on the screen: say so, so nobody uses it.
-            reason += f" (последний — на {format_date_ru(rate_date)})"
+            reason += tr(" (последний — на {day})", day=format_date_ru(rate_date))
         return None, reason
     if not isinstance(rate, Decimal) or rate <= 0:
         raise ValueError("rate must be a positive Decimal")
@@ -185,10 +186,12 @@ def payment_options(
     due = 0 if blocker else max(due_minor(booking) - reserved_minor, 0)
     held = ""
     if reserved_minor and not blocker:
-        orders = f" (заказ {', '.join(reserved_orders)})" if reserved_orders else ""
-        held = f"{format_money(reserved_minor, booking.currency)} ждут оплаты картой{orders}"
+        orders = tr(" (заказ {orders})", orders=", ".join(reserved_orders)) if reserved_orders else ""
+        held = tr("{amount} ждут оплаты картой{orders}", amount=format_money(reserved_minor, booking.currency),
+                  orders=orders)
         if due == 0:
-            blocker = f"вся сумма к оплате ждёт оплаты картой{orders}: дождитесь оплаты или отмените заказ"
+            blocker = tr("вся сумма к оплате ждёт оплаты картой{orders}: дождитесь оплаты или отмените заказ",
+                         orders=orders)
     day_rate, rate_reason = _rate_for_today(booking, today, rate, rate_date)
     cur = booking.currency
     out: list[MethodOption] = []
@@ -211,16 +214,15 @@ def payment_options(
                 max_minor = max(min(due, cap - booking.bonus_spent_minor), 0)
                 min_minor = min(1, max_minor)
                 if not reasons and max_minor == 0:
-                    reasons.append(
-                        f"по заявке уже списано {format_money(booking.bonus_spent_minor, cur)} — весь лимит"
-                    )
-                note = "не больше остатка на бонусных счетах; только в валюте тура"
+                    reasons.append(tr("по заявке уже списано {spent} — весь лимит",
+                                      spent=format_money(booking.bonus_spent_minor, cur)))
+                note = tr("не больше остатка на бонусных счетах; только в валюте тура")
                 if held:
                     note = f"{held}; {note}"
             out.append(
                 MethodOption(
                     method=method,
-                    label=PAYMENT_METHOD_LABELS[method],
+                    label=tr(PAYMENT_METHOD_LABELS[method]),
                     available=not reasons,
                     reason="; ".join(reasons) or None,
                     amount_mode=mode,
@@ -245,7 +247,8 @@ def payment_options(
         if method is PaymentMethod.POST and not blocker:
             days = days_to_departure(booking, today)
             if days < settings.post_min_days:
-                reasons.append(f"Почта: до вылета {days_ru(days)}, нужно не меньше {settings.post_min_days}")
+                reasons.append(tr("Почта: до вылета {days}, нужно не меньше {need}", days=days_ru(days),
+                                   need=settings.post_min_days))
         if method is PaymentMethod.CONTACT:
             # The CONTACT receipt is valid only on the day it is issued.
             valid_until = today
@@ -257,16 +260,14 @@ def payment_options(
                     # Largest tour-currency amount whose ruble value fits the limit:
                     # floor(limit / rate) · rate ≤ limit, so half-up cannot push it over.
                     max_minor = int((Decimal(limit) / day_rate).to_integral_value(rounding=ROUND_DOWN))
-                    note = (
-                        f"с одной карты — не больше {format_money(limit)} в день; остаток можно оплатить "
-                        "другой картой или на следующий день"
-                    )
+                    note = tr("с одной карты — не больше {limit} в день; остаток можно оплатить "
+                              "другой картой или на следующий день", limit=format_money(limit))
         if method is PaymentMethod.BANK_TRANSFER and not blocker:
-            note = f"счёт на оплату с номером заявки {booking.number}"
+            note = tr("счёт на оплату с номером заявки {number}", number=booking.number)
 
         deadline = payment_deadline(booking)
         if note is None and not blocker and deadline is not None and today > deadline:
-            note = f"срок полной оплаты истёк {format_date_ru(deadline)}"
+            note = tr("срок полной оплаты истёк {day}", day=format_date_ru(deadline))
 
         if held:
             note = held if note is None else f"{held}; {note}"
@@ -278,7 +279,7 @@ def payment_options(
         out.append(
             MethodOption(
                 method=method,
-                label=PAYMENT_METHOD_LABELS[method],
+                label=tr(PAYMENT_METHOD_LABELS[method]),
                 available=not reasons,
                 reason="; ".join(reasons) or None,
                 amount_mode=mode,
@@ -326,23 +327,23 @@ class PayerDetails:
         return cls(surname, first, patronymic, split_address(address))
 
 
-# Field names as the form prints them, in form order.
+# Field names as the form prints them, in form order (source text; translated in what is shown).
 POST_FORM_FIELDS: tuple[tuple[str, str], ...] = (
-    ("surname", "Фамилия"),
-    ("first_name", "Имя"),
-    ("patronymic", "Отчество"),
-    ("region", "Регион (область, край, республика)"),
-    ("city", "Город (населённый пункт)"),
-    ("street", "Улица"),
-    ("house", "Дом"),
-    ("postal_index", "Индекс (6 цифр)"),
+    ("surname", N_("Фамилия")),
+    ("first_name", N_("Имя")),
+    ("patronymic", N_("Отчество")),
+    ("region", N_("Регион (область, край, республика)")),
+    ("city", N_("Город (населённый пункт)")),
+    ("street", N_("Улица")),
+    ("house", N_("Дом")),
+    ("postal_index", N_("Индекс (6 цифр)")),
 )
 
 _INDEX = re.compile(r"^\d{6}$")
 
 
 def post_form_missing_fields(payer: PayerDetails) -> list[str]:
-    """Russian names of required ф. 112ЭП fields that are empty (or a bad index).
+    """Names (in the current language) of required ф. 112ЭП fields that are empty (or a bad index).
 
     The receipt must not be made while this list is non-empty.
     """
@@ -356,9 +357,9 @@ def post_form_missing_fields(payer: PayerDetails) -> list[str]:
         "street": a.street,
         "house": a.house,
     }
-    missing = [label for key, label in POST_FORM_FIELDS if key in values and not values[key].strip()]
+    missing = [tr(label) for key, label in POST_FORM_FIELDS if key in values and not values[key].strip()]
     if not _INDEX.fullmatch(a.postal_index.strip()):
-        missing.append(dict(POST_FORM_FIELDS)["postal_index"])
+        missing.append(tr(dict(POST_FORM_FIELDS)["postal_index"]))
     return missing
 
 
@@ -376,24 +377,24 @@ def split_full_name(full: str) -> tuple[str, str, str]:
 
 
 _REGION = re.compile(
-    r"(\bобл\b\.?|област|\bкрай\b|\bресп\b\.?|республик|\bАО\b|автономн|\bа\.?\s?о\.?$)", re.IGNORECASE
+    r"(\bобл\b\.?|област|\bкрай\b|\bресп\b\.?|республик|\bАО\b|автономн|\bа\.?\s?о\.?$)", re.IGNORECASE  # i18n: data
 )
-_FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")
+_FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")  # i18n: data
 _CITY = re.compile(
-    r"^(г\.|г\s|город\s|пгт\.?\s|пос\.|п\.|с\.|село\s|дер\.|д\.\s*\D|ст-ца|станица\s)", re.IGNORECASE
+    r"^(г\.|г\s|город\s|пгт\.?\s|пос\.|п\.|с\.|село\s|дер\.|д\.\s*\D|ст-ца|станица\s)", re.IGNORECASE  # i18n: data
 )
-_DISTRICT = re.compile(r"(\bр-н\b|район)", re.IGNORECASE)
+_DISTRICT = re.compile(r"(\bр-н\b|район)", re.IGNORECASE)  # i18n: data
 _STREET = re.compile(
-    r"^(ул\.|ул\s|улица|пр-кт|пр-т|просп|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|набережная|пл\.|площадь|"
+    r"^(ул\.|ул\s|улица|пр-кт|пр-т|просп|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|набережная|пл\.|площадь|"  # i18n: data
     r"мкр|микрорайон|проезд|пр-д|тракт|аллея|туп\.|тупик)|(\sул\.?|\sулица|\sпр-кт|\sпер\.?|\sш\.|\sб-р)$",
     re.IGNORECASE,
 )
 # «д.» is also «деревня»: a house number starts with a digit, a village with a letter.
-_HOUSE = re.compile(r"^(д\.|дом)\s*(\d.*)$", re.IGNORECASE)
-_BARE_HOUSE = re.compile(r"\d+\s*[а-яА-ЯёЁ]?(/\d+)?")
-_HOUSE_EXTRA = re.compile(r"^(корп\.|к\.|корпус|стр\.|строение|лит\.|литера)\s*(.+)$", re.IGNORECASE)
-_FLAT = re.compile(r"^(кв\.|квартира|оф\.|офис|пом\.)\s*(.+)$", re.IGNORECASE)
-_CITY_PREFIX = re.compile(r"^(г\.|город)\s*", re.IGNORECASE)
+_HOUSE = re.compile(r"^(д\.|дом)\s*(\d.*)$", re.IGNORECASE)  # i18n: data
+_BARE_HOUSE = re.compile(r"\d+\s*[а-яА-ЯёЁ]?(/\d+)?")  # i18n: data
+_HOUSE_EXTRA = re.compile(r"^(корп\.|к\.|корпус|стр\.|строение|лит\.|литера)\s*(.+)$", re.IGNORECASE)  # i18n: data
+_FLAT = re.compile(r"^(кв\.|квартира|оф\.|офис|пом\.)\s*(.+)$", re.IGNORECASE)  # i18n: data
+_CITY_PREFIX = re.compile(r"^(г\.|город)\s*", re.IGNORECASE)  # i18n: data
 
 
 def split_address(addr: str) -> PayerAddress:

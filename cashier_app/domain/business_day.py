@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
 
 def _aware(instant: datetime) -> datetime:
@@ -45,11 +46,11 @@ def day_bounds(first: date, last: date | None = None, tz: tzinfo | None = None) 
     return day_start(first, tz), day_start((last or first) + timedelta(days=1), tz)
 
 
-def parse_zone(name: str, field: str = "Часовой пояс") -> ZoneInfo:
+def parse_zone(name: str, field: str = N_("Часовой пояс")) -> ZoneInfo:
     """An IANA zone by name (``Europe/Moscow``), or a clear refusal naming the field."""
     text = (name or "").strip()
     if not text:
-        raise ValidationError(field, "укажите часовой пояс, например Europe/Moscow")
+        raise ValidationError(field, tr("укажите часовой пояс, например Europe/Moscow"))
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown key, a path, a folder ("Europe")
@@ -58,13 +59,13 @@ def parse_zone(name: str, field: str = "Часовой пояс") -> ZoneInfo:
     lowered = text.lower()
     close = sorted(z for z in available_timezones() if lowered in z.lower())[:3]
     if close:
-        hint = f"; может быть, {', '.join(close)}"
-    raise ValidationError(field, f"«{text}» — неизвестный часовой пояс; нужен пояс из базы IANA, "
-                                 f"например Europe/Moscow или Asia/Vladivostok{hint}")
+        hint = tr("; может быть, {zones}", zones=", ".join(close))
+    raise ValidationError(field, tr("«{typed}» — неизвестный часовой пояс; нужен пояс из базы IANA, "
+                                    "например Europe/Moscow или Asia/Vladivostok{hint}", typed=text, hint=hint))
 
 
 def zone_name(tz: tzinfo | None) -> str:
     """The name shown to people: the IANA key, or the operating system's name for its own zone."""
     if tz is None:
-        return datetime.now().astimezone().tzname() or "системный"
+        return datetime.now().astimezone().tzname() or tr("системный")
     return getattr(tz, "key", None) or str(tz)

@@ -43,11 +43,11 @@ class Step:
     reason: str | None = None  # plain Russian for the cashier and the journal
 
 
-FOREIGN_ID_HELD = "у заказа в банке чужой идентификатор — платёж не наш, не зачислен"
-FOREIGN_ID_NOTE = "у заказа в банке чужой идентификатор — проверьте заказ в личном кабинете банка"
-REFUND_UNCONFIRMED = "банк сообщает о возврате по неподтверждённому у нас платежу"
-NOT_FOUND_YET = "банк пока не нашёл заказ"
-CANCELLED = "заказ отменён"
+FOREIGN_ID_HELD = "у заказа в банке чужой идентификатор — платёж не наш, не зачислен"  # i18n: data
+FOREIGN_ID_NOTE = "у заказа в банке чужой идентификатор — проверьте заказ в личном кабинете банка"  # i18n: data
+REFUND_UNCONFIRMED = "банк сообщает о возврате по неподтверждённому у нас платежу"  # i18n: data
+NOT_FOUND_YET = "банк пока не нашёл заказ"  # i18n: data
+CANCELLED = "заказ отменён"  # i18n: data
 
 
 def settle_step(current: str, bank_state: str, *, our_amount: int, bank_amount: int | None,
@@ -69,9 +69,9 @@ def settle_step(current: str, bank_state: str, *, our_amount: int, bank_amount: 
         return Step(Action.NOTE, current, FOREIGN_ID_NOTE)
     if bank_state == "paid":
         if bank_amount != our_amount:
-            got = format_money(bank_amount) if bank_amount is not None else "неизвестно"
+            got = format_money(bank_amount) if bank_amount is not None else "неизвестно"  # i18n: data
             return Step(Action.HOLD, "held",
-                        f"банк сообщает сумму {got}, а заказ на {format_money(our_amount)} — проверьте вручную")
+                        f"банк сообщает сумму {got}, а заказ на {format_money(our_amount)} — проверьте вручную")  # i18n: data
         return Step(Action.CREDIT, "paid")
     if bank_state in ("declined", "expired", "reversed"):
         if cancelling or bank_state == "reversed":

@@ -36,6 +36,7 @@ from cashier_app.domain.tours import (
     milestone_date,
     within_grace,
 )
+from cashier_app.i18n import tr
 
 Quarter = tuple[int, int]  # (year, 1..4)
 
@@ -140,7 +141,7 @@ def previous_quarter(quarter: Quarter) -> Quarter:
 
 
 def quarter_label(quarter: Quarter) -> str:
-    return f"{quarter[1]} кв. {quarter[0]}"
+    return tr("{q} кв. {year}", q=quarter[1], year=quarter[0])
 
 
 def _excluded(app: CommissionAppFacts, s: CommissionSettings) -> bool:
@@ -206,7 +207,7 @@ def tier_percent(tourists: int, usd_minor: int, settings: CommissionSettings = D
 
 
 def _volume_text(tourists: int, usd_minor: int) -> str:
-    return f"{tourists} тур., {format_money(usd_minor, 'USD')}"
+    return tr("{tourists} тур., {usd}", tourists=tourists, usd=format_money(usd_minor, "USD"))
 
 
 def commission_percent(
@@ -226,12 +227,13 @@ def commission_percent(
     if agency.is_network:
         return CommissionResult(
             settings.network_percent,
-            f"сетевое агентство — фиксированная комиссия {format_percent_ru(settings.network_percent)} %",
+            tr("сетевое агентство — фиксированная комиссия {pct} %",
+               pct=format_percent_ru(settings.network_percent)),
         )
     if tour_type is TourType.TICKET_ONLY:
         return CommissionResult(
             settings.ticket_only_percent,
-            f"тур «только билет» — комиссия {format_percent_ru(settings.ticket_only_percent)} %",
+            tr("тур «только билет» — комиссия {pct} %", pct=format_percent_ru(settings.ticket_only_percent)),
         )
     if (
         agency.contract_since is not None
@@ -241,7 +243,8 @@ def commission_percent(
         pct = settings.new_agency_first_percent
         return CommissionResult(
             pct,
-            f"первая заявка агентства, договор с {format_date_ru(agency.contract_since)} — комиссия {format_percent_ru(pct)} %",
+            tr("первая заявка агентства, договор с {since} — комиссия {pct} %",
+               since=format_date_ru(agency.contract_since), pct=format_percent_ru(pct)),
         )
     current = quarter_of(today)
     prev = previous_quarter(current)
@@ -254,18 +257,19 @@ def commission_percent(
     c_pct = tier_percent(c_t, c_usd, settings)
     pct = max(p_pct, c_pct)
     if c_pct > p_pct:
-        reason = (
-            f"комиссия {format_percent_ru(pct)} %: объём {quarter_label(current)} на {format_date_ru(today)} — "
-            f"{_volume_text(c_t, c_usd)} (за {quarter_label(prev)} было {_volume_text(p_t, p_usd)}, "
-            f"{format_percent_ru(p_pct)} %)"
+        reason = tr(
+            "комиссия {pct} %: объём {current} на {today} — {current_volume} (за {prev} было {prev_volume}, "
+            "{prev_pct} %)", pct=format_percent_ru(pct), current=quarter_label(current),
+            today=format_date_ru(today), current_volume=_volume_text(c_t, c_usd), prev=quarter_label(prev),
+            prev_volume=_volume_text(p_t, p_usd), prev_pct=format_percent_ru(p_pct),
         )
     elif pct == settings.below_table_percent:
-        reason = (
-            f"комиссия {format_percent_ru(pct)} %: объём {quarter_label(prev)} — {_volume_text(p_t, p_usd)}, "
-            f"{quarter_label(current)} пока — {_volume_text(c_t, c_usd)}; ниже таблицы"
+        reason = tr(
+            "комиссия {pct} %: объём {prev} — {prev_volume}, {current} пока — {current_volume}; ниже таблицы",
+            pct=format_percent_ru(pct), prev=quarter_label(prev), prev_volume=_volume_text(p_t, p_usd),
+            current=quarter_label(current), current_volume=_volume_text(c_t, c_usd),
         )
     else:
-        reason = (
-            f"комиссия {format_percent_ru(pct)} % по объёму {quarter_label(prev)}: {_volume_text(p_t, p_usd)}"
-        )
+        reason = tr("комиссия {pct} % по объёму {prev}: {prev_volume}", pct=format_percent_ru(pct),
+                    prev=quarter_label(prev), prev_volume=_volume_text(p_t, p_usd))
     return CommissionResult(pct, reason, p_t, p_usd, c_t, c_usd)

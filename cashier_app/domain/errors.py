@@ -6,18 +6,25 @@ line and the UI shows it in a message box.  Anything else is a bug.
 
 from __future__ import annotations
 
+from cashier_app.i18n import tr
+
 
 class UserError(Exception):
     """A problem the user can fix; the text is shown as is."""
 
 
 class ValidationError(UserError):
-    """Bad input in a named field."""
+    """Bad input in a named field.
+
+    ``field`` stays the Russian source label (a key the UI and tests compare; mark constants with
+    ``N_``); it is translated only in the shown text.  ``message`` comes already translated.
+    """
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.message = message
-        super().__init__(f"{field}: {message}")
+        # gettext("") is the catalog's header, so an empty label is not looked up.
+        super().__init__(f"{tr(field) if field else field}: {message}")
 
 
 class NotFound(UserError):

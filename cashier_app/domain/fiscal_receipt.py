@@ -43,6 +43,7 @@ from cashier_app.domain.fiscal_rules import (
     normalize_phone,
 )
 from cashier_app.domain.money import ABSURD_AMOUNT_MINOR, check_amount, to_decimal
+from cashier_app.i18n import N_, tr
 
 __all__ = [
     "AGENTS", "CONTACT_FIELD", "CORRECTION_TYPES", "DEFAULT_ONLINE_URL", "DEFAULT_WEB_URL", "MODES", "NAME_MAX",
@@ -123,25 +124,25 @@ def build_receipt(rules: FiscalRules, *, operation: str, amount_minor: int, paym
     a zero or negative amount, a name over 128 characters, an e-receipt without a contact,
     a correction without its basis, agent settings without the supplier.
     """
-    check_choice(operation, OPERATIONS, "Операция")
-    amount = check_amount(amount_minor, "Сумма чека", max_minor=ABSURD_AMOUNT_MINOR)
-    check_choice(payment_type, PAYMENT_TYPES, "Вид оплаты")
+    check_choice(operation, OPERATIONS, N_("Операция"))
+    amount = check_amount(amount_minor, N_("Сумма чека"), max_minor=ABSURD_AMOUNT_MINOR)
+    check_choice(payment_type, PAYMENT_TYPES, N_("Вид оплаты"))
     errors = check_rules(replace(rules, mode="none", card_by_bank=True))  # the receipt data only
     if errors:
         raise errors[0]
     clean = clean_rules(replace(rules, mode="none", card_by_bank=True))
-    name = check_text(item_name or clean.item_name, "Наименование позиции", limit=NAME_MAX,
-                 what="наименование позиции")
-    cashier = check_text(operator_name, "Кассир (ФИО для чека)", limit=OPERATOR_NAME_MAX, what="ФИО кассира")
-    cashier_inn = check_inn(operator_inn, "ИНН кассира", person=True) if operator_inn else None
+    name = check_text(item_name or clean.item_name, N_("Наименование позиции"), limit=NAME_MAX,
+                 what=N_("наименование позиции"))
+    cashier = check_text(operator_name, N_("Кассир (ФИО для чека)"), limit=OPERATOR_NAME_MAX, what=N_("ФИО кассира"))
+    cashier_inn = check_inn(operator_inn, N_("ИНН кассира"), person=True) if operator_inn else None
     buyer = check_contact(contact) if contact is not None and str(contact).strip() else None
     if electronically and buyer is None:
-        raise ValidationError(CONTACT_FIELD, "нужен для чека без печати: чек уйдёт покупателю")
+        raise ValidationError(CONTACT_FIELD, tr("нужен для чека без печати: чек уйдёт покупателю"))
     is_correction = operation.endswith("correction")
     if is_correction and correction is None:
-        raise ValidationError("Основание коррекции", "укажите основание: дату и номер документа")
+        raise ValidationError(N_("Основание коррекции"), tr("укажите основание: дату и номер документа"))
     if not is_correction and correction is not None:
-        raise ValidationError("Основание коррекции", "указывается только в чеке коррекции")
+        raise ValidationError(N_("Основание коррекции"), tr("указывается только в чеке коррекции"))
     if correction is not None:
         _check_correction(correction)
     agent = supplier = None
@@ -167,27 +168,27 @@ def build_receipt(rules: FiscalRules, *, operation: str, amount_minor: int, paym
 
 
 def _check_correction(correction: Correction) -> None:
-    check_choice(correction.type, CORRECTION_TYPES, "Тип коррекции")
+    check_choice(correction.type, CORRECTION_TYPES, N_("Тип коррекции"))
     try:
         datetime.strptime(correction.base_date, "%d.%m.%Y")
     except (TypeError, ValueError):
-        raise ValidationError("Дата основания коррекции", "нужна дата вида ДД.ММ.ГГГГ") from None
+        raise ValidationError(N_("Дата основания коррекции"), tr("нужна дата вида ДД.ММ.ГГГГ")) from None
     # Tag 1179 (the number of the basis) is mandatory only for a correction by an FNS instruction.
-    check_text(correction.base_number, "Номер основания коррекции", limit=32, what="номер предписания ФНС",
+    check_text(correction.base_number, N_("Номер основания коррекции"), limit=32, what=N_("номер предписания ФНС"),
           required=correction.type == "instruction")
 
 
 def check_receipt(receipt: Receipt) -> None:
     """The sums add up: positions to the total, payments to the total (what every register checks)."""
     if not receipt.items:
-        raise ValidationError("Позиции чека", "в чеке нет позиций")
+        raise ValidationError(N_("Позиции чека"), tr("в чеке нет позиций"))
     for item in receipt.items:
         if item.amount_minor <= 0 or item.price_minor <= 0:
-            raise ValidationError("Сумма позиции", "должна быть больше нуля")
+            raise ValidationError(N_("Сумма позиции"), tr("должна быть больше нуля"))
     if sum(i.amount_minor for i in receipt.items) != receipt.total_minor:
-        raise ValidationError("Итог чека", "не равен сумме позиций")
+        raise ValidationError(N_("Итог чека"), tr("не равен сумме позиций"))
     if sum(p[1] for p in receipt.payments) != receipt.total_minor:
-        raise ValidationError("Оплата", "сумма оплат не равна итогу чека")
+        raise ValidationError(N_("Оплата"), tr("сумма оплат не равна итогу чека"))
 
 
 def rubles(minor: int) -> Decimal:

@@ -12,16 +12,18 @@ import re
 from cashier_app.domain.address import parse_address, squeeze_spaces
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.normalize import phone_key, split_address
+from cashier_app.i18n import N_, tr
 
 # The generic export's columns, in the order a template file lists them.
 REQUIRED = ["number", "full_name"]
 FIELDS: list[str] = ["number", "contract", "login", "full_name", "phone", "address", "tariff", "monthly_charge",
                      "balance", "blocked", "services", "promised", "autopay", "email"]
+# Translated where shown (``tr(FIELD_LABELS[name])``).
 FIELD_LABELS: dict[str, str] = {
-    "number": "лицевой счёт", "contract": "договор", "login": "логин", "full_name": "ФИО", "phone": "телефон",
-    "address": "адрес", "tariff": "тариф", "monthly_charge": "абонентская плата", "balance": "баланс",
-    "blocked": "блокировка", "services": "услуги", "promised": "обещанный платёж", "autopay": "автоплатёж",
-    "email": "e-mail",
+    "number": N_("лицевой счёт"), "contract": N_("договор"), "login": N_("логин"), "full_name": N_("ФИО"), "phone": N_("телефон"),
+    "address": N_("адрес"), "tariff": N_("тариф"), "monthly_charge": N_("абонентская плата"), "balance": N_("баланс"),
+    "blocked": N_("блокировка"), "services": N_("услуги"), "promised": N_("обещанный платёж"), "autopay": N_("автоплатёж"),
+    "email": N_("e-mail"),
 }
 
 # Column name in the billing's export → field.  Matched case-insensitively after trimming spaces/BOM.
@@ -56,7 +58,7 @@ MAX_MONEY_MINOR = 10**15  # a billing balance beyond ten trillion rubles is a br
 
 
 class FieldError(ValueError):
-    """A cell that cannot be imported; ``str()`` is the Russian reason."""
+    """A cell that cannot be imported; ``str()`` is the reason in the current language."""
 
 
 def header_key(name: str) -> str:
@@ -70,7 +72,8 @@ def mapping_for(columns: list[str], preset: str = "generic", overrides: dict[str
     → ``ValidationError``.
     """
     if preset not in PRESETS:
-        raise ValidationError("--preset", f"неизвестный набор колонок «{preset}»: {', '.join(PRESETS)}")
+        raise ValidationError("--preset", tr("неизвестный набор колонок «{preset}»: {known}", preset=preset,
+                                              known=", ".join(PRESETS)))
     by_key = {header_key(c): c for c in columns}
     result: dict[str, str] = {}
     for col in columns:
@@ -79,10 +82,11 @@ def mapping_for(columns: list[str], preset: str = "generic", overrides: dict[str
             result[col] = field
     for col, field in (overrides or {}).items():
         if field not in FIELDS and field != "-":
-            raise ValidationError("--map", f"неизвестное поле «{field}»: {', '.join(FIELDS)}")
+            raise ValidationError("--map", tr("неизвестное поле «{field}»: {known}", field=field,
+                                              known=", ".join(FIELDS)))
         real = by_key.get(header_key(col))
         if real is None:
-            raise ValidationError("--map", f"в файле нет колонки «{col}»")
+            raise ValidationError("--map", tr("в файле нет колонки «{column}»", column=col))
         if field == "-":
             result.pop(real, None)  # «--map COL=-»: ignore that column
         else:
@@ -90,7 +94,8 @@ def mapping_for(columns: list[str], preset: str = "generic", overrides: dict[str
     seen: dict[str, str] = {}
     for col, field in result.items():
         if field in seen:
-            raise ValidationError("--map", f"поле «{field}» дают две колонки: «{seen[field]}» и «{col}»")
+            raise ValidationError("--map", tr("поле «{field}» дают две колонки: «{first}» и «{second}»", field=field,
+                                                   first=seen[field], second=col))
         seen[field] = col
     return result
 
@@ -102,7 +107,7 @@ def missing_required(mapping: dict[str, str]) -> list[str]:
 def _fits(value: str, limit_key: str) -> str:
     limit = LIMITS[limit_key]
     if len(value) > limit:
-        raise FieldError(f"слишком длинно: {len(value)} знаков, не больше {limit}")
+        raise FieldError(tr("слишком длинно: {n} знаков, не больше {limit}", n=len(value), limit=limit))
     return value
 
 
@@ -110,11 +115,11 @@ def parse_number(text: str) -> str:
     """An account/contract number: text as written (leading zeros kept), no spaces inside, ≤ 32."""
     value = text.strip()
     if not value:
-        raise FieldError("пусто — номер обязателен")
+        raise FieldError(tr("пусто — номер обязателен"))
     if any(ch.isspace() for ch in value):
-        raise FieldError(f"пробел внутри номера: \"{value}\"")
+        raise FieldError(tr("пробел внутри номера: \"{value}\"", value=value))
     if not value.isprintable():
-        raise FieldError("недопустимые символы")
+        raise FieldError(tr("недопустимые символы"))
     return _fits(value, "number")
 
 
@@ -122,10 +127,10 @@ def parse_text(text: str, limit_key: str, *, required: bool = False) -> str | No
     value = squeeze_spaces(text)
     if not value:
         if required:
-            raise FieldError("пусто — значение обязательно")
+            raise FieldError(tr("пусто — значение обязательно"))
         return None
     if not value.isprintable():
-        raise FieldError("недопустимые символы")
+        raise FieldError(tr("недопустимые символы"))
     return _fits(value, limit_key)
 
 
@@ -143,7 +148,7 @@ def parse_money(text: str, *, required: bool = False) -> int | None:
     raw = text.strip()
     if not raw:
         if required:
-            raise FieldError("пусто — сумма обязательна")
+            raise FieldError(tr("пусто — сумма обязательна"))
         return None
     body = _SPACES.sub(" ", raw)
     sign = 1
@@ -151,19 +156,19 @@ def parse_money(text: str, *, required: bool = False) -> int | None:
         sign = -1 if body[0] == "-" else 1
         body = body[1:].lstrip()
     if not body.isascii() or not (_PLAIN.fullmatch(body) or _GROUPED.fullmatch(body)):
-        raise FieldError(f"не число: \"{raw}\"")
+        raise FieldError(tr("не число: \"{typed}\"", typed=raw))
     digits = body.replace(" ", "")
     whole, _, frac = digits.replace(",", ".").partition(".")
     minor = int(whole) * 100 + int(frac.ljust(2, "0") or 0)
     if minor > MAX_MONEY_MINOR:
-        raise FieldError(f"слишком большая сумма: \"{raw}\"")
+        raise FieldError(tr("слишком большая сумма: \"{typed}\"", typed=raw))
     return sign * minor
 
 
-_YES = {"1", "да", "yes", "y", "true", "t", "д", "+", "blocked", "block", "disabled", "disable", "down", "off",
-        "заблокирован", "заблокирована", "блокирован", "блок", "отключен", "отключён", "passive"}
-_NO = {"0", "нет", "no", "n", "false", "f", "н", "-", "", "active", "on", "enabled", "up", "активен", "активна",
-       "включен", "включён", "норма", "ok"}
+_YES = {"1", "да", "yes", "y", "true", "t", "д", "+", "blocked", "block", "disabled", "disable", "down", "off",  # i18n: data
+        "заблокирован", "заблокирована", "блокирован", "блок", "отключен", "отключён", "passive"}  # i18n: data
+_NO = {"0", "нет", "no", "n", "false", "f", "н", "-", "", "active", "on", "enabled", "up", "активен", "активна",  # i18n: data
+       "включен", "включён", "норма", "ok"}  # i18n: data
 
 
 def parse_blocked(text: str) -> bool:
@@ -173,7 +178,7 @@ def parse_blocked(text: str) -> bool:
         return True
     if key in _NO:
         return False
-    raise FieldError(f"не понятно, заблокирован ли: \"{text.strip()}\" (1/0, да/нет)")
+    raise FieldError(tr("не понятно, заблокирован ли: \"{typed}\" (1/0, да/нет)", typed=text.strip()))
 
 
 def parse_phone(text: str) -> tuple[str | None, str | None]:
@@ -187,7 +192,7 @@ def parse_phone(text: str) -> tuple[str | None, str | None]:
 def parse_email(text: str) -> str | None:
     value = parse_text(text, "email")
     if value is not None and ("@" not in value or " " in value):
-        raise FieldError(f"не адрес почты: \"{value}\"")
+        raise FieldError(tr("не адрес почты: \"{value}\"", value=value))
     return value
 
 
@@ -202,8 +207,8 @@ def parse_services(text: str) -> list[str]:
 
 
 # The contract keeps the bare number («5», «12»): the card and the slip print «д.»/«кв.» themselves.
-_HOUSE_WORD = re.compile(r"^(?:д|дом)\.?\s*", re.I)
-_FLAT_WORD = re.compile(r"^(?:кв|квартира)\.?\s*", re.I)
+_HOUSE_WORD = re.compile(r"^(?:д|дом)\.?\s*", re.I)  # i18n: data
+_FLAT_WORD = re.compile(r"^(?:кв|квартира)\.?\s*", re.I)  # i18n: data
 ADDRESS_KEYS = ("postal_index", "region", "city", "street", "house", "flat")
 
 
@@ -226,7 +231,7 @@ def parse_address_cell(text: str) -> dict[str, str | None]:
                  "city": ", ".join(x for x in (p.city, p.settlement) if x), "street": p.street,
                  "house": _HOUSE_WORD.sub("", p.house), "flat": _FLAT_WORD.sub("", p.flat)}
         if not parts["street"]:
-            raise ValidationError("address", "нет улицы")
+            raise ValidationError("address", tr("нет улицы"))
     except ValidationError:
         split = split_address(value)
         street, house = value, ""
@@ -239,6 +244,7 @@ def parse_address_cell(text: str) -> dict[str, str | None]:
     for key in ADDRESS_KEYS:
         v = parts[key] or None
         if v is not None and len(v) > LIMITS[key]:
-            raise FieldError(f"слишком длинно ({key}): {len(v)} знаков, не больше {LIMITS[key]}")
+            raise FieldError(tr("слишком длинно ({field}): {n} знаков, не больше {limit}", field=key, n=len(v),
+                                  limit=LIMITS[key]))
         out[key] = v
     return out

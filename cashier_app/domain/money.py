@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
 MINOR_PER_MAJOR = 100
 CURRENCY_NUMERIC = {"RUB": "643", "USD": "840", "EUR": "978"}
@@ -78,7 +79,7 @@ def from_decimal(value: Decimal) -> int:
     return int(scaled)
 
 
-def check_amount(value: object, field: str = "Сумма", *, allow_zero: bool = False,
+def check_amount(value: object, field: str = N_("Сумма"), *, allow_zero: bool = False,
                  max_minor: int = ABSURD_AMOUNT_MINOR) -> int:
     """The one check of an amount handed over in minor units (a form's parsed value, a service argument).
 
@@ -87,27 +88,32 @@ def check_amount(value: object, field: str = "Сумма", *, allow_zero: bool =
     and not above ``max_minor`` (a typing mistake, not a payment).  Returns the value.
     """
     if value is None:
-        raise ValidationError(field, "введите сумму")
+        raise ValidationError(field, tr("введите сумму"))
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, "сумма должна быть целым числом копеек")
+        raise ValidationError(field, tr("сумма должна быть целым числом копеек"))
     if value < 0:
-        raise ValidationError(field, "сумма не может быть отрицательной")
+        raise ValidationError(field, tr("сумма не может быть отрицательной"))
     if value == 0 and not allow_zero:
-        raise ValidationError(field, "сумма должна быть больше нуля")
+        raise ValidationError(field, tr("сумма должна быть больше нуля"))
     if value > max_minor:
-        raise ValidationError(field, f"слишком большая сумма: {format_money(value)}")
+        raise ValidationError(field, tr("слишком большая сумма: {amount}", amount=format_money(value)))
     return value
 
 
 def _check_text(text: object, field: str, what: str) -> str:
-    """The typed text, refused early when it is too long or uses digits other than 0–9."""
+    """The typed text, refused early when it is too long or uses digits other than 0–9.
+
+    ``what`` is the whole (translated) message for digits other than 0–9: a word put into a
+    sentence would not agree with it in another language.
+    """
     raw = str(text)
     if len(raw) > MAX_AMOUNT_CHARS:
-        raise ValidationError(field, f"слишком длинная запись ({len(raw)} знаков, не больше {MAX_AMOUNT_CHARS})")
+        raise ValidationError(field, tr("слишком длинная запись ({n} знаков, не больше {limit})",
+                                         n=len(raw), limit=MAX_AMOUNT_CHARS))
     if any(ch.isnumeric() and not ch.isascii() for ch in raw):
-        raise ValidationError(field, f"{what} пишется только цифрами 0–9 (другие цифры не принимаются)")
+        raise ValidationError(field, what)
     if any(not ch.isprintable() and not ch.isspace() for ch in raw):
-        raise ValidationError(field, "недопустимые символы")
+        raise ValidationError(field, tr("недопустимые символы"))
     return raw
 
 
@@ -118,30 +124,30 @@ def _shown(raw: str) -> str:
 
 def parse_amount(
     text: str,
-    field: str = "Сумма",
+    field: str = N_("Сумма"),
     *,
     allow_zero: bool = False,
     max_minor: int = ABSURD_AMOUNT_MINOR,
 ) -> int:
     """Parse a typed amount (``1 000,50``, ``1000.5``, ``700``) into minor units."""
     if text is None:
-        raise ValidationError(field, "введите сумму")
-    raw = _check_text(text, field, "сумма")
-    cleaned = _SPACES.sub("", raw.strip()).replace("₽", "").replace("руб.", "").replace("руб", "")
+        raise ValidationError(field, tr("введите сумму"))
+    raw = _check_text(text, field, tr("сумма пишется только цифрами 0–9 (другие цифры не принимаются)"))
+    cleaned = _SPACES.sub("", raw.strip()).replace("₽", "").replace("руб.", "").replace("руб", "")  # i18n: data
     if not cleaned:
-        raise ValidationError(field, "введите сумму")
+        raise ValidationError(field, tr("введите сумму"))
     if cleaned.startswith("-"):
-        raise ValidationError(field, "сумма не может быть отрицательной")
+        raise ValidationError(field, tr("сумма не может быть отрицательной"))
     if cleaned.startswith("+"):
         cleaned = cleaned[1:]
     if re.fullmatch(r"[0-9]+[.,][0-9]{3,}", cleaned, re.ASCII):
-        raise ValidationError(field, "не больше двух знаков после запятой")
+        raise ValidationError(field, tr("не больше двух знаков после запятой"))
     match = _AMOUNT.fullmatch(cleaned)
     if not match:
-        raise ValidationError(field, f"«{_shown(raw)}» — не сумма; пример: 1 000,50")
+        raise ValidationError(field, tr("«{typed}» — не сумма; пример: 1 000,50", typed=_shown(raw)))
     whole = match.group(1).lstrip("0") or "0"
     if len(whole) > _MAX_WHOLE_DIGITS:
-        raise ValidationError(field, "слишком большая сумма")
+        raise ValidationError(field, tr("слишком большая сумма"))
     # Integer arithmetic: Decimal's 28-digit context would round long amounts silently.
     minor = int(whole) * MINOR_PER_MAJOR + int((match.group(2) or "").ljust(2, "0"))
     return check_amount(minor, field, allow_zero=allow_zero, max_minor=max_minor)
@@ -153,6 +159,11 @@ def format_amount(minor: int, *, sep: str = "\u00a0", decimal_sep: str = ",") ->
     whole, frac = divmod(abs(minor), MINOR_PER_MAJOR)
     grouped = f"{whole:,}".replace(",", sep)
     return f"{sign}{grouped}{decimal_sep}{frac:02d}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """A rate as people read it: comma decimal, no exponent (``92,4567``) — on screen and on paper."""
+    return format(rate, "f").replace(".", ",")
 
 
 def format_money(minor: int, currency: str = "RUB") -> str:
@@ -181,15 +192,16 @@ def percent_of(minor: int, percent: Decimal) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_rate(text: str, field: str = "Курс") -> Decimal:
+def parse_rate(text: str, field: str = N_("Курс")) -> Decimal:
     """An exchange rate: positive, at most 4 decimals (``92,4567``)."""
-    raw = _check_text(text, field, "курс")
+    raw = _check_text(text, field, tr("курс пишется только цифрами 0–9 (другие цифры не принимаются)"))
     cleaned = _SPACES.sub("", raw.strip()).replace(",", ".")
     if not _RATE.fullmatch(cleaned):
-        raise ValidationError(field, f"«{_shown(raw)}» — не курс; нужно число, до 4 знаков после запятой")
+        raise ValidationError(field, tr("«{typed}» — не курс; нужно число, до 4 знаков после запятой",
+                                        typed=_shown(raw)))
     value = Decimal(cleaned)
     if value <= 0:
-        raise ValidationError(field, "курс должен быть больше нуля")
+        raise ValidationError(field, tr("курс должен быть больше нуля"))
     if value > Decimal(100000):
-        raise ValidationError(field, "слишком большой курс")
+        raise ValidationError(field, tr("слишком большой курс"))
     return value

@@ -20,6 +20,7 @@ from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
 _WEIGHTS = (7, 1, 3)
 _SPACES = re.compile(r"[\s\u00a0\u202f-]")
@@ -36,13 +37,16 @@ def _clean(value: object) -> str:
 
 
 def _digits(value: object, field: str, length: int | tuple[int, ...], what: str) -> str:
+    """``what`` (marked with ``N_``) names the value in «укажите …»; lengths are 6 to 20, always «цифр»."""
     cleaned = _clean(value)
     if not cleaned:
-        raise ValidationError(field, f"укажите {what}")
+        raise ValidationError(field, tr("укажите {what}", what=tr(what)))
     lengths = (length,) if isinstance(length, int) else length
     if not _DIGITS.fullmatch(cleaned) or len(cleaned) not in lengths:
-        need = " или ".join(str(n) for n in lengths)
-        raise ValidationError(field, f"нужно {need} цифр, введено «{value}»")
+        if len(lengths) == 1:
+            raise ValidationError(field, tr("нужно {n} цифр, введено «{value}»", n=lengths[0], value=value))
+        raise ValidationError(field, tr("нужно {a} или {b} цифр, введено «{value}»", a=lengths[0], b=lengths[1],
+                                        value=value))
     return cleaned
 
 
@@ -73,85 +77,91 @@ def _with_key(code3: str, account: str) -> str:
 # ---------------------------------------------------------------- single fields
 
 
-def validate_inn(s: str, field: str = "ИНН") -> str:
+def validate_inn(s: str, field: str = N_("ИНН")) -> str:
     """10 digits (организация) or 12 digits (ИП, физлицо), check digits verified."""
     cleaned = _clean(s)
     if not cleaned:
-        raise ValidationError(field, "укажите ИНН")
+        raise ValidationError(field, tr("укажите ИНН"))
     if not _DIGITS.fullmatch(cleaned) or len(cleaned) not in (10, 12):
-        raise ValidationError(field, f"нужно 10 цифр (организация) или 12 цифр (ИП, физлицо), введено «{s}»")
+        raise ValidationError(field, tr("нужно 10 цифр (организация) или 12 цифр (ИП, физлицо), введено «{value}»",
+                                        value=s))
     try:
         stdnum_inn.validate(cleaned)
     except InvalidChecksum as exc:
         raise ValidationError(
-            field, f"«{cleaned}» не проходит проверку контрольной цифры — опечатка?"
+            field, tr("«{value}» не проходит проверку контрольной цифры — опечатка?", value=cleaned)
         ) from exc
     except (InvalidFormat, InvalidLength) as exc:  # pragma: no cover - the checks above come first
-        raise ValidationError(field, "неверный формат ИНН") from exc
+        raise ValidationError(field, tr("неверный формат ИНН")) from exc
     return cleaned
 
 
-def validate_kpp(s: str, field: str = "КПП") -> str:
+def validate_kpp(s: str, field: str = N_("КПП")) -> str:
     """9 characters: 4 digits, 2 digits or Latin capitals, 3 digits (no checksum exists)."""
     cleaned = _clean(s).upper()
     if not cleaned:
-        raise ValidationError(field, "укажите КПП")
+        raise ValidationError(field, tr("укажите КПП"))
     if not _KPP.fullmatch(cleaned):
         raise ValidationError(
-            field, f"нужно 9 знаков: 4 цифры, 2 цифры или латинские буквы, 3 цифры; введено «{s}»"
+            field, tr("нужно 9 знаков: 4 цифры, 2 цифры или латинские буквы, 3 цифры; введено «{value}»",
+                      value=s)
         )
     return cleaned
 
 
-def validate_bic(s: str, field: str = "БИК") -> str:
+def validate_bic(s: str, field: str = N_("БИК")) -> str:
     """9 digits starting with 04, the country code of Russia."""
-    cleaned = _digits(s, field, 9, "БИК")
+    cleaned = _digits(s, field, 9, N_("БИК"))
     if not cleaned.startswith("04"):
-        raise ValidationError(field, "БИК банка в России начинается с 04")
+        raise ValidationError(field, tr("БИК банка в России начинается с 04"))
     return cleaned
 
 
-def validate_settlement_account(account: str, bic: str, field: str = "Расчётный счёт") -> str:
+def validate_settlement_account(account: str, bic: str, field: str = N_("Расчётный счёт")) -> str:
     """20 digits whose control key matches the bank's БИК."""
-    cleaned = _digits(account, field, 20, "расчётный счёт")
+    cleaned = _digits(account, field, 20, N_("расчётный счёт"))
     bic_clean = validate_bic(bic)
     if not account_key_ok(_settlement_code(bic_clean), cleaned):
         raise ValidationError(
-            field, f"счёт {cleaned} не сходится с БИК {bic_clean} по контрольному ключу — проверьте обе цифры"
+            field, tr("счёт {account} не сходится с БИК {bic} по контрольному ключу — проверьте обе цифры",
+                     account=cleaned, bic=bic_clean)
         )
     return cleaned
 
 
-def validate_corr_account(corr: str, bic: str, field: str = "Корр. счёт") -> str:
+def validate_corr_account(corr: str, bic: str, field: str = N_("Корр. счёт")) -> str:
     """20 digits, ``30101…``, ending in the БИК's last three digits, control key ok."""
-    cleaned = _digits(corr, field, 20, "корреспондентский счёт")
+    cleaned = _digits(corr, field, 20, N_("корреспондентский счёт"))
     bic_clean = validate_bic(bic)
     if not cleaned.startswith("30101"):
-        raise ValidationError(field, "корр. счёт банка начинается с 30101")
+        raise ValidationError(field, tr("корр. счёт банка начинается с 30101"))
     if cleaned[-3:] != bic_clean[-3:]:
-        raise ValidationError(field, f"корр. счёт должен оканчиваться на {bic_clean[-3:]}, как БИК")
+        raise ValidationError(field, tr("корр. счёт должен оканчиваться на {digits}, как БИК",
+                                        digits=bic_clean[-3:]))
     if not account_key_ok(_corr_code(bic_clean), cleaned):
         raise ValidationError(
-            field, f"корр. счёт {cleaned} не сходится с БИК {bic_clean} по контрольному ключу"
+            field, tr("корр. счёт {account} не сходится с БИК {bic} по контрольному ключу", account=cleaned,
+                     bic=bic_clean)
         )
     return cleaned
 
 
-def validate_ogrn(s: str, field: str = "ОГРН") -> str:
+def validate_ogrn(s: str, field: str = N_("ОГРН")) -> str:
     """ОГРН (13 digits) or ОГРНИП (15 digits) with the check digit."""
-    cleaned = _digits(s, field, (13, 15), "ОГРН")
+    cleaned = _digits(s, field, (13, 15), N_("ОГРН"))
     try:
         stdnum_ogrn.validate(cleaned)
     except InvalidChecksum as exc:
-        raise ValidationError(field, f"«{cleaned}» не проходит проверку контрольной цифры") from exc
+        raise ValidationError(field, tr("«{value}» не проходит проверку контрольной цифры", value=cleaned)) from exc
     except (InvalidComponent, InvalidFormat, InvalidLength) as exc:
-        raise ValidationError(field, f"«{cleaned}» не может быть ОГРН: неверный признак записи") from exc
+        raise ValidationError(field, tr("«{value}» не может быть ОГРН: неверный признак записи",
+                                        value=cleaned)) from exc
     return cleaned
 
 
-def validate_postal_index(s: str, field: str = "Индекс") -> str:
+def validate_postal_index(s: str, field: str = N_("Индекс")) -> str:
     """Russian postal code: 6 digits."""
-    return _digits(s, field, 6, "почтовый индекс")
+    return _digits(s, field, 6, N_("почтовый индекс"))
 
 
 # ---------------------------------------------------------------- a whole payee
@@ -193,9 +203,9 @@ def _payee_errors(
     errors: list[ValidationError] = []
     title = (name or "").strip()
     if not title:
-        errors.append(ValidationError("Наименование", "укажите наименование получателя"))
+        errors.append(ValidationError(N_("Наименование"), tr("укажите наименование получателя")))
     elif len(title) > 160:
-        errors.append(ValidationError("Наименование", f"не больше 160 знаков (сейчас {len(title)})"))
+        errors.append(ValidationError(N_("Наименование"), tr("не больше 160 знаков (сейчас {n})", n=len(title))))
 
     inn_ok: str | None = None
     try:
@@ -206,14 +216,14 @@ def _payee_errors(
     kpp_text = _clean(kpp)
     if kpp_text:
         if inn_ok is not None and len(inn_ok) == 12:
-            errors.append(ValidationError("КПП", "у ИП и физлица нет КПП — оставьте поле пустым"))
+            errors.append(ValidationError(N_("КПП"), tr("у ИП и физлица нет КПП — оставьте поле пустым")))
         else:
             try:
                 validate_kpp(kpp_text)
             except ValidationError as err:
                 errors.append(err)
     elif inn_ok is not None and len(inn_ok) == 10:
-        errors.append(ValidationError("КПП", "укажите КПП организации"))
+        errors.append(ValidationError(N_("КПП"), tr("укажите КПП организации")))
 
     bic_ok: str | None = None
     try:
@@ -222,8 +232,8 @@ def _payee_errors(
         errors.append(err)
 
     for value, field, check, what in (
-        (account, "Расчётный счёт", validate_settlement_account, "расчётный счёт"),
-        (corr_account, "Корр. счёт", validate_corr_account, "корреспондентский счёт"),
+        (account, N_("Расчётный счёт"), validate_settlement_account, N_("расчётный счёт")),
+        (corr_account, N_("Корр. счёт"), validate_corr_account, N_("корреспондентский счёт")),
     ):
         try:
             if bic_ok is None:

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
+from cashier_app.i18n import N_, ntr
+
 
 class TourType(StrEnum):
     STANDARD = "standard"
@@ -25,15 +27,16 @@ class TourType(StrEnum):
     GROUP = "group"
 
 
+# The label tables are translated where shown (``tr(TOUR_TYPE_LABELS[t])``).
 TOUR_TYPE_LABELS: dict[TourType, str] = {
-    TourType.STANDARD: "Стандартный пакетный тур",
-    TourType.INDIVIDUAL: "Индивидуальный тур",
-    TourType.HOTEL_ONLY: "Только отель",
-    TourType.TICKET_ONLY: "Только билет",
-    TourType.FIT: "FIT (индивидуальное бронирование)",
-    TourType.DOMESTIC: "Внутренний туризм",
-    TourType.PROMO: "Рекламный тур",
-    TourType.GROUP: "Групповая заявка",
+    TourType.STANDARD: N_("Стандартный пакетный тур"),
+    TourType.INDIVIDUAL: N_("Индивидуальный тур"),
+    TourType.HOTEL_ONLY: N_("Только отель"),
+    TourType.TICKET_ONLY: N_("Только билет"),
+    TourType.FIT: N_("FIT (индивидуальное бронирование)"),
+    TourType.DOMESTIC: N_("Внутренний туризм"),
+    TourType.PROMO: N_("Рекламный тур"),
+    TourType.GROUP: N_("Групповая заявка"),
 }
 
 
@@ -44,9 +47,9 @@ class BookingStatus(StrEnum):
 
 
 BOOKING_STATUS_LABELS: dict[BookingStatus, str] = {
-    BookingStatus.AWAITING: "Ожидает подтверждения",
-    BookingStatus.CONFIRMED: "Подтверждена",
-    BookingStatus.CANCELLED: "Аннулирована",
+    BookingStatus.AWAITING: N_("Ожидает подтверждения"),
+    BookingStatus.CONFIRMED: N_("Подтверждена"),
+    BookingStatus.CANCELLED: N_("Аннулирована"),
 }
 
 
@@ -62,14 +65,14 @@ class PaymentMethod(StrEnum):
 
 
 PAYMENT_METHOD_LABELS: dict[PaymentMethod, str] = {
-    PaymentMethod.BANK_RECEIPT: "Квитанция банка (Промсвязьбанк, Сбербанк)",
-    PaymentMethod.CONTACT: "Перевод CONTACT",
-    PaymentMethod.EUROSET: "Салон «Евросеть»",
-    PaymentMethod.POST: "Почта России (ф. 112ЭП)",
-    PaymentMethod.CARD: "Банковская карта",
-    PaymentMethod.BANK_TRANSFER: "Безналичный перевод (счёт юрлицу)",
-    PaymentMethod.BONUSES: "Бонусы Sales & Smiles",
-    PaymentMethod.CASH: "Наличные в кассе офиса",
+    PaymentMethod.BANK_RECEIPT: N_("Квитанция банка (Промсвязьбанк, Сбербанк)"),
+    PaymentMethod.CONTACT: N_("Перевод CONTACT"),
+    PaymentMethod.EUROSET: N_("Салон «Евросеть»"),
+    PaymentMethod.POST: N_("Почта России (ф. 112ЭП)"),
+    PaymentMethod.CARD: N_("Банковская карта"),
+    PaymentMethod.BANK_TRANSFER: N_("Безналичный перевод (счёт юрлицу)"),
+    PaymentMethod.BONUSES: N_("Бонусы Sales & Smiles"),
+    PaymentMethod.CASH: N_("Наличные в кассе офиса"),
 }
 
 # Order in which the payment dialog lists the methods: the office's own cash
@@ -216,7 +219,8 @@ def plural_ru(n: int, one: str, few: str, many: str) -> str:
 
 
 def days_ru(n: int) -> str:
-    return f"{n} {plural_ru(n, 'день', 'дня', 'дней')}"
+    """``3 дня`` (``3 days``): a count of days in the current language."""
+    return ntr("{n} день", "{n} дней", n)
 
 
 def format_date_ru(d: date) -> str:

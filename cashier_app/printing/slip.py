@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -20,6 +21,7 @@ from cashier_app.domain.money import format_money
 from cashier_app.printing.fiscal_block import slip_fiscal_blocks
 from cashier_app.printing.pdf_base import COND, COND_BOLD, Sheet, ensure_fonts, new_canvas, wrap_text
 from cashier_app.printing.qr import qr_matrix
+from cashier_app.printing.wording import rate_text
 
 # A block: ("title", text) | ("kv", label, value) | ("text", text) | ("rule",) | ("sign", label) | ("gap",)
 # | ("qr", payload text, box mm): a QR code centred on the column (the FNS check code, printing/fiscal_block.py)
@@ -136,7 +138,9 @@ def slip_blocks(p: dict[str, Any]) -> list[Block]:
         blocks.append(("kv", "Плательщик", p["payer"]))
     if p.get("target_amount_minor") is not None:
         blocks.append(("kv", "В валюте тура", money(p["target_amount_minor"], p["target_currency"])))
-        blocks.append(("kv", "Курс", f"{p['rate']} ₽ за 1 {p['target_currency']} на {p['rate_day']}"))
+        # A decimal comma (issue 12); slips issued before it printed the stored text and reprint so.
+        rate = p["rate"] if p.get("legacy_rate_dot") else rate_text(Decimal(str(p["rate"])))
+        blocks.append(("kv", "Курс", f"{rate} ₽ за 1 {p['target_currency']} на {p['rate_day']}"))
     blocks += [
         ("kv", "Способ оплаты", "наличные"),
         ("rule",),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from cashier_app.domain.money import format_amount, split_rub_kop
+from cashier_app.domain.money import format_amount, format_rate, split_rub_kop
 from cashier_app.printing.dto import ReceiptDTO
 
 MONTHS_GENITIVE = (
@@ -38,7 +38,7 @@ def money_text(minor: int) -> str:
 
 def rate_text(rate: Decimal) -> str:
     """A rate as printed: comma decimal, no exponent (``92,4567``)."""
-    return format(rate, "f").replace(".", ",")
+    return format_rate(rate)
 
 
 def rate_note(receipt: ReceiptDTO) -> str:

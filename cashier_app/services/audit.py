@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import ntr, tr
 from cashier_app.services.context import DeskContext
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
@@ -158,12 +159,12 @@ def parse_anchor(text: str, field: str = "--anchor") -> AnchorQuery:
     if ":" in raw:
         count, _, raw = raw.partition(":")
         if not (count.isascii() and count.isdigit()) or len(count) > 12:
-            raise ValidationError(field, "до двоеточия — число записей, например 1234:3fa1…")
+            raise ValidationError(field, tr("до двоеточия — число записей, например 1234:3fa1…"))
         rows = int(count)
     if len(raw) > 64 or any(ch not in "0123456789abcdef" for ch in raw):
-        raise ValidationError(field, "нужен хэш из Z-отчёта: 64 шестнадцатеричные цифры (0–9, a–f)")
+        raise ValidationError(field, tr("нужен хэш из Z-отчёта: 64 шестнадцатеричные цифры (0–9, a–f)"))
     if len(raw) < MIN_ANCHOR_HEX:
-        raise ValidationError(field, f"нужно не меньше {MIN_ANCHOR_HEX} первых цифр хэша из Z-отчёта")
+        raise ValidationError(field, tr("нужно не меньше {n} первых цифр хэша из Z-отчёта", n=MIN_ANCHOR_HEX))
     return AnchorQuery(raw, rows, str(text).strip())
 
 
@@ -188,14 +189,15 @@ def _stored_anchors(s: Session) -> dict[int, list[_Stored]]:
     """Anchors the database keeps: the table, and the heads printed on Z reports (their params)."""
     out: dict[int, list[_Stored]] = {}
     for a in s.execute(select(m.AuditAnchor).order_by(m.AuditAnchor.id)).scalars():
-        label = f"якорь Z-отчёта {a.document_number}" if a.document_number else f"якорь № {a.id}"
+        label = (tr("якорь Z-отчёта {number}", number=a.document_number) if a.document_number
+                 else tr("якорь № {id}", id=a.id))
         out.setdefault(a.event_id, []).append(_Stored(a.rows, a.hash, label))
     for number, params in s.execute(
             select(m.Document.number, m.Document.params).where(m.Document.kind == "z_report")):
         p = (params or {}).get("audit_anchor") if isinstance(params, dict) else None
         if isinstance(p, dict) and isinstance(p.get("event_id"), int) and p.get("rows"):
             out.setdefault(p["event_id"], []).append(
-                _Stored(int(p["rows"]), str(p.get("hash")), f"напечатано в Z-отчёте {number}"))
+                _Stored(int(p["rows"]), str(p.get("hash")), tr("напечатано в Z-отчёте {number}", number=number)))
     return out
 
 
@@ -214,21 +216,25 @@ def verify(db: Database, anchors: tuple[AnchorQuery, ...] | list[AnchorQuery] = 
         for ev in rows:
             n += 1
             if ev.prev_hash != prev:
-                return VerifyResult(False, n, ev.id, "ссылка на предыдущую запись не совпадает (запись удалена или вставлена)")
+                return VerifyResult(False, n, ev.id, tr("ссылка на предыдущую запись не совпадает "
+                                                        "(запись удалена или вставлена)"))
             at = ev.at
             expected = _digest(prev, at, ev.user_login, ev.role, ev.desk, ev.action, ev.entity, ev.entity_id,
                                ev.before, ev.after)
             if ev.hash != expected:
-                return VerifyResult(False, n, ev.id, "содержимое записи изменено")
+                return VerifyResult(False, n, ev.id, tr("содержимое записи изменено"))
             if ev.id in stored:
                 seen_ids.add(ev.id)
             for st in stored.get(ev.id, ()):
                 seen_stored += 1
                 if st.hash != ev.hash:
-                    return VerifyResult(False, n, ev.id, f"хэш не совпадает: {st.source} (цепочка пересчитана)")
+                    return VerifyResult(False, n, ev.id, tr("хэш не совпадает: {source} (цепочка пересчитана)",
+                                                            source=st.source))
                 if st.rows != n:
-                    return VerifyResult(False, n, ev.id, f"до этой записи {n} записей, а {st.source} — {st.rows} "
-                                                         "(записи удалены или вставлены)")
+                    return VerifyResult(False, n, ev.id, ntr(
+                        "до этой записи {n} запись, а {source} — {rows} (записи удалены или вставлены)",
+                        "до этой записи {n} записей, а {source} — {rows} (записи удалены или вставлены)",
+                        n, source=st.source, rows=st.rows))
             for i, q in enumerate(anchors):
                 if i not in found and ev.hash.startswith(q.hash_prefix):
                     found[i] = (n, ev.id)
@@ -237,16 +243,20 @@ def verify(db: Database, anchors: tuple[AnchorQuery, ...] | list[AnchorQuery] = 
         missing = sorted(set(stored) - seen_ids)
         if missing:
             st = stored[missing[0]][0]
-            return VerifyResult(False, n, missing[0], f"записи нет, а {st.source} закрепил её "
-                                                      f"({st.rows} записей) — записи удалены")
+            return VerifyResult(False, n, missing[0], ntr(
+                "записи нет, а {source} закрепил её ({n} запись) — записи удалены",
+                "записи нет, а {source} закрепил её ({n} записей) — записи удалены",
+                st.rows, source=st.source))
     checked_anchors = seen_stored
     for i, q in enumerate(anchors):
         if i not in found:
-            return VerifyResult(False, n, None, f"записи с хэшем {q.hash_prefix[:16]}… из Z-отчёта нет: "
-                                                "цепочка пересчитана или записи удалены")
+            return VerifyResult(False, n, None, tr("записи с хэшем {hash}… из Z-отчёта нет: "
+                                                   "цепочка пересчитана или записи удалены", hash=q.hash_prefix[:16]))
         at_rows, eid = found[i]
         if q.rows is not None and q.rows != at_rows:
-            return VerifyResult(False, n, eid, f"по Z-отчёту до этой записи {q.rows} записей, а в базе {at_rows} "
-                                               "(записи удалены или вставлены)")
+            return VerifyResult(False, n, eid, ntr(
+                "по Z-отчёту до этой записи {n} запись, а в базе {rows} (записи удалены или вставлены)",
+                "по Z-отчёту до этой записи {n} записей, а в базе {rows} (записи удалены или вставлены)",
+                q.rows, rows=at_rows))
         checked_anchors += 1
     return VerifyResult(True, n, anchors_checked=checked_anchors, head=Anchor(n, last_id, prev) if n else None)

@@ -12,9 +12,13 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from cashier_app.domain import audit_words
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext, day_start_utc
+from cashier_app.services.document_parts import JOURNAL_KIND_LABELS
+from cashier_app.services.office_time import local_clock
 from cashier_app.services.output_files import check_target, write_atomic
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
@@ -33,6 +37,28 @@ class AuditRow:
     before: Any
     after: Any
 
+    # People's words for the row (issue 12 §3): computed when asked, in the language of the moment.
+    @property
+    def at_text(self) -> str:
+        """Full date and time on the office clock."""
+        return audit_words.format_instant(self.at, local_clock)
+
+    @property
+    def action_text(self) -> str:
+        return audit_words.action_text(self.action)
+
+    @property
+    def entity_text(self) -> str:
+        return audit_words.entity_text(self.entity, self.entity_id)
+
+    @property
+    def change_text(self) -> str:
+        """«статус: Зачислен → Возвращён; сумма: −250,00 ₽» instead of the raw JSON in kopecks."""
+        return audit_words.change_text(self.before, self.after, clock=local_clock, words=_VALUE_WORDS)
+
+
+# A document event's ``kind`` is a document kind: said as the documents journal says it.
+_VALUE_WORDS = {**audit_words.VALUE_WORDS, "kind": JOURNAL_KIND_LABELS}
 
 PAGE_ROWS = 200  # one page of the scrolling audit view
 
@@ -54,7 +80,7 @@ class AuditPage:
 def _select(ctx: DeskContext, f: AuditFilter) -> Select[tuple[m.AuditEvent]]:
     require(ctx, "view_audit")
     if f.since and f.until and f.since > f.until:
-        raise ValidationError("Дата по", "раньше даты «с»")
+        raise ValidationError(N_("Дата по"), tr("раньше даты «с»"))
     stmt = select(m.AuditEvent).order_by(m.AuditEvent.id.desc())
     if f.user:
         stmt = stmt.where(m.AuditEvent.user_login == f.user)
@@ -95,7 +121,7 @@ def page(ctx: DeskContext, f: AuditFilter | None = None, *, offset: int = 0, lim
     return AuditPage(rows[:limit], len(rows) > limit)
 
 
-def export_filter_csv(ctx: DeskContext, f: AuditFilter, path: str | Path, *, field: str = "Файл") -> None:
+def export_filter_csv(ctx: DeskContext, f: AuditFilter, path: str | Path, *, field: str = N_("Файл")) -> None:
     """Every event of the filter (not only the pages a view has loaded) into a CSV file."""
     check_target(path, field)  # before reading every event: a bad path costs nothing
     export_csv(list_events(ctx, user=f.user, action=f.action, since=f.since, until=f.until, limit=None), path,
@@ -109,18 +135,25 @@ def verify(ctx: DeskContext, anchors: list[str] | tuple[str, ...] = ()) -> audit
     return audit.verify(ctx.db, queries)
 
 
+CSV_COLUMNS = (N_("№"), N_("Время"), N_("Пользователь"), N_("Роль"), N_("Касса"), N_("Действие"), N_("Объект"),
+               N_("Изменение"), N_("Код действия"), N_("Код объекта"), N_("Ид"), N_("До"), N_("После"))
+
+
 def to_csv(rows: list[AuditRow]) -> str:
+    """People's words first (action, object, change), then the codes and raw records an auditor checks."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(["№", "Время", "Пользователь", "Роль", "Касса", "Действие", "Объект", "Ид", "До", "После"])
+    w.writerow([tr(c) for c in CSV_COLUMNS])
     for r in rows:
-        w.writerow([r.id, r.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.user or "", r.role or "", r.desk,
+        role = audit_words.ROLE_WORDS.get(r.role or "")
+        w.writerow([r.id, local_clock(r.at).strftime("%Y-%m-%d %H:%M:%S"), r.user or "",
+                    tr(role) if role else (r.role or ""), r.desk, r.action_text, r.entity_text, r.change_text,
                     r.action, r.entity, r.entity_id or "",
                     "" if r.before is None else json.dumps(r.before, ensure_ascii=False),
                     "" if r.after is None else json.dumps(r.after, ensure_ascii=False)])
     return buf.getvalue()
 
 
-def export_csv(rows: list[AuditRow], path: str | Path, *, field: str = "Файл") -> None:
+def export_csv(rows: list[AuditRow], path: str | Path, *, field: str = N_("Файл")) -> None:
     """Written whole or not at all; a bad path or a full disk is a ValidationError naming ``field``."""
     write_atomic(path, to_csv(rows).encode("utf-8-sig"), field)

@@ -29,9 +29,9 @@ def item_name(s: Session, p: m.Payment, rules: Any) -> str | None:
     if not base:
         return None
     if p.account_id is not None:
-        ref = "л/с " + s.execute(select(m.Account.number).where(m.Account.id == p.account_id)).scalar_one()
+        ref = "л/с " + s.execute(select(m.Account.number).where(m.Account.id == p.account_id)).scalar_one()  # i18n: data
     elif p.booking_id is not None:
-        ref = "заявка " + s.execute(select(m.Booking.number).where(m.Booking.id == p.booking_id)).scalar_one()
+        ref = "заявка " + s.execute(select(m.Booking.number).where(m.Booking.id == p.booking_id)).scalar_one()  # i18n: data
     else:
         return base
     named = f"{base}, {ref}"

@@ -17,12 +17,13 @@ from cashier_app.domain.bonus_rules import (
     BonusType,
 )
 from cashier_app.domain.errors import NotFound, PermissionDenied
+from cashier_app.i18n import N_, tr
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 
 ACCOUNT_KINDS = ("manager", "agency")
-ACCOUNT_KIND_LABELS = {"manager": "Личный счёт менеджера", "agency": "Счёт агентства"}
+ACCOUNT_KIND_LABELS = {"manager": N_("Личный счёт менеджера"), "agency": N_("Счёт агентства")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +39,10 @@ class BalanceLine:
 
 def _user(s: Session, ctx: DeskContext) -> m.User:
     if ctx.user is None:
-        raise PermissionDenied("Войдите в программу: действие требует входа пользователя.")
+        raise PermissionDenied(tr("Войдите в программу: действие требует входа пользователя."))
     u = s.get(m.User, ctx.user.id)
     if u is None:
-        raise NotFound(f"Пользователь {ctx.user.login} не найден.")
+        raise NotFound(tr("Пользователь {login} не найден.", login=ctx.user.login))
     return u
 
 
@@ -62,7 +63,7 @@ def agency_account(s: Session, agency_id: int, *, create: bool = True) -> m.Bonu
     if acc is None and create:
         agency = s.get(m.Agency, agency_id)
         if agency is None:
-            raise NotFound(f"Агентство {agency_id} не найдено.")
+            raise NotFound(tr("Агентство {id} не найдено.", id=agency_id))
         acc = m.BonusAccount(owner_kind="agency", agency_id=agency_id, name=agency.name, tied_to_agency_user=True)
         s.add(acc)
         s.flush()
@@ -154,7 +155,7 @@ def _load_booking(s: Session, number: str, *, lock: bool = False) -> m.Booking:
                   .with_for_update(key_share=True)).first()  # see ledger.lock_payment
     b = s.execute(select(m.Booking).where(m.Booking.number == number)).unique().scalar_one_or_none()
     if b is None:
-        raise NotFound(f"Заявка № {number} не найдена.")
+        raise NotFound(tr("Заявка № {number} не найдена.", number=number))
     if lock:
         s.refresh(b)
     return b

@@ -19,6 +19,7 @@ from cashier_app.domain.bonus_rules import (
     next_month_start,
 )
 from cashier_app.domain.errors import RuleViolation, ValidationError
+from cashier_app.i18n import tr
 from cashier_app.services import audit
 from cashier_app.services.bonus_accounts import withdraw
 from cashier_app.services.context import DeskContext
@@ -42,7 +43,7 @@ def parse_month(text: str, field: str = "--month") -> date:
         year, month = (int(x) for x in text.strip().split("-"))
         return date(year, month, 1)
     except ValueError as exc:
-        raise ValidationError(field, f"«{text}» — не месяц; нужен формат ГГГГ-ММ") from exc
+        raise ValidationError(field, tr("«{value}» — не месяц; нужен формат ГГГГ-ММ", value=text)) from exc
 
 
 def _had_sale(s: Session, acc: m.BonusAccount, month: date, today: date) -> bool:
@@ -67,7 +68,8 @@ def burn(ctx: DeskContext, month: date, today: date | None = None) -> BurnReport
     today = today or ctx.today()
     start = month_start_of(month)
     if today < next_month_start(start):
-        raise RuleViolation(f"месяц {start:%m.%Y} ещё не закончился: сгорание считается после его окончания")
+        raise RuleViolation(tr("месяц {month} ещё не закончился: сгорание считается после его окончания",
+                               month=f"{start:%m.%Y}"))
     checked = kept = exempt = burnt_accounts = 0
     by_cur: dict[str, int] = defaultdict(int)
     tag = f"{start:%Y-%m}"
@@ -110,7 +112,7 @@ def burn(ctx: DeskContext, month: date, today: date | None = None) -> BurnReport
                     if t.id in ids:
                         t.state, t.closed_on = "burnt", today
                 if amount and bal_row is not None and not withdraw(s, bal_row.id, amount):
-                    raise RuleViolation("остаток бонусов изменился во время сгорания; запустите ещё раз")
+                    raise RuleViolation(tr("остаток бонусов изменился во время сгорания; запустите ещё раз"))
                 s.add(m.BonusTransaction(account_id=acc.id, bonus_type=btype, kind="burn", amount_minor=amount,
                                          currency=cur, state="burnt", created_on=today, closed_on=today,
                                          dedupe_key=key))

@@ -16,6 +16,7 @@ from cashier_app.domain.bonus_rules import (
 )
 from cashier_app.domain.errors import RuleViolation, ValidationError
 from cashier_app.domain.money import convert_to_rub, format_money
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit, ledger, office_time
 from cashier_app.services.bonus_accounts import _credit_balance, _load_booking
 from cashier_app.services.context import DeskContext
@@ -64,16 +65,17 @@ def change_price(ctx: DeskContext, booking_number: str, new_price_minor: int, to
     """The operator changed the price; on a decrease an overpayment goes back first as bonuses."""
     require(ctx, "correct")
     if not isinstance(new_price_minor, int) or new_price_minor < 0:
-        raise ValidationError("Новая стоимость", "нужна сумма не меньше нуля")
+        raise ValidationError(N_("Новая стоимость"), tr("нужна сумма не меньше нуля"))
     now = datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session
         b = _load_booking(s, booking_number, lock=True)
         old = b.price_minor
         if new_price_minor == old:
-            raise ValidationError("Новая стоимость", f"стоимость и так {format_money(old, b.currency)}")
+            raise ValidationError(N_("Новая стоимость"), tr("стоимость и так {amount}",
+                                                            amount=format_money(old, b.currency)))
         if b.status == "cancelled":
-            raise RuleViolation("заявка аннулирована: стоимость не меняется, списанные бонусы не возвращаются")
+            raise RuleViolation(tr("заявка аннулирована: стоимость не меняется, списанные бонусы не возвращаются"))
         b.price_minor = new_price_minor
         if b.paid_minor >= new_price_minor and b.fully_paid_on is None:
             b.fully_paid_on = today
@@ -141,7 +143,7 @@ def _return_bonuses(s: Session, ctx: DeskContext, b: m.Booking, amount: int, tod
         if piece <= 0:
             continue
         rub = r_left if piece == t_left else min(convert_to_rub(piece, Decimal(p.rate or 1)), r_left)
-        _refund_entry(s, ctx, p, piece, rub, "стоимость заявки уменьшилась: бонусы возвращены на счёт", now)
+        _refund_entry(s, ctx, p, piece, rub, "стоимость заявки уменьшилась: бонусы возвращены на счёт", now)  # i18n: data
         left -= piece
     audit.record(s, ctx, "bonus.refund", "booking", b.number, None,
                  {"returned": [[n, t, a] for n, t, a in returned]}, now=now)

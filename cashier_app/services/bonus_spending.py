@@ -19,6 +19,7 @@ from cashier_app.domain.bonus_rules import (
 from cashier_app.domain.errors import PermissionDenied, RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, convert_to_rub, format_money
 from cashier_app.domain.tours import format_date_ru, paid_share_percent
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit, ledger
 from cashier_app.services.bonus_accounts import (
     _balances,
@@ -93,10 +94,12 @@ def _rate_reason(currency: str, today: date, s: Session) -> tuple[Decimal | None
     if rate is not None:
         return rate, None
     _, last = latest_rate(s, currency, today)
-    reason = f"нет курса {currency} на {format_date_ru(today)}"
     if last is not None:
-        reason += f" (последний — на {format_date_ru(last)})"
-    return None, reason + ": списание записывается в журнал и в рублях по курсу дня"
+        return None, tr("нет курса {currency} на {day} (последний — на {last}): списание записывается в журнал "
+                        "и в рублях по курсу дня", currency=currency, day=format_date_ru(today),
+                        last=format_date_ru(last))
+    return None, tr("нет курса {currency} на {day}: списание записывается в журнал и в рублях по курсу дня",
+                    currency=currency, day=format_date_ru(today))
 
 
 def spend_info(ctx: DeskContext, booking_number: str, today: date) -> SpendInfo:
@@ -127,7 +130,7 @@ def spend_info(ctx: DeskContext, booking_number: str, today: date) -> SpendInfo:
         if rate_reason and not reasons:
             reasons.append(rate_reason)
         if not accounts:
-            reasons.append("у вас нет бонусного счёта (ни личного, ни агентства)")
+            reasons.append(tr("у вас нет бонусного счёта (ни личного, ни агентства)"))
         return SpendInfo(
             booking_number=b.number, currency=b.currency, price_minor=b.price_minor, paid_minor=b.paid_minor,
             paid_share=str(paid_share_percent(facts)), due_minor=room,
@@ -143,7 +146,8 @@ def _requested(requested: Mapping[BonusType | str, int]) -> dict[BonusType, int]
         try:
             t = BonusType(key)
         except ValueError as exc:
-            raise ValidationError("Тип бонуса", f"«{key}» — нет такого типа (plus, select, agent)") from exc
+            raise ValidationError(N_("Тип бонуса"), tr("«{key}» — нет такого типа (plus, select, agent)",
+                                                       key=key)) from exc
         check_amount(value, BONUS_TYPE_LABELS[t], allow_zero=True)  # zero: this type is not spent
         if value:
             out[t] = out.get(t, 0) + value
@@ -151,8 +155,9 @@ def _requested(requested: Mapping[BonusType | str, int]) -> dict[BonusType, int]
 
 
 def _held_text(b: m.Booking, reserved: int, orders: list[str], room: int) -> str:
-    return (f"{format_money(reserved, b.currency)} по заявке ждут оплаты картой (заказ {', '.join(orders)}): "
-            f"бонусами можно списать не больше {format_money(room, b.currency)}")
+    return tr("{reserved} по заявке ждут оплаты картой (заказ {orders}): бонусами можно списать не больше {room}",
+              reserved=format_money(reserved, b.currency), orders=", ".join(orders),
+              room=format_money(room, b.currency))
 
 
 def spend(ctx: DeskContext, booking_number: str, requested: Mapping[BonusType | str, int], today: date,
@@ -172,7 +177,7 @@ def spend(ctx: DeskContext, booking_number: str, requested: Mapping[BonusType | 
         chosen = next((a for a in accounts if a.owner_kind == account or a.id == account), None)
         if chosen is None:
             raise PermissionDenied(
-                "Списывать можно только со своего бонусного счёта или со счёта своего агентства.")
+                tr("Списывать можно только со своего бонусного счёта или со счёта своего агентства."))
         facts = booking_facts(s, b, today)
         bal = _balances(s, chosen.id, b.currency)
         check = check_spend(facts, want, bal, facts.bonus_spent_minor, today)
@@ -185,14 +190,14 @@ def spend(ctx: DeskContext, booking_number: str, requested: Mapping[BonusType | 
             raise RuleViolation(_held_text(b, reserved, orders, room))
         rate, rate_reason = _rate_reason(b.currency, today, s)
         if rate is None:
-            raise RuleViolation(rate_reason or "нет курса")
+            raise RuleViolation(rate_reason or tr("нет курса"))
         total = sum(want.values())
         for t, amount in want.items():
             if not write_off(s, account_id=chosen.id, bonus_type=t.value, currency=b.currency, amount=amount,
                              booking_id=b.id, user_id=user.id, today=today):
                 # Another desk spent from the same account between our read and write.
-                raise RuleViolation(f"{INSUFFICIENT_BONUSES}: {BONUS_TYPE_LABELS[t]} — остаток изменился, "
-                                    "откройте окно заново")
+                raise RuleViolation(tr("{insufficient}: {type} — остаток изменился, откройте окно заново",
+                                       insufficient=tr(INSUFFICIENT_BONUSES), type=tr(BONUS_TYPE_LABELS[t])))
         rub = convert_to_rub(total, rate)
         amount = ledger.BookingAmount(rub_minor=rub, target_minor=total, currency=b.currency, rate=rate,
                                       rate_day=today)

@@ -19,13 +19,14 @@ from cashier_app.domain.booking_rules import AmountMode, payment_options, rub_qu
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, format_money
 from cashier_app.domain.tours import PAYMENT_METHOD_LABELS, PaymentMethod
+from cashier_app.i18n import N_, tr
 from cashier_app.services.context import DeskContext
 from cashier_app.services.ledger import BookingAmount, lock_booking
 from cashier_app.services.permissions import require
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
 
-AMOUNT_FIELD = "Сумма в валюте тура"
+AMOUNT_FIELD = N_("Сумма в валюте тура")
 # Card order states that may still be credited (``card_payments.ACTIVE_STATES`` and ``manual``).
 OPEN_CARD_STATES = ("new", "registered", "pending", "manual")
 
@@ -95,9 +96,10 @@ def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | N
     try:
         pm = PaymentMethod(method)
     except ValueError as exc:
-        raise ValidationError("Способ оплаты", f"«{method}» — неизвестный способ оплаты") from exc
+        raise ValidationError(N_("Способ оплаты"), tr("«{method}» — неизвестный способ оплаты",
+                                                      method=method)) from exc
     if pm is PaymentMethod.BONUSES:
-        raise RuleViolation("бонусы списываются в окне «Бонусы (F8)»: они не пересчитываются в рубли")
+        raise RuleViolation(tr("бонусы списываются в окне «Бонусы (F8)»: они не пересчитываются в рубли"))
     if lock:
         booking_id = s.execute(select(m.Booking.id).where(m.Booking.number == booking_number)).scalar()
         if booking_id is not None:
@@ -105,13 +107,13 @@ def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | N
     b = s.execute(select(m.Booking).where(m.Booking.number == booking_number)
                   .execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if b is None:
-        raise NotFound(f"Заявка № {booking_number} не найдена.")
+        raise NotFound(tr("Заявка № {number} не найдена.", number=booking_number))
     facts = booking_facts(s, b, today)
     rate, rate_day = latest_rate(s, b.currency, today)
     reserved, orders = card_reserved(s, b.id)
     options = payment_options(facts, today, rate, rate_day, reserved_minor=reserved, reserved_orders=orders)
     option = next(o for o in options if o.method is pm)
-    label = PAYMENT_METHOD_LABELS[pm]
+    label = tr(PAYMENT_METHOD_LABELS[pm])
     if not option.available:
         raise RuleViolation(f"{label}: {option.reason}")
     cur = b.currency
@@ -120,19 +122,19 @@ def quote_in(s: Session, booking_number: str, method: str, amount_minor: int | N
     else:
         amount = amount_minor  # checked on the way in
         if option.amount_mode is AmountMode.FULL_ONLY and amount != option.max_minor:
-            raise ValidationError(
-                AMOUNT_FIELD, f"{label} — только полная оплата: {format_money(option.max_minor, cur)}")
+            raise ValidationError(AMOUNT_FIELD, tr("{label} — только полная оплата: {amount}", label=label,
+                                                       amount=format_money(option.max_minor, cur)))
         if amount > option.max_minor:
-            raise ValidationError(AMOUNT_FIELD, f"не больше {format_money(option.max_minor, cur)}"
+            raise ValidationError(AMOUNT_FIELD, tr("не больше {amount}", amount=format_money(option.max_minor, cur))
                                   + (f" ({option.note})" if option.note else ""))
         if amount < option.min_minor:
-            raise ValidationError(AMOUNT_FIELD, f"не меньше {format_money(option.min_minor, cur)}")
+            raise ValidationError(AMOUNT_FIELD, tr("не меньше {amount}", amount=format_money(option.min_minor, cur)))
     # payment_options has checked the rate is today's; RUB tours convert at 1.
     day_rate = Decimal(1) if cur == "RUB" else rate
     assert day_rate is not None
     rub, fee, total = rub_quote(amount, day_rate, option.fee_percent)
     if rub <= 0:
-        raise ValidationError(AMOUNT_FIELD, "сумма в рублях меньше копейки")
+        raise ValidationError(AMOUNT_FIELD, tr("сумма в рублях меньше копейки"))
     return Quote(booking_number=b.number, booking_id=b.id, payee_id=b.payee_id, method=str(pm), currency=cur,
                  amount_minor=amount, rub_minor=rub, fee_percent=option.fee_percent, fee_rub_minor=fee,
                  total_rub_minor=total, rate=day_rate, rate_day=today, valid_until=option.valid_until,

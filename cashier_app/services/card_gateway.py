@@ -23,6 +23,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from cashier_app.domain.errors import RuleViolation, ValidationError
+from cashier_app.i18n import tr
 from cashier_app.services.gateways.base import GatewayClient, GatewayConfigError
 from cashier_app.services.gateways.config import GatewaySettings, get_secret, make_client, normalise_provider
 from cashier_app.storage import models as m
@@ -111,7 +112,7 @@ def _client(row: _Row) -> GatewayClient:
 def _provider_for(payee: m.Payee, override: str | None) -> tuple[str, str]:
     """(provider, login) for a new order; ``override`` only against the loopback sandbox."""
     if not payee.gateway_provider or not payee.gateway_base_url:
-        raise RuleViolation(f"у получателя «{payee.name}» не настроен платёжный шлюз")
+        raise RuleViolation(tr("у получателя «{name}» не настроен платёжный шлюз", name=payee.name))
     own = normalise_provider(payee.gateway_provider)
     if override is None:
         return own, payee.gateway_login or ""
@@ -122,5 +123,5 @@ def _provider_for(payee: m.Payee, override: str | None) -> tuple[str, str]:
     if provider == own:
         return own, payee.gateway_login or ""
     if not is_loopback(payee.gateway_base_url):
-        raise ValidationError("--provider", "другой банк можно выбрать только для песочницы (тест, демонстрация)")
+        raise ValidationError("--provider", tr("другой банк можно выбрать только для песочницы (тест, демонстрация)"))
     return provider, DEMO_LOGINS[provider]

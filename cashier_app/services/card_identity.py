@@ -103,20 +103,20 @@ def stranger_reason(provider: str, order_number: str, uid: str | None, amount_mi
                     bank_amount: int | None, bank_uid: str | None) -> str | None:
     """None if the bank's order under our number is ours; otherwise why not (plain Russian)."""
     if uid is None:
-        return "заказ записан до появления идентификаторов — что заказ в банке наш, не доказать"
+        return "заказ записан до появления идентификаторов — что заказ в банке наш, не доказать"  # i18n: data
     if bank_uid is not None and bank_uid != uid:
-        return "у заказа в банке другой идентификатор — это чужой заказ"
+        return "у заказа в банке другой идентификатор — это чужой заказ"  # i18n: data
     if bank_amount is not None and bank_amount != amount_minor:
-        return (f"в банке заказ с этим номером на {format_money(bank_amount)}, "
+        return (f"в банке заказ с этим номером на {format_money(bank_amount)}, "  # i18n: data
                 f"а наш — на {format_money(amount_minor)}")
     if bank_uid is None:
         if provider == "sberbank":
             # We always send jsonParams with the identity; Sberbank returns them in merchantOrderParams.
-            return "у заказа в банке нет нашего идентификатора — это чужой заказ"
+            return "у заказа в банке нет нашего идентификатора — это чужой заказ"  # i18n: data
         if not carries(order_number, uid):
-            return "номер заказа не несёт нашего идентификатора — что заказ в банке наш, не доказать"
+            return "номер заказа не несёт нашего идентификатора — что заказ в банке наш, не доказать"  # i18n: data
     if bank_amount is None:
-        return "банк не сообщил сумму заказа — что заказ наш, не доказать"
+        return "банк не сообщил сумму заказа — что заказ наш, не доказать"  # i18n: data
     return None
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from cashier_app.domain import fiscal_receipt as fr
 from cashier_app.domain.errors import RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit, bank_receipts, card_identity, fiscal_settings, fiscal_shifts, ledger
 from cashier_app.services.card_gateway import PAY_WINDOW_SECS, _provider_for
 from cashier_app.services.card_orders import CardOrder, _dto
@@ -42,15 +43,15 @@ log = logging.getLogger(__name__)
 
 # Orders a customer may still pay (or has paid and a human must confirm): a second link must not exist.
 UNFINISHED_STATES = ("new", "registered", "pending", "manual")
-AMOUNT_FIELD = "Сумма"
+AMOUNT_FIELD = N_("Сумма")
 
 
 class PendingOrderExists(RuleViolation):
     """The target has an unfinished order; raised inside ``open_order`` before anything is written."""
 
     def __init__(self, order_number: str) -> None:
-        super().__init__(f"для этого счёта (заявки) уже есть неоплаченный заказ № {order_number}: "
-                         "откройте его или сначала отмените")
+        super().__init__(tr("для этого счёта (заявки) уже есть неоплаченный заказ № {number}: "
+                            "откройте его или сначала отмените", number=order_number))
         self.order_number = order_number
 
 
@@ -84,7 +85,7 @@ def claim_target(s: Session, target: Target) -> None:
 def _receipt_contact(contact: str | None, paperless: bool) -> str | None:
     if contact is None or not str(contact).strip():
         if paperless:
-            raise ValidationError(fr.CONTACT_FIELD, "нужен для чека без печати: чек уйдёт покупателю")
+            raise ValidationError(fr.CONTACT_FIELD, tr("нужен для чека без печати: чек уйдёт покупателю"))
         return None
     return fr.check_contact(contact)
 
@@ -95,8 +96,8 @@ def _check_bank_receipt(s: Session, payee_id: int, provider: str, contact: str |
         return
     rules = fiscal_settings.get_rules(s, payee_id)
     if rules is not None and rules.card_by_bank and not rules.company_email:
-        raise ValidationError(fr.CONTACT_FIELD, "онлайн-касса банка отправляет чек покупателю: укажите его "
-                                                "телефон или e-mail (или e-mail организации в настройках ККТ)")
+        raise ValidationError(fr.CONTACT_FIELD, tr("онлайн-касса банка отправляет чек покупателю: укажите его "
+                                                       "телефон или e-mail (или e-mail организации в настройках ККТ)"))
 
 
 # --- 1. the row before the bank ----------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
     """
     require(ctx, "card_payment")
     if (account is None) == (booking is None):
-        raise ValidationError("Получатель", "укажите лицевой счёт или заявку")
+        raise ValidationError(N_("Получатель"), tr("укажите лицевой счёт или заявку"))
     contact = _receipt_contact(receipt_contact, receipt_paperless)
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
@@ -147,9 +148,9 @@ def open_order(ctx: DeskContext, *, account: str | None = None, booking: str | N
             booking_amount = q.booking_amount
             rub = q.total_rub_minor
         else:
-            rub = _check_rub(amount_minor, AMOUNT_FIELD)
+            rub = _check_rub(amount_minor, tr(AMOUNT_FIELD))
         if prov == "tbank" and rub < 100:
-            raise ValidationError(AMOUNT_FIELD, "Т-Банк принимает платёж не меньше 1,00 ₽")
+            raise ValidationError(AMOUNT_FIELD, tr("Т-Банк принимает платёж не меньше 1,00 ₽"))
         from cashier_app.services.shifts import open_shift_row
 
         shift = open_shift_row(s, ctx)

@@ -15,28 +15,35 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.card_order_states import ACTIVE_STATES, FINAL_STATES
 from cashier_app.domain.errors import NotFound, RuleViolation
+from cashier_app.i18n import N_, tr
 from cashier_app.services.card_gateway import DEMO_LOGINS, _Row
 from cashier_app.services.context import DeskContext
 from cashier_app.services.gateways.config import normalise_provider
 from cashier_app.storage import models as m
 
-PROVIDER_LABELS = {"sberbank": "Сбербанк", "tbank": "Т-Банк", "chronopay": "ChronoPay"}
+PROVIDER_LABELS = {"sberbank": N_("Сбербанк"), "tbank": N_("Т-Банк"), "chronopay": "ChronoPay"}
 STATE_TEXT = {
-    "new": "Заказ регистрируется в банке…",
-    "registered": "Ожидает оплаты",
-    "pending": "Ожидает оплаты",
-    "paid": "Оплачено",
-    "declined": "Отклонено",
-    "expired": "Время на оплату истекло",
-    "cancelled": "Отменено",
-    "held": "Сумма банка не совпала с заказом — платёж задержан, не зачислен",
-    "manual": "Подтвердите оплату по выписке банка",
-    "refunded": "Возвращено",
-    "partially_refunded": "Оплачено, частично возвращено",
+    "new": N_("Заказ регистрируется в банке…"),
+    "registered": N_("Ожидает оплаты"),
+    "pending": N_("Ожидает оплаты"),
+    "paid": N_("Оплачено"),
+    "declined": N_("Отклонено"),
+    "expired": N_("Время на оплату истекло"),
+    "cancelled": N_("Отменено"),
+    "held": N_("Сумма банка не совпала с заказом — платёж задержан, не зачислен"),
+    "manual": N_("Подтвердите оплату по выписке банка"),
+    "refunded": N_("Возвращено"),
+    "partially_refunded": N_("Оплачено, частично возвращено"),
 }
 # A registered order whose link was lost with the bank's answer: _dto shows it, card_settle notes it.
-LOST_LINK_TEXT = ("банк зарегистрировал заказ, но ссылка на оплату потерялась вместе с ответом; "
-                  "отмените заказ и создайте новый, если покупатель ещё не платил")
+# Stored in Russian (``last_error``, compared below); translated only where shown.
+LOST_LINK_TEXT = N_("банк зарегистрировал заказ, но ссылка на оплату потерялась вместе с ответом; "
+                    "отмените заказ и создайте новый, если покупатель ещё не платил")
+
+
+def shown(note: str | None) -> str:
+    """A stored note (Russian, as written) in the current language when the catalog knows it."""
+    return tr(note) if note else (note or "")
 
 
 # --- DTOs ------------------------------------------------------------------------------------------
@@ -108,7 +115,7 @@ class ReconcileLine:
 def _order_row(s: Session, order_number: str) -> m.GatewayOrder:
     go = s.execute(select(m.GatewayOrder).where(m.GatewayOrder.order_number == order_number)).scalar_one_or_none()
     if go is None:
-        raise NotFound(f"Заказ оплаты картой № {order_number} не найден.")
+        raise NotFound(tr("Заказ оплаты картой № {number} не найден.", number=order_number))
     return go
 
 
@@ -117,7 +124,7 @@ def _snapshot(s: Session, go: m.GatewayOrder) -> _Row:
     assert p is not None
     payee = s.get(m.Payee, p.payee_id) if p.payee_id else None
     if payee is None:
-        raise RuleViolation(f"у платежа {p.number} не указан получатель")
+        raise RuleViolation(tr("у платежа {number} не указан получатель", number=p.number))
     own = normalise_provider(payee.gateway_provider) if payee.gateway_provider else None
     login = payee.gateway_login or "" if own == go.provider else DEMO_LOGINS.get(go.provider, "")
     return _Row(go.id, go.order_number, go.provider, go.state, go.bank_order_id, go.amount_minor,
@@ -133,19 +140,21 @@ def _dto(s: Session, go: m.GatewayOrder) -> CardOrder:
     account = booking = None
     if p.account_id is not None:
         account = s.execute(select(m.Account.number).where(m.Account.id == p.account_id)).scalar_one()
-        target = f"Лицевой счёт № {account}"
+        target = tr("Лицевой счёт № {number}", number=account)
     else:
         booking = s.execute(select(m.Booking.number).where(m.Booking.id == p.booking_id)).scalar_one()
-        target = f"Заявка № {booking}"
-    text = STATE_TEXT.get(go.state, go.state)
+        target = tr("Заявка № {number}", number=booking)
+    raw = STATE_TEXT.get(go.state, go.state)
+    text = tr(raw)
+    # The stored reason and last_error stay Russian in the database; the catalog shows them when it knows them.
     if go.state in ("declined", "expired", "held", "cancelled") and p.reason:
-        text = f"{text}: {p.reason}" if p.reason not in text else text
+        text = f"{text}: {shown(p.reason)}" if p.reason not in raw else text
     elif go.state in ("registered", "pending") and not go.payment_url and go.provider != "chronopay":
         # Derived from the row, not from last_error: a later poll's note must not hide that the link is lost.
-        text = f"{text} ({LOST_LINK_TEXT}" + (f"; {go.last_error})" if go.last_error not in (None, LOST_LINK_TEXT)
-                                              else ")")
+        text = f"{text} ({tr(LOST_LINK_TEXT)}" + (f"; {shown(go.last_error)})"
+                                                 if go.last_error not in (None, LOST_LINK_TEXT) else ")")
     elif go.state in ("registered", "pending") and go.last_error:
-        text = f"{text} ({go.last_error})"
+        text = f"{text} ({shown(go.last_error)})"
     return CardOrder(
         order_number=go.order_number, payment_id=p.id, payment_number=p.number, provider=go.provider,
         payee_name=payee.name if payee else "", target=target, account_number=account, booking_number=booking,
@@ -170,7 +179,7 @@ def find_by_payment(ctx: DeskContext, payment_number: str) -> CardOrder:
             .where(m.Payment.number == payment_number)
         ).scalar_one_or_none()
         if go is None:
-            raise NotFound(f"Платёж № {payment_number} не найден среди оплат картой.")
+            raise NotFound(tr("Платёж № {number} не найден среди оплат картой.", number=payment_number))
         return _dto(s, go)
 
 

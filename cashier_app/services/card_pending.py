@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import RuleViolation, ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services.card_open import UNFINISHED_STATES, PendingOrderExists, _unfinished_q, claim_target
 from cashier_app.services.card_orders import CardOrder, _dto, get
 from cashier_app.services.card_recovery import start_order
@@ -37,7 +38,8 @@ from cashier_app.storage import models as m
 
 log = logging.getLogger(__name__)
 
-FIRST_ORDER_REASON = "отменён кассиром, чтобы выставить новый заказ"
+# Stored as the payment's reason (Russian); shown through the catalog by card_orders.shown().
+FIRST_ORDER_REASON = N_("отменён кассиром, чтобы выставить новый заказ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ def unfinished_for_target(ctx: DeskContext, *, account: str | None = None,
     """Every unfinished order of the target, newest first (usually none or one)."""
     require(ctx, "card_payment")
     if (account is None) == (booking is None):
-        raise ValidationError("Получатель", "укажите лицевой счёт или заявку")
+        raise ValidationError(N_("Получатель"), tr("укажите лицевой счёт или заявку"))
     with ctx.db.read() as uow:
         s = uow.session
         account_id, booking_id = _target_ids(s, account, booking)
@@ -113,8 +115,8 @@ def cancel_first(ctx: DeskContext, *, account: str | None = None, booking: str |
         after = cancel(ctx, order.order_number, reason=FIRST_ORDER_REASON)  # a bank refusal raises here
         if after.state != "cancelled":
             # Paid, declined or held meanwhile: the bank decided; a new order would be a guess.
-            raise RuleViolation(f"первый заказ № {order.order_number} не отменён: {after.status_text}. "
-                                "Новый заказ не создан")
+            raise RuleViolation(tr("первый заказ № {number} не отменён: {status}. Новый заказ не создан",
+                                   number=order.order_number, status=after.status_text))
         log.info("card order %s cancelled at the bank before a new one", order.order_number)
         done.append(order.order_number)
     return done

@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from cashier_app.domain.errors import UserError
+from cashier_app.i18n import N_, tr
 from cashier_app.services.card_open import open_order
 from cashier_app.services.card_orders import CardOrder
 from cashier_app.services.card_settle import cancel, register
@@ -29,7 +30,8 @@ from cashier_app.services.context import DeskContext
 
 log = logging.getLogger(__name__)
 
-LOST_LINK_CANCEL_REASON = "ссылка на оплату потерялась вместе с ответом банка — заказ заменён новым"
+# Stored as the payment's reason (Russian); shown through the catalog by card_orders.shown().
+LOST_LINK_CANCEL_REASON = N_("ссылка на оплату потерялась вместе с ответом банка — заказ заменён новым")
 
 
 def start_order(ctx: DeskContext, *, account: str | None, booking: str | None, amount_minor: int | None,
@@ -41,18 +43,19 @@ def start_order(ctx: DeskContext, *, account: str | None, booking: str | None, a
     order = register(ctx, opened.order_number)
     notes: list[str] = []
     if order.order_number != opened.order_number:
-        notes.append(f"номер {opened.order_number} в банке занят чужим заказом — заказу дан номер {order.order_number}")
+        notes.append(tr("номер {old} в банке занят чужим заказом — заказу дан номер {new}",
+                        old=opened.order_number, new=order.order_number))
     if order.state == "new" and order.provider != "chronopay":
         # The answer was lost and the bank shows no order under our number: once more, same number
         # and identity — the bank refuses a second order under it, and that refusal is recovered as ours.
         log.info("card order %s: not at the bank after a lost answer, registering again", order.order_number)
         order = register(ctx, order.order_number)
         if order.state == "new":
-            notes.append("банк не ответил на регистрацию заказа; заказ будет зарегистрирован, как только банк "
-                         "ответит — ссылка на оплату появится тогда")
+            notes.append(tr("банк не ответил на регистрацию заказа; заказ будет зарегистрирован, как только банк "
+                            "ответит — ссылка на оплату появится тогда"))
         elif order.payment_url:
-            notes.append("ответ банка на регистрацию потерялся; заказа в банке не оказалось — "
-                         "зарегистрирован повторно, ссылка получена")
+            notes.append(tr("ответ банка на регистрацию потерялся; заказа в банке не оказалось — "
+                            "зарегистрирован повторно, ссылка получена"))
     if order.state in ("registered", "pending") and not order.payment_url and order.provider != "chronopay":
         return _replace_lost_link(ctx, order, notes, account=account, booking=booking, amount_minor=amount_minor,
                                   provider=provider, **receipt)
@@ -71,26 +74,27 @@ def _replace_lost_link(ctx: DeskContext, order: CardOrder, notes: list[str], **t
         cancelled = cancel(ctx, old, reason=LOST_LINK_CANCEL_REASON)
     except UserError as exc:
         log.warning("card order %s: link lost and cancel failed: %s", old, exc)
-        notes.append(f"ответ банка на регистрацию потерялся: заказ {old} есть в банке, но ссылка на оплату не "
-                     f"вернулась, а отменить его не удалось ({exc}). Не принимайте оплату по этому заказу — "
-                     "отмените его и создайте новый")
+        notes.append(tr("ответ банка на регистрацию потерялся: заказ {old} есть в банке, но ссылка на оплату не "
+                        "вернулась, а отменить его не удалось ({error}). Не принимайте оплату по этому заказу — "
+                        "отмените его и создайте новый", old=old, error=exc))
         return replace(order, recovery=_text(notes))
     if cancelled.state != "cancelled":
         # The bank decided it meanwhile (paid and credited, declined, expired): that is the answer.
-        notes.append(f"ответ банка на регистрацию потерялся; заказ {old} в банке: {cancelled.status_text}")
+        notes.append(tr("ответ банка на регистрацию потерялся; заказ {old} в банке: {status}",
+                        old=old, status=cancelled.status_text))
         return replace(cancelled, recovery=_text(notes))
     try:
         fresh = open_order(ctx, **target)
     except UserError as exc:
-        notes.append(f"ответ банка на регистрацию потерялся: заказ {old} найден в банке без ссылки на оплату "
-                     f"и отменён; новый заказ не создан: {exc}")
+        notes.append(tr("ответ банка на регистрацию потерялся: заказ {old} найден в банке без ссылки на оплату "
+                        "и отменён; новый заказ не создан: {error}", old=old, error=exc))
         return replace(cancelled, recovery=_text(notes))
     fresh = register(ctx, fresh.order_number)
-    notes.append(f"ответ банка на регистрацию потерялся: заказ {old} найден в банке без ссылки на оплату и "
-                 f"отменён; ссылка — нового заказа {fresh.order_number}")
+    notes.append(tr("ответ банка на регистрацию потерялся: заказ {old} найден в банке без ссылки на оплату и "
+                    "отменён; ссылка — нового заказа {new}", old=old, new=fresh.order_number))
     if not fresh.payment_url:
-        notes.append(f"ссылка нового заказа тоже не получена ({fresh.status_text}) — отмените его и создайте "
-                     "новый, если покупатель ещё не платил")
+        notes.append(tr("ссылка нового заказа тоже не получена ({status}) — отмените его и создайте "
+                        "новый, если покупатель ещё не платил", status=fresh.status_text))
     log.info("card order %s: link lost, cancelled and replaced by %s", old, fresh.order_number)
     return replace(fresh, recovery=_text(notes))
 

@@ -38,6 +38,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from cashier_app.domain.errors import NotFound, RuleViolation, UserError, ValidationError
 from cashier_app.domain.money import check_amount, format_money
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit, bank_receipts, ledger
 from cashier_app.services.card_gateway import _client, _timeouts
 from cashier_app.services.card_orders import _order_row, _snapshot, get
@@ -56,12 +57,16 @@ log = logging.getLogger(__name__)
 
 MARK = "refund-unknown:"  # card_payments.reconcile looks for this prefix
 STALE_SECS = 15 * 60  # far beyond every timeout and re-check of one refund
-BUSY_TEXT = ("по этому платежу уже выполняется возврат на другой кассе — дождитесь его результата "
-             "и повторите, если нужно")
-UNKNOWN_TEXT = ("Банк не ответил на возврат. Результат неизвестен — возврат не записан; повторите через "
-                "минуту: перед повтором заказ будет проверен в банке.")
-REASON_FIELD = "Причина"
-REFUND_FIELD = "Сумма возврата"
+BUSY_TEXT = N_("по этому платежу уже выполняется возврат на другой кассе — дождитесь его результата "
+               "и повторите, если нужно")
+UNKNOWN_TEXT = N_("Банк не ответил на возврат. Результат неизвестен — возврат не записан; повторите через "
+                  "минуту: перед повтором заказ будет проверен в банке.")
+REFUSED = N_("банк отказал в возврате: {why}")
+REASON_FIELD = N_("Причина")
+REFUND_FIELD = N_("Сумма возврата")
+# Stored as the refund's reason (Russian, like the cashier's own); the catalog shows them translated.
+CONFIRMED_LATE = N_("возврат подтверждён банком после потерянного ответа")
+CONFIRMED_AT_RECONCILE = N_("возврат подтверждён банком при сверке (ответ на возврат был потерян)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +169,9 @@ def _record(ctx: DeskContext, row: Any, held: Mark, amount: int, reason: str, *,
 def _refund_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(REASON_FIELD, "укажите причину")
+        raise ValidationError(REASON_FIELD, tr("укажите причину"))
     if len(reason) > 255:
-        raise ValidationError(REASON_FIELD, "не длиннее 255 символов")
+        raise ValidationError(REASON_FIELD, ntr("не длиннее {n} символа", "не длиннее {n} символов", 255))
     return reason
 
 
@@ -183,24 +188,24 @@ def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = 
         s = uow.session
         p = s.execute(select(m.Payment).where(m.Payment.number == payment_number)).scalar_one_or_none()
         if p is None:
-            raise NotFound(f"Платёж № {payment_number} не найден.")
+            raise NotFound(tr("Платёж № {number} не найден.", number=payment_number))
         if p.method != "card" or p.entry_kind != "payment":
-            raise RuleViolation(f"{payment_number} — не оплата картой; возврат через банк невозможен")
+            raise RuleViolation(tr("{number} — не оплата картой; возврат через банк невозможен",
+                                   number=payment_number))
         go = s.execute(select(m.GatewayOrder).where(m.GatewayOrder.payment_id == p.id)).scalar_one_or_none()
         if go is None:
             # Taken before this program or on another terminal: the bank refunds it on a written application.
-            raise RuleViolation(
-                f"платёж {payment_number} принят не через платёжный шлюз кассы — возврат на карту "
-                "оформляется в банке по заявлению клиента"
-            )
+            raise RuleViolation(tr(
+                "платёж {number} принят не через платёжный шлюз кассы — возврат на карту "
+                "оформляется в банке по заявлению клиента", number=payment_number))
         if not p.credited:
-            raise RuleViolation(f"платёж {payment_number} не зачислен — возвращать нечего")
+            raise RuleViolation(tr("платёж {number} не зачислен — возвращать нечего", number=payment_number))
         if go.provider == "chronopay":
-            raise RuleViolation("возврат платежа ChronoPay выполняется в личном кабинете ChronoPay")
+            raise RuleViolation(tr("возврат платежа ChronoPay выполняется в личном кабинете ChronoPay"))
         order_id, order_number, previous = go.id, go.order_number, parse_mark(go.last_error)
     held = Mark("?", 0, "?", f"busy:{uuid.uuid4().hex[:12]}")
     if not _claim(ctx, order_id, held):
-        raise RuleViolation(BUSY_TEXT)
+        raise RuleViolation(tr(BUSY_TEXT))
     try:
         if previous is not None and not previous.busy:
             # An earlier refund's outcome is still unknown: settle it first, under our claim.  If the bank
@@ -209,21 +214,28 @@ def refund(ctx: DeskContext, payment_number: str, *, amount_minor: int | None = 
                 found = _settle_held(ctx, order_number, held, previous, keep=True)
             except (GatewayNetworkError, GatewayRejected) as exc:
                 _swap(ctx, order_id, held, previous.text())
-                raise UserError("Не удалось проверить заказ в банке перед возвратом: "
-                                f"{getattr(exc, 'message_ru', exc)}") from None
+                raise UserError(tr("Не удалось проверить заказ в банке перед возвратом: {error}",
+                                   error=_bank_words(exc))) from None
             if found is None:
                 _swap(ctx, order_id, held, previous.text())
-                raise RuleViolation(f"исход прошлого возврата на {format_money(previous.amount)} ещё неизвестен "
-                                    "(банк не ответил или ещё обрабатывает его) — проверьте заказ в личном "
-                                    "кабинете банка или повторите позже")
+                raise RuleViolation(tr("исход прошлого возврата на {amount} ещё неизвестен "
+                                       "(банк не ответил или ещё обрабатывает его) — проверьте заказ в личном "
+                                       "кабинете банка или повторите позже", amount=format_money(previous.amount)))
             if found > 0:
-                raise RuleViolation(f"банк уже вернул {format_money(found)} по этому платежу (ответ на прошлый "
-                                    "возврат был потерян); возврат записан, проверьте сумму и повторите при "
-                                    "необходимости")
+                raise RuleViolation(tr(ALREADY_REFUNDED, amount=format_money(found)))
         return _refund_claimed(ctx, payment_number, order_number, held, amount_minor, reason,
                                 ledger.CorrectionResult)
     finally:
         _swap(ctx, order_id, held, None)  # a no-op once the claim was turned into a record or a mark
+
+
+ALREADY_REFUNDED = N_("банк уже вернул {amount} по этому платежу (ответ на прошлый возврат был потерян); "
+                      "возврат записан, проверьте сумму и повторите при необходимости")
+
+
+def _bank_words(exc: Exception) -> str:
+    """A gateway's text in the current language (``message_ru`` is the stored one)."""
+    return getattr(exc, "message", None) or str(exc)
 
 
 def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, held: Mark, amount_minor: int | None,
@@ -239,10 +251,10 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
         done = s.execute(select(func.count()).select_from(m.Payment).where(
             m.Payment.reverses_id == p.id, m.Payment.entry_kind == "refund")).scalar_one()
     if left <= 0:
-        raise RuleViolation(f"по платежу {payment_number} уже всё возвращено")
+        raise RuleViolation(tr("по платежу {number} уже всё возвращено", number=payment_number))
     amount = left if amount_minor is None else amount_minor
     if amount > left:
-        raise ValidationError(REFUND_FIELD, f"не больше {format_money(left)}")
+        raise ValidationError(REFUND_FIELD, tr("не больше {amount}", amount=format_money(left)))
     client = _client(row)
     with ctx.db.read() as uow:  # the bank's online register's return receipt (card_by_bank), else None
         receipt = bank_receipts.for_refund(uow.session, row.payment_id, row.provider, amount,
@@ -251,24 +263,24 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
     try:
         st0 = client.status(row.order_number, row.bank_order_id)
     except (GatewayNetworkError, GatewayRejected) as exc:
-        raise UserError(f"Не удалось проверить заказ в банке перед возвратом: {getattr(exc, 'message_ru', exc)}") from None
+        raise UserError(tr("Не удалось проверить заказ в банке перед возвратом: {error}",
+                           error=_bank_words(exc))) from None
     if st0.state == "refunding":
-        raise RuleViolation("предыдущий возврат по этому платежу ещё обрабатывается банком — повторите позже")
+        raise RuleViolation(tr("предыдущий возврат по этому платежу ещё обрабатывается банком — повторите позже"))
     key = f"{row.order_number}-R{done + 1}"
     if st0.refunded_kopecks is not None and st0.refunded_kopecks > row.refunded_minor:
         missing = min(st0.refunded_kopecks - row.refunded_minor, left)
         mine = _retag(ctx, row.order_id, held, Mark(key, missing, st0.raw_status or "", held.state))
-        _record(ctx, row, mine, missing, "возврат подтверждён банком после потерянного ответа")
+        _record(ctx, row, mine, missing, CONFIRMED_LATE)
         _swap(ctx, row.order_id, mine, None)  # a no-op once recorded
-        raise RuleViolation(f"банк уже вернул {format_money(missing)} по этому платежу (ответ на прошлый возврат "
-                            "был потерян); возврат записан, проверьте сумму и повторите при необходимости")
+        raise RuleViolation(tr(ALREADY_REFUNDED, amount=format_money(missing)))
     mine = _retag(ctx, row.order_id, held, Mark(key, amount, st0.raw_status or "", held.state))
     try:
         expected_total = row.refunded_minor + amount
         try:
             st = client.refund(row.order_number, row.bank_order_id, amount, key, receipt=receipt)
         except GatewayRejected as exc:
-            raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
+            raise RuleViolation(tr(REFUSED, why=exc.message)) from None
         except GatewayNetworkError:
             log.warning("card refund %s: answer lost, re-checking by status", key)
             try:
@@ -279,15 +291,17 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
                 raise
         if st.state == "refunding":
             _swap(ctx, row.order_id, mine, mine.with_state("async").text())
-            raise UserError(f"Банк принял возврат {format_money(amount)} и ещё обрабатывает его. Он будет записан, "
-                            "когда банк его завершит (сверка при запуске или «cashier-app reconcile»).")
+            raise UserError(tr("Банк принял возврат {amount} и ещё обрабатывает его. Он будет записан, "
+                               "когда банк его завершит (сверка при запуске или «cashier-app reconcile»).",
+                               amount=format_money(amount)))
         if st.refunded_kopecks is not None and st.refunded_kopecks < expected_total:
             _swap(ctx, row.order_id, mine, mine.with_state("lost").text())
-            raise UserError(f"Банк подтвердил возврат только {format_money(st.refunded_kopecks - row.refunded_minor)}; "
-                            "проверьте заказ в личном кабинете банка.")
+            raise UserError(tr("Банк подтвердил возврат только {amount}; проверьте заказ в личном кабинете банка.",
+                               amount=format_money(st.refunded_kopecks - row.refunded_minor)))
         entry_number = _record(ctx, row, mine, amount, reason)
         if entry_number is None:
-            raise UserError("Возврат проведён банком, но запись о нём уже сделана на другой кассе — проверьте журнал.")
+            raise UserError(tr("Возврат проведён банком, но запись о нём уже сделана на другой кассе — "
+                               "проверьте журнал."))
         return result_cls(row.payment_number, entry_number, amount, None)
     finally:
         _swap(ctx, row.order_id, mine, None)  # a refused or failed refund frees the order (no-op after a mark)
@@ -296,20 +310,20 @@ def _refund_claimed(ctx: DeskContext, payment_number: str, order_number: str, he
 def _retag(ctx: DeskContext, order_id: int, held: Mark, mark: Mark) -> Mark:
     """Our claim, now naming the refund (key, amount, the state before) — still ours."""
     if not _swap(ctx, order_id, held, mark.text()):
-        raise UserError("Возврат прерван: заказ занят другой кассой. Повторите через минуту.")
+        raise UserError(tr("Возврат прерван: заказ занят другой кассой. Повторите через минуту."))
     return mark
 
 
 def _recheck(client: GatewayClient, row: Any, amount: int, key: str, expected_total: int,
              before: OrderStatus, receipt: Any = None) -> OrderStatus:
     """After a lost refund answer: did it happen?  Never a blind second refund where it could be one."""
-    unknown = UserError(UNKNOWN_TEXT)
+    unknown = UserError(tr(UNKNOWN_TEXT))
     if row.provider == "tbank" and before.payment_method != "sbp":
         # The same ExternalRequestId again: the bank answers the state instead of refunding twice.
         try:
             return client.refund(row.order_number, row.bank_order_id, amount, key, receipt=receipt)
         except GatewayRejected as exc:
-            raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
+            raise RuleViolation(tr(REFUSED, why=exc.message)) from None
         except GatewayNetworkError:
             raise unknown from None
     if row.provider == "tbank":
@@ -325,7 +339,7 @@ def _recheck(client: GatewayClient, row: Any, amount: int, key: str, expected_to
             try:
                 return client.refund(row.order_number, row.bank_order_id, amount, key, receipt=receipt)
             except GatewayRejected as exc:
-                raise RuleViolation(f"банк отказал в возврате: {exc.message_ru}") from None
+                raise RuleViolation(tr(REFUSED, why=exc.message)) from None
             except GatewayNetworkError:
                 raise unknown from None
         if now.raw_status == "REFUNDED" and before.raw_status == "CONFIRMED":
@@ -393,8 +407,7 @@ def _settle_held(ctx: DeskContext, order_number: str, held: Mark, previous: Mark
         return None
     amount = min(missing, left)
     if amount > 0:
-        _record(ctx, row, held, amount, "возврат подтверждён банком при сверке (ответ на возврат был потерян)",
-                keep=keep)
+        _record(ctx, row, held, amount, CONFIRMED_AT_RECONCILE, keep=keep)
     return max(amount, 0)
 
 

@@ -27,9 +27,17 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.card_order_states import ACTIVE_STATES, Action, settle_step
 from cashier_app.domain.errors import RuleViolation, UserError, ValidationError
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit, bank_receipts, card_identity, ledger
 from cashier_app.services.card_gateway import PAY_WINDOW_SECS, _client, _Row, crash_point
-from cashier_app.services.card_orders import LOST_LINK_TEXT, STATE_TEXT, CardOrder, _get_by_id, _load, get
+from cashier_app.services.card_orders import (
+    LOST_LINK_TEXT,
+    STATE_TEXT,
+    CardOrder,
+    _get_by_id,
+    _load,
+    get,
+)
 from cashier_app.services.context import DeskContext
 from cashier_app.services.fiscal_delivery import deliver_after_commit
 from cashier_app.services.gateways.base import (
@@ -46,7 +54,10 @@ log = logging.getLogger(__name__)
 
 # A ``new`` order the bank does not know is left alone this long: its register may still be in flight.
 REGISTER_GRACE_SECS = 120
-REF_FIELD = "Номер операции по выписке"
+REF_FIELD = N_("Номер операции по выписке")
+# Stored as the payment's reason (Russian); card_orders.shown() translates them for the screen.
+NOT_AT_BANK = N_("заказ не дошёл до банка")
+CANCELLED_BY_CASHIER = N_("отменено кассиром до оплаты")
 
 
 # --- 2. register / recover ------------------------------------------------------------------------------
@@ -56,9 +67,9 @@ def _description(s: Session, payment_id: int) -> str:
     assert p is not None
     if p.account_id is not None:
         number = s.execute(select(m.Account.number).where(m.Account.id == p.account_id)).scalar_one()
-        return f"Л/с {number}"
+        return f"Л/с {number}"  # i18n: data
     number = s.execute(select(m.Booking.number).where(m.Booking.id == p.booking_id)).scalar_one()
-    return f"Заявка {number}"
+    return f"Заявка {number}"  # i18n: data
 
 
 def _note(ctx: DeskContext, row: _Row, message: str, *, now: datetime | None = None) -> None:
@@ -162,7 +173,7 @@ def _recover(ctx: DeskContext, row: _Row, client: GatewayClient, *, allow_regist
     age = (datetime.now(UTC) - row.created_at).total_seconds()
     if age > REGISTER_GRACE_SECS:
         # The bank never got it and nobody is at the counter with this order: close it, no money moved.
-        _finish(ctx, row, "cancelled", "cancelled", "заказ не дошёл до банка")
+        _finish(ctx, row, "cancelled", "cancelled", NOT_AT_BANK)
     return get(ctx, row.order_number)
 
 
@@ -176,13 +187,13 @@ def _stranger(ctx: DeskContext, row: _Row, why: str, on_stranger: str, renumbers
         return _get_by_id(ctx, row.order_id)  # another desk renumbered or registered it meanwhile
     if on_stranger == "cancel" and row.order_uid is None:
         # An order from before identities: the bank's order may be ours or not — a human decides.
-        _finish(ctx, row, "held", "held", f"под номером заказа в банке есть заказ, но {why}; не зачислен — "
+        _finish(ctx, row, "held", "held", f"под номером заказа в банке есть заказ, но {why}; не зачислен — "  # i18n: data
                                           "проверьте заказ в личном кабинете банка")
     elif on_stranger == "cancel":
-        _finish(ctx, row, "cancelled", "cancelled", f"заказ не зарегистрирован: под его номером в банке "
+        _finish(ctx, row, "cancelled", "cancelled", f"заказ не зарегистрирован: под его номером в банке "  # i18n: data
                                                     f"другой заказ ({why}); деньги не списывались")
     else:
-        _note(ctx, row, f"под номером заказа в банке другой заказ: {why}")
+        _note(ctx, row, f"под номером заказа в банке другой заказ: {why}")  # i18n: data
     return _get_by_id(ctx, row.order_id)
 
 
@@ -282,7 +293,7 @@ def _credit(ctx: DeskContext, row: _Row, st: OrderStatus) -> bool:
 
 # --- 4. cancel and manual confirmation ----------------------------------------------------------------------
 
-def cancel(ctx: DeskContext, order_number: str, reason: str = "отменено кассиром до оплаты") -> CardOrder:
+def cancel(ctx: DeskContext, order_number: str, reason: str = CANCELLED_BY_CASHIER) -> CardOrder:
     """Cancel an unpaid order at the bank (the link stops working) and mark the payment cancelled."""
     require(ctx, "card_payment")
     row = _load(ctx, order_number)
@@ -290,7 +301,8 @@ def cancel(ctx: DeskContext, order_number: str, reason: str = "отменено 
         _finish_manual(ctx, row, "cancelled", reason)
         return get(ctx, order_number)
     if row.state not in ACTIVE_STATES:
-        raise RuleViolation(f"заказ {order_number} уже завершён ({STATE_TEXT.get(row.state, row.state)})")
+        raise RuleViolation(tr("заказ {number} уже завершён ({state})", number=order_number,
+                               state=tr(STATE_TEXT.get(row.state, row.state))))
     client = _client(row)
     try:
         if row.state == "new":
@@ -314,13 +326,13 @@ def cancel(ctx: DeskContext, order_number: str, reason: str = "отменено 
         after = check(ctx, order_number)
         if after.final:
             return after
-        raise UserError("Банк не ответил на отмену. Результат неизвестен — статус заказа проверяется, "
-                        "повторите отмену через минуту.") from None
+        raise UserError(tr("Банк не ответил на отмену. Результат неизвестен — статус заказа проверяется, "
+                           "повторите отмену через минуту.")) from None
     except GatewayRejected as exc:
         after = check(ctx, order_number)
         if after.final:
             return after
-        raise RuleViolation(f"банк не отменил заказ: {exc.message_ru}") from None
+        raise RuleViolation(tr("банк не отменил заказ: {why}", why=exc.message)) from None
     return _settle(ctx, row, st, cancelling=True)
 
 
@@ -343,13 +355,13 @@ def confirm_manual(ctx: DeskContext, order_number: str, bank_reference: str) -> 
     require(ctx, "correct")
     ref = (bank_reference or "").strip()
     if not ref:
-        raise ValidationError(REF_FIELD, "укажите номер операции из выписки банка")
+        raise ValidationError(REF_FIELD, tr("укажите номер операции из выписки банка"))
     if len(ref) > 64:
-        raise ValidationError(REF_FIELD, "не длиннее 64 символов")
+        raise ValidationError(REF_FIELD, ntr("не длиннее {n} символа", "не длиннее {n} символов", 64))
     row = _load(ctx, order_number)
     if row.state != "manual":
-        raise RuleViolation(f"заказ {order_number} не ждёт подтверждения по выписке "
-                            f"({STATE_TEXT.get(row.state, row.state)})")
+        raise RuleViolation(tr("заказ {number} не ждёт подтверждения по выписке ({state})",
+                               number=order_number, state=tr(STATE_TEXT.get(row.state, row.state))))
     now = datetime.now(UTC)
     with ctx.db.uow() as uow:
         s = uow.session

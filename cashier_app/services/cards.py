@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.accounts import BLOCK_STATE_LABELS, monthly_charge, suggested_payment
+from cashier_app.domain.audit_words import METHOD_WORDS, STATUS_WORDS
 from cashier_app.domain.booking_rules import payment_options
 from cashier_app.domain.errors import NotFound
 from cashier_app.domain.money import convert_to_rub
@@ -22,6 +23,7 @@ from cashier_app.domain.tours import (
     due_minor,
     paid_share_percent,
 )
+from cashier_app.i18n import tr
 from cashier_app.services.commission_report import booking_commission
 from cashier_app.services.context import DeskContext
 from cashier_app.services.lookup import format_address
@@ -29,16 +31,9 @@ from cashier_app.services.permissions import require
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
 
-METHOD_LABELS = {
-    "cash": "Наличные", "card": "Карта", "bank": "Банк", "bonus": "Бонусы", "post": "Почта",
-    "contact": "CONTACT", "euroset": "Евросеть", "transfer": "Перевод",
-}
-
-
-STATUS_LABELS = {
-    "pending": "Ожидает оплаты", "paid": "Зачислен", "declined": "Отклонён", "expired": "Истёк срок",
-    "cancelled": "Отменён", "held": "На проверке", "refunded": "Возвращён", "reversed": "Сторнирован",
-}
+# One list of words for the cards, the journals and the audit trail (domain/audit_words).
+METHOD_LABELS = METHOD_WORDS
+STATUS_LABELS = STATUS_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +48,7 @@ class PaymentLine:
     transaction_ref: str | None
     card_mask: str | None
     status_label: str = ""
+    entry_kind: str = "payment"  # payment | reversal | refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +105,8 @@ class TouristLine:
     passport_masked: str
     birth_date: date | None
     is_lead: bool
+    # The search found the booking by this tourist (their passport or name): the card highlights them.
+    matched: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +158,8 @@ class BookingCard:
     # The agency's commission for this booking today (issue 6): percent as text and why.
     commission_percent: str | None = None
     commission: str | None = None
+    # The tourist the search matched (issue 12 §3), by full name; None when the booking was found otherwise.
+    matched_tourist: str | None = None
 
     def to_json(self) -> dict[str, object]:
         d = asdict(self)
@@ -185,7 +185,8 @@ def _payments(s: Session, *, account_id: int | None = None, booking_id: int | No
             amount_minor=p.amount_minor, currency=p.currency, transaction_ref=p.transaction_ref,
             card_mask=p.card_mask,
             status_label=STATUS_LABELS.get(p.status, p.status)
-            + (" (возврат)" if p.entry_kind == "refund" else " (сторно)" if p.entry_kind == "reversal" else ""),
+            + (" (возврат)" if p.entry_kind == "refund" else " (сторно)" if p.entry_kind == "reversal" else ""),  # i18n: data
+            entry_kind=p.entry_kind,
         )
         for p in s.execute(stmt).scalars()
     ]
@@ -201,7 +202,7 @@ def account_card(ctx: DeskContext, number: str) -> AccountCard:
 def load_account_card(s: Session, number: str) -> AccountCard:
     a = s.execute(select(m.Account).where(m.Account.number == number)).unique().scalar_one_or_none()
     if a is None:
-        raise NotFound(f"Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).")
+        raise NotFound(tr("Лицевой счёт «{n}» не найден (номер вводится точно, с нулями впереди).", n=number))
     c = a.contract
     payee = s.get(m.Payee, c.payee_id)
     assert payee is not None
@@ -229,18 +230,31 @@ def load_account_card(s: Session, number: str) -> AccountCard:
     )
 
 
-def booking_card(ctx: DeskContext, number: str, today: date | None = None) -> BookingCard:
-    """The booking's card on ``today`` (default: the office's business day); needs ``lookup``."""
+def booking_card(ctx: DeskContext, number: str, today: date | None = None, *,
+                 matched_passport: str | None = None, matched_tourist: str | None = None) -> BookingCard:
+    """The booking's card on ``today`` (default: the office's business day); needs ``lookup``.
+
+    ``matched_passport`` (digits, as ``SearchHit.matched_passport``) or ``matched_tourist`` (a full
+    name): the tourist the search found the booking by, highlighted on the card.
+    """
     require(ctx, "lookup")
     day = today or ctx.today()
     with ctx.db.read() as uow:
-        return load_booking_card(uow.session, number, day)
+        return load_booking_card(uow.session, number, day, matched_passport=matched_passport,
+                                 matched_tourist=matched_tourist)
 
 
-def load_booking_card(s: Session, number: str, today: date) -> BookingCard:
+def _matched(t: m.Tourist, passport: str | None, name: str | None) -> bool:
+    if passport:
+        return t.passport_no == passport
+    return bool(name) and t.full_name == name
+
+
+def load_booking_card(s: Session, number: str, today: date, *, matched_passport: str | None = None,
+                      matched_tourist: str | None = None) -> BookingCard:
     b = s.execute(select(m.Booking).where(m.Booking.number == number)).unique().scalar_one_or_none()
     if b is None:
-        raise NotFound(f"Заявка № {number} не найдена.")
+        raise NotFound(tr("Заявка № {n} не найдена.", n=number))
     facts = booking_facts(s, b, today)
     rate, rate_day = latest_rate(s, b.currency, today)
     # Open card orders hold part of the due (issue 10): shown and offered is only the rest.
@@ -253,15 +267,19 @@ def load_booking_card(s: Session, number: str, today: date) -> BookingCard:
     payee = s.get(m.Payee, b.payee_id)
     assert payee is not None
     commission = booking_commission(s, b, today)
+    tourists = [
+        TouristLine(t.full_name, mask_passport(t.passport_no), t.birth_date, t.is_lead,
+                    matched=_matched(t, matched_passport, matched_tourist))
+        for t in b.tourists
+    ]
+    matched = next((t.full_name for t in tourists if t.matched), None)
     return BookingCard(
         number=b.number, status=b.status,
         status_label=BOOKING_STATUS_LABELS[BookingStatus(b.status)],
         tour_type=b.tour_type, tour_type_label=TOUR_TYPE_LABELS[TourType(b.tour_type)],
         country=b.country, hotel=b.hotel, departure_on=b.departure_on, return_on=b.return_on,
         days_to_departure=days_to_departure(facts, today),
-        tourists=[
-            TouristLine(t.full_name, mask_passport(t.passport_no), t.birth_date, t.is_lead) for t in b.tourists
-        ],
+        tourists=tourists,
         currency=b.currency, price_minor=b.price_minor, paid_minor=b.paid_minor,
         paid_share=str(paid_share_percent(facts)), due_minor=due,
         rate=str(rate) if rate is not None else None, rate_day=rate_day, rate_is_today=rate_is_today,
@@ -283,4 +301,5 @@ def load_booking_card(s: Session, number: str, today: date) -> BookingCard:
         last_payments=_payments(s, booking_id=b.id),
         commission_percent=str(commission.percent) if commission else None,
         commission=commission.reason_ru if commission else None,
+        matched_tourist=matched,
     )

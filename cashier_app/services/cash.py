@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.fiscal_receipt import check_contact
 from cashier_app.domain.money import check_amount, format_money
+from cashier_app.i18n import N_, tr
 from cashier_app.services import fiscal_shifts, journal, ledger
 from cashier_app.services.context import DeskContext
 from cashier_app.services.fiscal_delivery import deliver_after_commit
@@ -84,17 +85,17 @@ def quote(ctx: DeskContext, *, account: str | None = None, booking: str | None =
     """Rubles for the form's amount; for a booking the amount is in the tour currency."""
     require(ctx, "take_payment")
     if amount_minor is not None:
-        check_amount(amount_minor, "Сумма")
+        check_amount(amount_minor, N_("Сумма"))
     with ctx.db.read() as uow:
         s = uow.session
         if booking is not None:
             b = s.execute(select(m.Booking).where(m.Booking.number == booking)).scalar_one_or_none()
             if b is None:
-                raise NotFound(f"Заявка № {booking} не найдена.")
+                raise NotFound(tr("Заявка № {number} не найдена.", number=booking))
             ba = _booking_amount(s, ctx, b, amount_minor)
             return CashQuote(ba.rub_minor, ba.target_minor, ba.currency, ba.rate, ba.rate_day.isoformat())
         if amount_minor is None:
-            raise ValidationError("Сумма", "введите сумму")
+            raise ValidationError(N_("Сумма"), tr("введите сумму"))
         return CashQuote(amount_minor)
 
 
@@ -133,15 +134,15 @@ def take_cash(
     require(ctx, "take_payment")
     contact = check_contact(contact) if contact and contact.strip() else None
     if paperless and contact is None:
-        raise ValidationError("Телефон или e-mail покупателя", "чек без печати отправляется покупателю — укажите "
-                                                               "телефон или e-mail")
+        raise ValidationError(N_("Телефон или e-mail покупателя"), tr("чек без печати отправляется покупателю — "
+                                                                      "укажите телефон или e-mail"))
     if not token or len(token) > 64:
-        raise ValidationError("Операция", "нет идентификатора операции; откройте форму оплаты заново")
+        raise ValidationError(N_("Операция"), tr("нет идентификатора операции; откройте форму оплаты заново"))
     if (account is None) == (booking is None):
-        raise ValidationError("Получатель", "укажите лицевой счёт или заявку")
-    check_amount(amount_minor, "Сумма")
+        raise ValidationError(N_("Получатель"), tr("укажите лицевой счёт или заявку"))
+    check_amount(amount_minor, N_("Сумма"))
     if received_minor is not None:
-        check_amount(received_minor, "Получено")
+        check_amount(received_minor, N_("Получено"))
     assert ctx.user is not None
     now = now or datetime.now(UTC)
     try:
@@ -168,10 +169,11 @@ def take_cash(
                     rub = booking_amount.rub_minor
                 limit = s.execute(select(m.User.cash_limit_minor).where(m.User.id == ctx.user.id)).scalar()
                 if limit is not None and rub > limit:
-                    raise ValidationError(
-                        "Сумма", f"больше вашего лимита на один платёж наличными ({format_money(limit)})")
+                    raise ValidationError(N_("Сумма"), tr("больше вашего лимита на один платёж наличными ({limit})",
+                                                          limit=format_money(limit)))
                 if received_minor is not None and received_minor < rub:
-                    raise ValidationError("Получено", f"меньше суммы платежа {format_money(rub)}")
+                    raise ValidationError(N_("Получено"), tr("меньше суммы платежа {amount}",
+                                                             amount=format_money(rub)))
                 p = ledger.open_payment(
                     s, ctx, target, method="cash", amount_minor=rub, payee_id=payee_id,
                     booking_amount=booking_amount, status="pending", shift_id=shift.id,
@@ -275,11 +277,12 @@ def issue_slip(ctx: DeskContext, payment_id: int, *, paper: str = "a4", now: dat
             if _fiscal_now_done(s, doc):
                 doc = None
         if doc is not None:
-            pdf = journal.renderer("slip")(dict(doc.params))
+            # A slip issued before issue 12 printed its rate with a point: reprinted as it was issued.
+            pdf, _digest = journal.render_as_issued("slip", dict(doc.params), doc.pdf_sha256)
             return IssuedDocument(doc.id, doc.number, doc.kind, pdf, doc.pdf_sha256, None, doc.issued_at, None)
         p = s.get(m.Payment, payment_id)
         if p is None:
-            raise NotFound(f"Платёж {payment_id} не найден.")
+            raise NotFound(tr("Платёж {number} не найден.", number=payment_id))
         number = journal.reserve_number(s)
         params = _slip_params(s, p, number, now, paper)
         pdf = journal.renderer("slip")(params)

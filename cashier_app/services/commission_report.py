@@ -29,6 +29,7 @@ from cashier_app.domain.commission import (
 )
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.tours import BookingStatus, TourType
+from cashier_app.i18n import tr
 from cashier_app.services import office_time
 from cashier_app.services.travel_facts import age_on
 from cashier_app.storage import models as m
@@ -65,7 +66,7 @@ def parse_quarter(text: str, field: str = "--quarter") -> Quarter:
         quarter = (int(year), int(q))
         quarter_bounds(quarter)
     except ValueError as exc:
-        raise ValidationError(field, f"«{text}» — не квартал; пример: 2026Q4") from exc
+        raise ValidationError(field, tr("«{value}» — не квартал; пример: 2026Q4", value=text)) from exc
     return quarter
 
 
@@ -178,7 +179,7 @@ def agency_report(db: Database, quarter: Quarter, agency_id: int | None = None,
             stmt = stmt.where(m.Agency.id == agency_id)
         agencies = s.execute(stmt).scalars().all()
         if agency_id is not None and not agencies:
-            raise NotFound(f"Агентство {agency_id} не найдено.")
+            raise NotFound(tr("Агентство {id} не найдено.", id=agency_id))
         out: list[ReportRow] = []
         for a in agencies:
             facts = agency_facts(s, a)
@@ -192,4 +193,4 @@ def agency_report(db: Database, quarter: Quarter, agency_id: int | None = None,
 
 
 def report_title(quarter: Quarter) -> str:
-    return f"Комиссия агентств, {quarter_label(quarter)}"
+    return tr("Комиссия агентств, {quarter}", quarter=quarter_label(quarter))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, format_money
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import journal, ledger, office_time
 from cashier_app.services.context import DeskContext
 from cashier_app.services.fiscal_delivery import deliver_after_commit
@@ -24,7 +25,8 @@ from cashier_app.services.permissions import require
 from cashier_app.services.shifts import local_text, lock_shift, require_open_shift, summarize
 from cashier_app.storage import models as m
 
-METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}
+# Printed on the refund application (a document for the customer): kept Russian, like the document.
+METHOD_LABELS = {"cash": "наличные", "card": "банковская карта", "bonus": "бонусы"}  # i18n: data
 
 
 __all__ = ["CorrectionResult", "cancel_payment", "refund_payment"]
@@ -33,18 +35,19 @@ __all__ = ["CorrectionResult", "cancel_payment", "refund_payment"]
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Причина", "укажите причину")
+        raise ValidationError(N_("Причина"), tr("укажите причину"))
     if len(reason) > 255:
-        raise ValidationError("Причина", "не длиннее 255 символов")
+        raise ValidationError(N_("Причина"), ntr("не длиннее {n} символа", "не длиннее {n} символов", 255))
     return reason
 
 
 def _original(s, number: str) -> m.Payment:  # type: ignore[no-untyped-def]
     p = s.execute(select(m.Payment).where(m.Payment.number == number)).scalar_one_or_none()
     if p is None:
-        raise NotFound(f"Платёж № {number} не найден.")
+        raise NotFound(tr("Платёж № {number} не найден.", number=number))
     if p.entry_kind != "payment":
-        raise RuleViolation(f"{number} — сама запись отмены или возврата; выберите исходный платёж")
+        raise RuleViolation(tr("{number} — сама запись отмены или возврата; выберите исходный платёж",
+                               number=number))
     return p
 
 
@@ -56,14 +59,14 @@ def cancel_payment(ctx: DeskContext, number: str, reason: str, *, now: datetime 
         s = uow.session
         p = _original(s, number)
         if p.method != "cash":
-            raise RuleViolation("отменить можно только платёж наличными; для карты — возврат через банк")
+            raise RuleViolation(tr("отменить можно только платёж наличными; для карты — возврат через банк"))
         # The drawer's shift is locked before the payment (the order every cash write keeps):
         # a cancel racing the close either lands in the Z report or finds the shift closed.
         shift = lock_shift(s, p.shift_id) if p.shift_id else None
         if shift is None or shift.status != "open":
-            raise RuleViolation("отмена возможна только в той же смене, пока она открыта; оформите возврат")
+            raise RuleViolation(tr("отмена возможна только в той же смене, пока она открыта; оформите возврат"))
         if office_time.day_of(s, p.created_at) != office_time.day_of(s, now):  # the office's day
-            raise RuleViolation("отмена возможна только в день платежа; оформите возврат")
+            raise RuleViolation(tr("отмена возможна только в день платежа; оформите возврат"))
         entry = ledger.add_reversal(s, ctx, p.id, kind="reversal", amount_minor=None, reason=reason,
                                     shift_id=shift.id, now=now)
         uow.commit()
@@ -78,10 +81,10 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
     require(ctx, "refund")
     reason = _reason(reason)
     if amount_minor is not None:  # None: all that is left
-        check_amount(amount_minor, "Сумма возврата")
+        check_amount(amount_minor, N_("Сумма возврата"))
     customer = (customer or "").strip()
     if len(customer) > 160:
-        raise ValidationError("Заявитель", "не длиннее 160 символов")
+        raise ValidationError(N_("Заявитель"), ntr("не длиннее {n} символа", "не длиннее {n} символов", 160))
     now = now or datetime.now(UTC)
     with ctx.db.read() as uow:
         method = _original(uow.session, number).method
@@ -91,7 +94,7 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
 
         return card_refunds.refund(ctx, number, amount_minor=amount_minor, reason=reason)  # type: ignore[no-any-return]
     if method != "cash":
-        raise RuleViolation(f"возврат платежа способом «{method}» оформляется вне кассы")
+        raise RuleViolation(tr("возврат платежа способом «{method}» оформляется вне кассы", method=method))
     with ctx.db.uow() as uow:
         s = uow.session
         p = _original(s, number)
@@ -102,7 +105,7 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
         amount = left if amount_minor is None else amount_minor
         have = summarize(s, shift).expected_minor
         if 0 < amount <= left and amount > have:
-            raise ValidationError("Сумма возврата", f"в кассе по учёту только {format_money(have)}")
+            raise ValidationError(N_("Сумма возврата"), tr("в кассе по учёту только {amount}", amount=format_money(have)))
         entry = ledger.add_reversal(s, ctx, p.id, kind="refund", amount_minor=amount, reason=reason,
                                     shift_id=shift.id, now=now)
         account = booking = None
@@ -121,7 +124,7 @@ def refund_payment(ctx: DeskContext, number: str, reason: str, *, amount_minor: 
             "account": account, "booking": booking, "payment_number": p.number,
             "payment_date": local_text(p.created_at), "payment_amount_minor": p.amount_minor,
             "payment_method": METHOD_LABELS.get(p.method, p.method), "amount_minor": -entry.amount_minor,
-            "refund_method": "наличными из кассы", "reason": reason, "refund_number": entry.number,
+            "refund_method": "наличными из кассы", "reason": reason, "refund_number": entry.number,  # i18n: data
             "issued_at": local_text(now), "cashier": user.full_name if user else "", "desk": ctx.desk,
         }
         pdf = journal.renderer("refund_application")(params)

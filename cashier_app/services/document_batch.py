@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.accounts import monthly_charge, suggested_payment
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
+from cashier_app.i18n import tr
 from cashier_app.printing.documents import PARAMS_VERSION, batch_item
 from cashier_app.printing.dto import DocumentKind, ReceiptDTO, TargetKind
 from cashier_app.services import audit, journal
@@ -85,7 +86,7 @@ def _payee_id(s: Session, code: str | None) -> int | None:
         return None
     pid = s.execute(select(m.Payee.id).where(m.Payee.code == code)).scalar()
     if pid is None:
-        raise NotFound(f"Получатель «{code}» не найден.")
+        raise NotFound(tr("Получатель «{code}» не найден.", code=code))
     return pid
 
 
@@ -152,7 +153,7 @@ def debtors_batch(
 
     require(ctx, "print")
     if limit is not None and limit < 1:
-        raise ValidationError("--limit", "нужно положительное число")
+        raise ValidationError("--limit", tr("нужно положительное число"))
     today = today or ctx.today()
     with ctx.db.read() as uow:
         s = uow.session

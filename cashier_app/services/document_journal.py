@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import journal
 from cashier_app.services.context import DeskContext, day_start_utc
 from cashier_app.services.document_parts import JOURNAL_KIND_LABELS, _account
@@ -46,7 +47,7 @@ def journal_lines(ctx: DeskContext, *, account: str | None = None, booking: str 
         if booking is not None:
             booking_id = s.execute(select(m.Booking.id).where(m.Booking.number == booking)).scalar()
             if booking_id is None:
-                raise NotFound(f"Заявка № {booking} не найдена.")
+                raise NotFound(tr("Заявка № {n} не найдена.", n=booking))
     rows = journal.list_documents(ctx.db, account_id=account_id, booking_id=booking_id, limit=limit)
     return [JournalLine(number=r["number"], kind=r["kind"], kind_label=JOURNAL_KIND_LABELS.get(r["kind"], r["kind"]),
                         amount_minor=r["amount_minor"], currency=r["currency"], issued_at=r["issued_at"],
@@ -84,9 +85,9 @@ def list_office_documents(ctx: DeskContext, f: DocumentFilter | None = None, *, 
     f = f or DocumentFilter()
     kinds = document_kinds()
     if f.kind and f.kind not in kinds:
-        raise ValidationError("Вид документа", f"«{f.kind}» — нет такого")
+        raise ValidationError(N_("Вид документа"), tr("«{kind}» — нет такого", kind=f.kind))
     if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise ValidationError("Дата по", "раньше даты «с»")
+        raise ValidationError(N_("Дата по"), tr("раньше даты «с»"))
     conds = []
     if f.kind:
         conds.append(m.Document.kind == f.kind)

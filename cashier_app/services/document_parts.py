@@ -17,23 +17,25 @@ from cashier_app.domain.booking_rules import MethodOption, payment_options
 from cashier_app.domain.errors import NotFound, ValidationError
 from cashier_app.domain.requisites import validate_payee
 from cashier_app.domain.tours import PaymentMethod
+from cashier_app.i18n import N_, tr
 from cashier_app.printing.dto import DocumentKind, PayeeDTO, TargetKind
 from cashier_app.services.document_payer import PayerFields
 from cashier_app.services.travel_facts import booking_facts, latest_rate
 from cashier_app.storage import models as m
 
-AMOUNT_FIELD = "Сумма"
+AMOUNT_FIELD = N_("Сумма")
 
+# Marked for translation; whoever shows a label passes it through tr().
 KIND_LABELS: dict[DocumentKind, str] = {
-    DocumentKind.PD4: "Квитанция ПД-4 (банк)",
-    DocumentKind.POST112: "Почтовый перевод ф. 112ЭП",
-    DocumentKind.INFO_CONTACT: "Информационный лист CONTACT",
-    DocumentKind.INFO_EUROSET: "Информационный лист «Евросеть»",
-    DocumentKind.INVOICE: "Счёт на оплату (юрлицо)",
+    DocumentKind.PD4: N_("Квитанция ПД-4 (банк)"),
+    DocumentKind.POST112: N_("Почтовый перевод ф. 112ЭП"),
+    DocumentKind.INFO_CONTACT: N_("Информационный лист CONTACT"),
+    DocumentKind.INFO_EUROSET: N_("Информационный лист «Евросеть»"),
+    DocumentKind.INVOICE: N_("Счёт на оплату (юрлицо)"),
 }
 JOURNAL_KIND_LABELS: dict[str, str] = {str(k): v for k, v in KIND_LABELS.items()} | {
-    "pd4_batch": "Пачка ПД-4 должникам", "slip": "Квитанция об оплате", "z_report": "Z-отчёт",
-    "x_report": "X-отчёт", "refund_application": "Заявление на возврат",
+    "pd4_batch": N_("Пачка ПД-4 должникам"), "slip": N_("Квитанция об оплате"), "z_report": N_("Z-отчёт"),
+    "x_report": N_("X-отчёт"), "refund_application": N_("Заявление на возврат"),
 }
 # Which payment method of the booking card each document pays by.
 METHOD_OF_KIND: dict[DocumentKind, PaymentMethod] = {
@@ -52,12 +54,13 @@ def resolve_kind(kind: str, method: str | None = None) -> DocumentKind:
     k = (kind or "").strip().lower()
     if k == "info":
         if method not in ("contact", "euroset"):
-            raise ValidationError("Способ", "для информационного листа укажите contact или euroset")
+            raise ValidationError(N_("Способ"), tr("для информационного листа укажите contact или euroset"))
         return DocumentKind.INFO_CONTACT if method == "contact" else DocumentKind.INFO_EUROSET
     try:
         return DocumentKind(k)
     except ValueError as exc:
-        raise ValidationError("Вид документа", f"«{kind}» — неизвестный вид; нужен pd4, post112, info или invoice") from exc
+        raise ValidationError(N_("Вид документа"), tr("«{kind}» — неизвестный вид; нужен pd4, post112, info или invoice",
+                                                      kind=kind)) from exc
 
 
 def payee_dto(p: m.Payee) -> PayeeDTO:
@@ -68,7 +71,7 @@ def payee_dto(p: m.Payee) -> PayeeDTO:
 
 def payee_problems(p: PayeeDTO) -> list[str]:
     """Requisites are checked again before printing: an edited-in-the-DB typo must not reach a bank."""
-    return [f"Реквизиты получателя «{p.name}»: {err}"
+    return [tr("Реквизиты получателя «{name}»: {error}", name=p.name, error=err)
             for err in validate_payee(p.name, p.inn, p.kpp, p.bic, p.account, p.corr_account)]
 
 
@@ -79,8 +82,8 @@ def _purpose(template: str, number: str, kind: TargetKind) -> str:
 
     text = template.format_map(_Keep(account=number, booking=number)) if template else ""
     if not text:
-        text = (f"Оплата по лицевому счёту {number}" if kind is TargetKind.ACCOUNT
-                else f"Оплата туристских услуг по заявке {number}")
+        text = (f"Оплата по лицевому счёту {number}" if kind is TargetKind.ACCOUNT  # i18n: data
+                else f"Оплата туристских услуг по заявке {number}")  # i18n: data
     return text[:210]
 
 
@@ -96,14 +99,15 @@ def _lead(b: m.Booking) -> m.Tourist | None:
 def _account(s: Session, number: str) -> m.Account:
     a = s.execute(select(m.Account).where(m.Account.number == number)).unique().scalar_one_or_none()
     if a is None:
-        raise NotFound(f"Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).")
+        raise NotFound(tr("Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).",
+                          number=number))
     return a
 
 
 def _booking(s: Session, number: str) -> m.Booking:
     b = s.execute(select(m.Booking).where(m.Booking.number == number)).unique().scalar_one_or_none()
     if b is None:
-        raise NotFound(f"Заявка № {number} не найдена.")
+        raise NotFound(tr("Заявка № {number} не найдена.", number=number))
     return b
 
 

@@ -26,14 +26,15 @@ from cashier_app.domain.booking_rules import (
 from cashier_app.domain.booking_rules import split_full_name as split_full_name
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.requisites import validate_inn
+from cashier_app.i18n import N_, tr
 from cashier_app.printing.dto import PayerDTO
 from cashier_app.printing.post112 import sender_box_problems
 
-PAYER_INN_FIELD = "ИНН плательщика"
-ADDRESS_FIELD = "Адрес плательщика"
+PAYER_INN_FIELD = N_("ИНН плательщика")
+ADDRESS_FIELD = N_("Адрес плательщика")
 # Shown in the dialog's empty address line: an address is data, not interface text.
-ADDRESS_EXAMPLE = "142000, Московская обл., г.о. Домодедово, ул. Ленина, д. 1"
-_URBAN_OKRUG = re.compile(r"(^|\s)(г\.\s?о\.|городской\s+округ)(\s|$)", re.IGNORECASE)
+ADDRESS_EXAMPLE = "142000, Московская обл., г.о. Домодедово, ул. Ленина, д. 1"  # i18n: data
+_URBAN_OKRUG = re.compile(r"(^|\s)(г\.\s?о\.|городской\s+округ)(\s|$)", re.IGNORECASE)  # i18n: data
 _PART_NAMES = ("postal_index", "region", "district", "settlement", "city", "street", "house", "flat")
 
 
@@ -90,9 +91,9 @@ class PayerFields:
         pieces = [self.region if self.region != self.city else "", self.district, self.settlement, self.city,
                   self.street]
         if self.house:
-            pieces.append(f"д. {self.house}" if self.house[:1].isdigit() else self.house)
+            pieces.append(f"д. {self.house}" if self.house[:1].isdigit() else self.house)  # i18n: data
         if self.flat:
-            pieces.append(f"кв. {self.flat}" if self.flat[:1].isdigit() else self.flat)
+            pieces.append(f"кв. {self.flat}" if self.flat[:1].isdigit() else self.flat)  # i18n: data
         return ", ".join(p for p in pieces if p)
 
 
@@ -105,7 +106,8 @@ def apply_input(base: PayerFields, given: PayerInput | None) -> PayerFields:
     if line is not None:
         extra = [n for n in _PART_NAMES if n != "postal_index" and getattr(given, n) is not None]
         if line and extra:
-            raise ValidationError(ADDRESS_FIELD, "укажите адрес либо одной строкой, либо по частям, но не вместе")
+            raise ValidationError(ADDRESS_FIELD, tr("укажите адрес либо одной строкой, либо по частям, "
+                                                        "но не вместе"))
         cleared = {n: "" for n in _PART_NAMES}
         try:
             parts = parse_address(line) if line else None
@@ -137,8 +139,8 @@ def payer_problems(f: PayerFields, *, post_form: bool) -> list[str]:
     elif post_form and not f.address:
         # Parts typed one by one: boxed as given (sender_boxes), each must still fit its box.
         parts = AddressParts(region=f.region, district=f.district, settlement=f.settlement, city=f.city,
-                             street=f.street, house=f"д. {f.house}" if f.house[:1].isdigit() else f.house,
-                             flat=f"кв. {f.flat}" if f.flat[:1].isdigit() else f.flat)
+                             street=f.street, house=f"д. {f.house}" if f.house[:1].isdigit() else f.house,  # i18n: data
+                             flat=f"кв. {f.flat}" if f.flat[:1].isdigit() else f.flat)  # i18n: data
         out.extend(str(ValidationError(ADDRESS_FIELD, p)) for p in sender_box_problems(parts))
     return out
 
@@ -152,15 +154,15 @@ def missing_post_fields(payer: PayerFields) -> list[str]:
     surname, first, patronymic = split_full_name(payer.full_name)
     # An urban okrug («г.о. Домодедово») is its town: «г.о. Домодедово, мкр. Северный» is a full address.
     locality = payer.city or payer.settlement or (payer.district if _URBAN_OKRUG.search(payer.district) else "")
-    region = payer.region or (payer.city.removeprefix("г.").strip() if
-                              payer.city.removeprefix("г.").strip() in FEDERAL_CITIES else "")
+    region = payer.region or (payer.city.removeprefix("г.").strip() if  # i18n: data
+                              payer.city.removeprefix("г.").strip() in FEDERAL_CITIES else "")  # i18n: data
     missing = post_form_missing_fields(PayerDetails(
         surname, first, patronymic,
         PayerAddress(postal_index=payer.postal_index, region=region, city=locality, street=payer.street,
                      house=payer.house, flat=payer.flat),
     ))
     if payer.settlement and not payer.city:
-        missing = [m for m in missing if m != dict(POST_FORM_FIELDS)["street"]]
+        missing = [m for m in missing if m != tr(dict(POST_FORM_FIELDS)["street"])]  # the names come translated
     return missing
 
 

@@ -36,6 +36,7 @@ from cashier_app.domain.errors import RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, format_money
 from cashier_app.domain.requisites import validate_inn
 from cashier_app.domain.tours import PAYMENT_METHOD_LABELS, format_date_ru
+from cashier_app.i18n import N_, tr
 from cashier_app.printing.documents import params_to_receipt, payload_text, receipt_to_params, render
 from cashier_app.printing.dto import DocumentKind, ReceiptDTO, TargetKind
 from cashier_app.services import journal
@@ -122,7 +123,7 @@ class DocumentOptions:
 def _kind_option(kind: DocumentKind, o: MethodOption) -> KindOption:
     amount = (o.max_rub_minor or 0) if o.available else 0
     fee = (o.fee_rub_minor or 0) if o.available else 0
-    return KindOption(kind=str(kind), label=KIND_LABELS[kind], available=o.available, reason=o.reason,
+    return KindOption(kind=str(kind), label=tr(KIND_LABELS[kind]), available=o.available, reason=o.reason,
                       amount_editable=o.amount_mode is AmountMode.UP_TO_DUE, amount_rub_minor=amount,
                       fee_percent=str(o.fee_percent), fee_rub_minor=fee, total_rub_minor=amount + fee,
                       valid_until=o.valid_until)
@@ -143,13 +144,13 @@ def document_options(ctx: DeskContext, *, account: str | None = None, booking: s
             p = s.get(m.Payee, a.contract.payee_id)
             assert p is not None
             suggested = _account_suggested(a)
-            kinds = [KindOption(kind=str(DocumentKind.PD4), label=KIND_LABELS[DocumentKind.PD4], available=True,
+            kinds = [KindOption(kind=str(DocumentKind.PD4), label=tr(KIND_LABELS[DocumentKind.PD4]), available=True,
                                 reason=None, amount_editable=True, amount_rub_minor=suggested, fee_percent="0",
                                 fee_rub_minor=0, total_rub_minor=suggested, valid_until=None)]
             return DocumentOptions("account", a.number, p.code, p.name, _fields_of(a.contract, a.contract.full_name),
                                    kinds, None, None, None, today)
         if booking is None:
-            raise ValidationError("Счёт или заявка", "укажите лицевой счёт или заявку")
+            raise ValidationError(N_("Счёт или заявка"), tr("укажите лицевой счёт или заявку"))
         b = _booking(s, booking)
         p = s.get(m.Payee, b.payee_id)
         assert p is not None
@@ -181,16 +182,18 @@ def _draft(s: Session, kind: DocumentKind, *, account: str | None, booking: str 
     if account is not None:
         a = _account(s, account)
         if kind not in ACCOUNT_KINDS:
-            raise RuleViolation(f"для лицевого счёта печатается только квитанция ПД-4, не «{KIND_LABELS[kind]}»")
+            raise RuleViolation(tr("для лицевого счёта печатается только квитанция ПД-4, не «{kind}»",
+                                   kind=tr(KIND_LABELS[kind])))
         p = s.get(m.Payee, a.contract.payee_id)
         assert p is not None
         payee = payee_dto(p)
         amount = amount_rub_minor if amount_rub_minor is not None else _account_suggested(a)
         if amount <= 0:
-            reasons.append(f"{AMOUNT_FIELD}: баланс покрывает месяц, сумма к оплате 0 — укажите сумму предоплаты")
+            reasons.append(tr("{field}: баланс покрывает месяц, сумма к оплате 0 — укажите сумму предоплаты",
+                              field=tr(AMOUNT_FIELD)))
         fields_ = apply_input(_fields_of(a.contract, a.contract.full_name), payer)
         if not fields_.full_name.strip():
-            reasons.append("Ф.И.О. плательщика: не заполнено")
+            reasons.append(tr("Ф.И.О. плательщика: не заполнено"))
         reasons.extend(payer_problems(fields_, post_form=False))
         reasons.extend(payee_problems(payee))
         if reasons:
@@ -210,21 +213,24 @@ def _draft(s: Session, kind: DocumentKind, *, account: str | None, booking: str 
     payee = payee_dto(p)
     options, rate, _rate_day = _booking_state(s, b, today)
     o = _option_for(options, kind)
-    label = PAYMENT_METHOD_LABELS[o.method]
+    label = tr(PAYMENT_METHOD_LABELS[o.method])
     if not o.available:
         # One reason per item: status, missing rate, too close to departure…
-        reasons.extend(f"{label}: {r}" for r in (o.reason or "недоступно").split("; "))
+        reasons.extend(f"{label}: {r}" for r in (o.reason or tr("недоступно")).split("; "))
     amount = fee = tour_amount = 0
     if o.available:
         assert o.max_rub_minor is not None
         full = o.max_rub_minor
         amount = full if amount_rub_minor is None else amount_rub_minor
         if o.amount_mode is AmountMode.FULL_ONLY and amount != full:
-            reasons.append(f"{AMOUNT_FIELD}: {label} — только полная оплата, {format_money(full)}")
+            reasons.append(tr("{field}: {label} — только полная оплата, {amount}", field=tr(AMOUNT_FIELD),
+                              label=label, amount=format_money(full)))
         elif amount > full:
-            reasons.append(f"{AMOUNT_FIELD}: не больше суммы к оплате {format_money(full)}")
+            reasons.append(tr("{field}: не больше суммы к оплате {amount}", field=tr(AMOUNT_FIELD),
+                              amount=format_money(full)))
         elif o.min_rub_minor is not None and amount < o.min_rub_minor:
-            reasons.append(f"{AMOUNT_FIELD}: не меньше {format_money(o.min_rub_minor)}")
+            reasons.append(tr("{field}: не меньше {amount}", field=tr(AMOUNT_FIELD),
+                              amount=format_money(o.min_rub_minor)))
         fee = fee_minor(amount, o.fee_percent)
         day_rate = Decimal(1) if b.currency == "RUB" else rate
         assert day_rate is not None
@@ -241,18 +247,19 @@ def _draft(s: Session, kind: DocumentKind, *, account: str | None, booking: str 
     buyer_name = buyer_inn = ""
     reasons.extend(payer_problems(fields_, post_form=kind is DocumentKind.POST112))
     if kind is DocumentKind.POST112:
-        reasons.extend(f"ф. 112ЭП: не заполнено поле «{f}»" for f in missing_post_fields(fields_))
+        # The names come translated (domain.booking_rules.post_form_missing_fields).
+        reasons.extend(tr("ф. 112ЭП: не заполнено поле «{field}»", field=f) for f in missing_post_fields(fields_))
         if not payee.address.strip() or not (payee.postal_index.isdigit() and len(payee.postal_index) == 6):
-            reasons.append(f"ф. 112ЭП: у получателя «{payee.name}» нет адреса с индексом из 6 цифр")
+            reasons.append(tr("ф. 112ЭП: у получателя «{name}» нет адреса с индексом из 6 цифр", name=payee.name))
     elif not fields_.full_name.strip() and kind is not DocumentKind.INVOICE:
-        reasons.append("Ф.И.О. плательщика: не заполнено")
+        reasons.append(tr("Ф.И.О. плательщика: не заполнено"))
     if kind is DocumentKind.INVOICE:
         buyer_name = " ".join((payer.buyer_name or "").split()) if payer else ""
         if not buyer_name:
-            reasons.append("Покупатель: укажите наименование организации")
+            reasons.append(tr("Покупатель: укажите наименование организации"))
         raw_inn = (payer.buyer_inn if payer else None) or ""
         try:
-            buyer_inn = validate_inn(raw_inn, "ИНН покупателя")
+            buyer_inn = validate_inn(raw_inn, N_("ИНН покупателя"))
         except ValidationError as err:
             reasons.append(str(err))
     reasons.extend(payee_problems(payee))
@@ -293,7 +300,7 @@ def issue(
     require(ctx, "print")
     doc_kind = resolve_kind(kind, method)
     if (account is None) == (booking is None):
-        raise ValidationError("Счёт или заявка", "укажите либо лицевой счёт, либо заявку")
+        raise ValidationError(N_("Счёт или заявка"), tr("укажите либо лицевой счёт, либо заявку"))
     if amount_rub_minor is not None:  # None: what is due
         check_amount(amount_rub_minor, AMOUNT_FIELD)
     today = today or ctx.today()
@@ -326,7 +333,8 @@ def describe_option(o: KindOption) -> str:
     """One line for the dialog: amount, fee, total, validity."""
     parts = [format_money(o.amount_rub_minor)]
     if o.fee_rub_minor:
-        parts.append(f"комиссия {o.fee_percent} % {format_money(o.fee_rub_minor)}, итого {format_money(o.total_rub_minor)}")
+        parts.append(tr("комиссия {percent} % {fee}, итого {total}", percent=o.fee_percent,
+                        fee=format_money(o.fee_rub_minor), total=format_money(o.total_rub_minor)))
     if o.valid_until:
-        parts.append(f"действительна только {format_date_ru(o.valid_until)}")
+        parts.append(tr("действительна только {day}", day=format_date_ru(o.valid_until)))
     return "; ".join(parts)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain import fiscal_receipt as fr
 from cashier_app.domain.errors import RuleViolation, ValidationError
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit, fiscal_outbox, fiscal_settings, ledger
 from cashier_app.services.card_gateway import crash_point
 from cashier_app.services.context import DeskContext
@@ -64,8 +65,15 @@ class ReconcileResult:
 
     @property
     def text(self) -> str:
-        return (f"Проверено чеков: {self.checked}; пробито: {self.done}; не пробито: {self.failed}; "
-                f"ждут ответа ККТ: {self.unfinished}.")
+        return tr("Проверено чеков: {checked}; пробито: {done}; не пробито: {failed}; ждут ответа ККТ: {unfinished}.",
+                  checked=self.checked, done=self.done, failed=self.failed, unfinished=self.unfinished)
+
+
+# Notes stored on the receipt row (Russian, like the register's own words); fiscal_views shows them via tr().
+REFUSED_NOTE = N_("ККТ отказала")
+MAKING_NOTE = N_("ККТ приняла чек и ещё формирует его")
+UNCONFIRMED_NOTE = N_("ККТ не подтвердила приём чека")
+NO_ANSWER_NOTE = N_("нет ответа ККТ")
 
 
 # --- the lease ---------------------------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ def _client(ctx: DeskContext, job: _Job, wait_secs: float = DEFAULT_WAIT_SECS) -
         rules = fiscal_settings.get_rules(s, job.payee_id) if job.payee_id is not None else None
         code = s.execute(select(m.Payee.code).where(m.Payee.id == job.payee_id)).scalar_one_or_none()
     if rules is None or code is None:
-        raise ValidationError("ККТ", "у получателя платежа больше не настроена ККТ")
+        raise ValidationError(N_("ККТ"), tr("у получателя платежа больше не настроена ККТ"))
     if rules.mode != job.channel:
         rules = replace(rules, mode=job.channel)  # the row goes where it was queued, whatever changed since
     secret = fiscal_settings.secret_for(code, job.register_url) if job.channel == "atol_online" else None
@@ -209,7 +217,7 @@ def _rekey(ctx: DeskContext, job: _Job, token: str, why: str | None) -> _Job:
                           .values(key=new, remote_uuid=None, updated_at=datetime.now(UTC))
                           .execution_options(synchronize_session=False)).rowcount
         if moved != 1:
-            raise RegisterUnavailable("чек уже обрабатывает другая касса")
+            raise RegisterUnavailable("чек уже обрабатывает другая касса")  # i18n: data
         audit.record(s, ctx, "fiscal.rekey", "fiscal_receipt", str(job.id), {"key": job.key, "register": why},
                      {"key": new})
         uow.commit()
@@ -253,7 +261,7 @@ def _settle(ctx: DeskContext, job: _Job, token: str, lk: Lookup) -> None:
         if f.total_minor != job.amount_minor:
             # Under our key, but not our amount: nothing proves it is ours, so it is not adopted.
             _write(ctx, job.id, token, {"state": "failed", "last_error": (
-                f"в ККТ под ключом {job.key} чек на {f.total_minor / 100:.2f} ₽, а платёж на "
+                f"в ККТ под ключом {job.key} чек на {f.total_minor / 100:.2f} ₽, а платёж на "  # i18n: data
                 f"{job.amount_minor / 100:.2f} ₽ — чек не принят как наш; проверьте ККТ")[:255]})
             return
         crash_point("fiscal_before_store")
@@ -266,12 +274,12 @@ def _settle(ctx: DeskContext, job: _Job, token: str, lk: Lookup) -> None:
             "last_error": None, "remote_uuid": (lk.remote_uuid or job.remote_uuid)}, own_lease=False)
         return
     if lk.state == "failed":
-        _write(ctx, job.id, token, {"state": "failed", "last_error": (lk.error or "ККТ отказала")[:255]})
+        _write(ctx, job.id, token, {"state": "failed", "last_error": (lk.error or REFUSED_NOTE)[:255]})
         return
     if lk.state == "wait":
-        _note(ctx, job.id, token, "ККТ приняла чек и ещё формирует его")
+        _note(ctx, job.id, token, MAKING_NOTE)
         return
-    _note(ctx, job.id, token, "ККТ не подтвердила приём чека")
+    _note(ctx, job.id, token, UNCONFIRMED_NOTE)
 
 
 def deliver(ctx: DeskContext, receipt_id: int, *, wait_secs: float = DEFAULT_WAIT_SECS,
@@ -287,23 +295,23 @@ def deliver(ctx: DeskContext, receipt_id: int, *, wait_secs: float = DEFAULT_WAI
         client = _client(ctx, job, wait_secs)
     except Exception as exc:  # configuration (no password, bad URL): the receipt waits, the reason is shown
         log.warning("fiscal receipt %s: no client: %s", job.key, exc)
-        _note(ctx, job.id, token, f"ККТ недоступна: {exc}")
+        _note(ctx, job.id, token, f"ККТ недоступна: {exc}")  # i18n: data
         return view_by_id(ctx, receipt_id)
     try:
         job, lk = _talk(ctx, client, job, token, was, time.monotonic() + max(wait_secs, 0.0), resend_failed)
     except RegisterRefused as exc:
         log.info("fiscal receipt %s refused: %s", job.key, exc)
-        why = str(exc) or "ККТ отказала"
+        why = str(exc) or REFUSED_NOTE
         values: dict[str, Any] = {"state": "failed", "last_error": why[:255]}
         if exc.remote_uuid:
             values["remote_uuid"] = exc.remote_uuid[:64]
         _write(ctx, job.id, token, values)
     except RegisterUnavailable as exc:
         log.warning("fiscal receipt %s: outcome unknown: %s", job.key, exc)
-        _note(ctx, job.id, token, f"нет ответа ККТ: {exc}" if str(exc) else "нет ответа ККТ")
+        _note(ctx, job.id, token, f"нет ответа ККТ: {exc}" if str(exc) else NO_ANSWER_NOTE)  # i18n: data
     except Exception as exc:  # a bug or a surprise must not lose the row: it stays sent, looked up next time
         log.exception("fiscal receipt %s: unexpected error", job.key)
-        _note(ctx, job.id, token, f"ошибка при обращении к ККТ: {type(exc).__name__}")
+        _note(ctx, job.id, token, f"ошибка при обращении к ККТ: {type(exc).__name__}")  # i18n: data
     else:
         _settle(ctx, job, token, lk)
     return view_by_id(ctx, receipt_id)
@@ -362,15 +370,16 @@ def retry(ctx: DeskContext, payment_number: str, *, wait_secs: float = DEFAULT_W
         rows = list(s.execute(select(m.FiscalReceipt.id, m.FiscalReceipt.state, m.FiscalReceipt.operation)
                               .where(m.FiscalReceipt.payment_id == p.id).order_by(m.FiscalReceipt.id)))
     if not rows:
-        raise RuleViolation(f"у платежа {payment_number} нет фискального чека")
+        raise RuleViolation(tr("у платежа {number} нет фискального чека", number=payment_number))
     # A failed sale that a correction replaced stays failed: sending it now would make a second sale.
     corrected = any(op == "sell_correction" and state != "failed" for _, state, op in rows)
     todo = [rid for rid, state, op in rows
             if state in ("failed", *UNFINISHED) and not (corrected and op == "sell" and state == "failed")]
     if not todo and corrected:
-        raise RuleViolation(f"чек продажи по платежу {payment_number} заменён чеком коррекции — повторять нечего")
+        raise RuleViolation(tr("чек продажи по платежу {number} заменён чеком коррекции — повторять нечего",
+                               number=payment_number))
     if not todo:
-        raise RuleViolation(f"чек по платежу {payment_number} уже пробит — повторять нечего")
+        raise RuleViolation(tr("чек по платежу {number} уже пробит — повторять нечего", number=payment_number))
     out = []
     for rid in todo:
         if _rebuild_unsent(ctx, rid):
@@ -400,7 +409,8 @@ def _rebuild_unsent(ctx: DeskContext, receipt_id: int) -> bool:
         try:
             fiscal_outbox.rebuild(s, r)
         except ValidationError as exc:
-            raise RuleViolation(f"чек по-прежнему не формируется: {exc} — исправьте настройки ККТ получателя") from None
+            raise RuleViolation(tr("чек по-прежнему не формируется: {error} — исправьте настройки ККТ получателя",
+                                   error=exc)) from None
         uow.commit()
     return True
 
@@ -415,23 +425,24 @@ def correct(ctx: DeskContext, payment_number: str, reason: str, *,
     require(ctx, "correct")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Причина", "укажите причину коррекции")
+        raise ValidationError(N_("Причина"), tr("укажите причину коррекции"))
     if len(reason) > 255:
-        raise ValidationError("Причина", "не длиннее 255 символов")
+        raise ValidationError(N_("Причина"), ntr("не длиннее {n} символа", "не длиннее {n} символов", 255))
     with ctx.db.uow() as uow:
         s = uow.session
         p = payment_by_number(s, payment_number)
         if p.entry_kind != "payment" or not p.credited:
-            raise RuleViolation(f"{payment_number}: чек коррекции оформляется только по проведённому платежу")
+            raise RuleViolation(tr("{number}: чек коррекции оформляется только по проведённому платежу",
+                                   number=payment_number))
         ledger.lock_payment(s, p.id)  # two managers correcting at once: one after the other
         rows = list(s.execute(select(m.FiscalReceipt).where(m.FiscalReceipt.payment_id == p.id)
                               .order_by(m.FiscalReceipt.id).execution_options(populate_existing=True)).scalars())
         sale = next((r for r in rows if r.operation == "sell"), None)
         if sale is not None and sale.state != "failed":
-            raise RuleViolation(f"чек продажи по платежу {payment_number} {_state_words(sale.state)} — "
-                                "коррекция не нужна")
+            raise RuleViolation(tr("чек продажи по платежу {number} {state} — коррекция не нужна",
+                                   number=payment_number, state=_state_words(sale.state)))
         if any(r.operation == "sell_correction" and r.state != "failed" for r in rows):
-            raise RuleViolation(f"по платежу {payment_number} чек коррекции уже оформлен")
+            raise RuleViolation(tr("по платежу {number} чек коррекции уже оформлен", number=payment_number))
         base_day = ctx.today().strftime("%d.%m.%Y")
         row = fiscal_outbox.enqueue_correction(s, ctx, p, reason=reason, base_day=base_day, corrects=sale)
         audit.record(s, ctx, "fiscal.correct", "payment", payment_number, None,
@@ -442,8 +453,9 @@ def correct(ctx: DeskContext, payment_number: str, reason: str, *,
 
 
 def _state_words(state: str) -> str:
-    return {"done": "уже пробит", "bank": "пробивает банк", "pending": "ещё отправляется",
-            "sent": "ещё отправляется"}.get(state, state)
+    words = {"done": N_("уже пробит"), "bank": N_("пробивает банк"), "pending": N_("ещё отправляется"),
+             "sent": N_("ещё отправляется")}
+    return tr(words[state]) if state in words else state
 
 
 __all__ = ["DEFAULT_WAIT_SECS", "FISCAL_CRASH_POINTS", "ReconcileResult", "correct", "deliver",

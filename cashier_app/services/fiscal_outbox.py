@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain import fiscal_receipt as fr
 from cashier_app.domain.errors import RuleViolation, ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import fiscal_settings
 from cashier_app.services.context import DeskContext
 from cashier_app.storage import models as m
@@ -72,10 +73,11 @@ def _item_name(s: Session, rules: Any, p: m.Payment) -> str:
     """The position's name: the payee's template with what the money is for."""
     if p.account_id is not None:
         number = s.execute(select(m.Account.number).where(m.Account.id == p.account_id)).scalar_one()
-        target, default = f"л/с {number}", "Оплата услуг"
+        # Printed on the receipt (sent to the register): the document's language, not the UI's.
+        target, default = f"л/с {number}", "Оплата услуг"  # i18n: data
     else:
         number = s.execute(select(m.Booking.number).where(m.Booking.id == p.booking_id)).scalar_one()
-        target, default = f"заявка № {number}", "Оплата туристского продукта"
+        target, default = f"заявка № {number}", "Оплата туристского продукта"  # i18n: data
     base = (getattr(rules, "item_name", None) or default).strip()
     if "{" in base:
         try:
@@ -90,7 +92,7 @@ def build_body(s: Session, entry: m.Payment, *, operation: str, money: m.Payment
     """The receipt as it will be sent, frozen: the payee's rules, the cashier, the customer's contact."""
     rules = _rules(s, payee_id)
     if rules is None:
-        raise ValidationError("ККТ", "у получателя платежа не настроена ККТ")
+        raise ValidationError(N_("ККТ"), tr("у получателя платежа не настроена ККТ"))
     operator_name, operator_inn = _operator(s, entry.user_id)
     receipt = fr.build_receipt(
         rules, operation=operation, amount_minor=abs(entry.amount_minor),
@@ -112,7 +114,7 @@ def rebuild(s: Session, row: m.FiscalReceipt) -> None:
     correction = None
     if row.operation == "sell_correction":
         correction = fr.Correction(type="self", base_date=row.created_at.strftime("%d.%m.%Y"), base_number="",
-                                   description="коррекция")
+                                   description="коррекция")  # i18n: data
     row.body = build_body(s, entry, operation=row.operation, money=money, contact=row.contact,
                           electronically=row.electronically, payee_id=row.payee_id, correction=correction)
     row.state, row.last_error, row.updated_at = "pending", None, datetime.now(UTC)
@@ -132,7 +134,7 @@ def _enqueue(s: Session, ctx: DeskContext, entry: m.Payment, *, operation: str, 
     except ValidationError as exc:
         # Never refuse the money for its receipt (a card payment is already taken at the bank): the row
         # says what is wrong, nothing was sent anywhere, and ``retry`` builds it again once it is fixed.
-        body, state, error = {}, "failed", f"чек не сформирован: {exc}"[:255]
+        body, state, error = {}, "failed", f"чек не сформирован: {exc}"[:255]  # i18n: data
     now = datetime.now(UTC)
     row = m.FiscalReceipt(
         key=new_key(entry.number, operation), payment_id=entry.id, operation=operation,
@@ -186,7 +188,7 @@ def enqueue_correction(s: Session, ctx: DeskContext, payment: m.Payment, *, reas
     """A ``sell_correction`` for a payment whose sale never reached the register (``fiscal_delivery.correct``)."""
     settings = _settings(s, payment.payee_id)
     if settings is None:
-        raise RuleViolation("у получателя платежа не настроена ККТ — чек коррекции пробить негде")
+        raise RuleViolation(tr("у получателя платежа не настроена ККТ — чек коррекции пробить негде"))
     correction = fr.Correction(type="self", base_date=base_day, base_number="", description=reason[:255])
     channel = corrects.channel if corrects is not None and corrects.channel != "bank" else settings.mode
     return _enqueue(s, ctx, payment, operation="sell_correction", money=payment,

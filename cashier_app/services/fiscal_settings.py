@@ -30,6 +30,7 @@ from stdnum.ru import inn as stdnum_inn
 
 from cashier_app.domain import fiscal_receipt as fr
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit
 from cashier_app.services.card_gateway import is_loopback
 from cashier_app.services.context import DeskContext
@@ -43,21 +44,23 @@ from cashier_app.storage import models as m
 log = logging.getLogger(__name__)
 
 MODES = ("none", "atol_web", "atol_online")
-MODE_LABELS = {"none": "без ККТ", "atol_web": "ККТ АТОЛ (ATOL Web Server)", "atol_online": "АТОЛ Онлайн"}
+MODE_LABELS = {"none": N_("без ККТ"), "atol_web": N_("ККТ АТОЛ (ATOL Web Server)"), "atol_online": N_("АТОЛ Онлайн")}
 DEFAULT_WEB_URL = "http://127.0.0.1:16732"
 SECRET_PROVIDER = "atol_online"
 DESK_URL_KEY = "fiscal_register_url"
 # The register emulator's documented demo credentials (``cashier-app fiscal-sandbox``): loopback only.
 DEMO_LOGIN, DEMO_PASSWORD, DEMO_GROUP = "demo-login", "demo-pass", "demo-group"
 
-F_MODE = "ККТ"
-F_URL = "Адрес ККТ"
-F_GROUP = "Код группы АТОЛ Онлайн"
-F_LOGIN = "Логин АТОЛ Онлайн"
-F_PASSWORD = "Пароль АТОЛ Онлайн"
-F_CASHIER_NAME = "ФИО кассира для чека"
-F_CASHIER_INN = "ИНН кассира"
-F_DESK_URL = "Адрес ККТ этой кассы"
+# Field names: keys the dialogs compare (ValidationError translates them in the shown text).
+F_MODE = N_("ККТ")
+F_URL = N_("Адрес ККТ")
+F_GROUP = N_("Код группы АТОЛ Онлайн")
+F_LOGIN = N_("Логин АТОЛ Онлайн")
+F_PASSWORD = N_("Пароль АТОЛ Онлайн")
+F_CASHIER_NAME = N_("ФИО кассира для чека")
+F_CASHIER_INN = N_("ИНН кассира")
+F_DESK_URL = N_("Адрес ККТ этой кассы")
+LOGIN_IN_URL = N_("логин и пароль в адресе недопустимы — задайте их в полях ниже")
 
 # FiscalSettings columns the rules mirror (all but the key and the timestamp).
 _COLUMNS = tuple(c.key for c in m.FiscalSettings.__table__.columns if c.key not in ("payee_id", "updated_at"))
@@ -122,7 +125,7 @@ def _payee(s: Session, payee: int | str) -> m.Payee:
     else:
         row = s.execute(select(m.Payee).where(m.Payee.code == str(payee).strip().lower())).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"Получатель «{payee}» не найден.")
+        raise NotFound(tr("Получатель «{code}» не найден.", code=payee))
     return row
 
 
@@ -234,9 +237,9 @@ def register_url_for(ctx: DeskContext | Session, payee_id: int | str) -> str | N
 def operator_for(s: Session, user_id: int | None) -> Operator:
     """The cashier as the receipt prints it: the fiscal name (else the full name) and the INN."""
     u = s.get(m.User, user_id) if user_id is not None else None
-    if u is None:
-        return Operator(name="Кассир")
-    name = (u.fiscal_name or u.full_name or u.login or "Кассир").strip()
+    if u is None:  # printed on the fiscal receipt (tag 1021): the document's language, not the UI's
+        return Operator(name="Кассир")  # i18n: data
+    name = (u.fiscal_name or u.full_name or u.login or "Кассир").strip()  # i18n: data
     return Operator(name=name[:64], inn=u.fiscal_inn or None)
 
 
@@ -244,46 +247,46 @@ def operator_for(s: Session, user_id: int | None) -> Operator:
 
 def _check_url(url: str, mode: str) -> list[ValidationError]:
     if not url:
-        return [ValidationError(F_URL, "укажите адрес, например " +
-                                (DEFAULT_WEB_URL if mode == "atol_web" else "https://online.atol.ru/possystem/v5"))]
+        return [ValidationError(F_URL, tr("укажите адрес, например {example}", example=(
+            DEFAULT_WEB_URL if mode == "atol_web" else "https://online.atol.ru/possystem/v5")))]
     if len(url) > 255:
-        return [ValidationError(F_URL, "не больше 255 знаков")]
+        return [ValidationError(F_URL, ntr("не больше {n} знака", "не больше {n} знаков", 255))]
     try:
         parts = urlsplit(url)
         host = parts.hostname
         _ = parts.port
     except ValueError:
-        return [ValidationError(F_URL, f"«{url}» — не адрес")]
+        return [ValidationError(F_URL, tr("«{url}» — не адрес", url=url))]
     if parts.scheme not in ("http", "https") or not host or any(ch.isspace() for ch in url):
-        return [ValidationError(F_URL, f"«{url}» — не адрес; нужен вид http://хост:порт")]
+        return [ValidationError(F_URL, tr("«{url}» — не адрес; нужен вид http://хост:порт", url=url))]
     if parts.username is not None or parts.password is not None:
-        return [ValidationError(F_URL, "логин и пароль в адресе недопустимы — задайте их в полях ниже")]
+        return [ValidationError(F_URL, tr(LOGIN_IN_URL))]
     if parts.query or parts.fragment:
-        return [ValidationError(F_URL, "адрес без параметров после «?» и «#»")]
+        return [ValidationError(F_URL, tr("адрес без параметров после «?» и «#»"))]
     # ATOL Web Server runs on the cashier's PC or the office LAN (plain http is what it speaks);
     # the cloud register carries the password: https only, except the emulator on loopback.
     if mode == "atol_online" and parts.scheme != "https" and not is_loopback(url):
-        return [ValidationError(F_URL, "только https:// (http — лишь для эмулятора на 127.0.0.1)")]
+        return [ValidationError(F_URL, tr("только https:// (http — лишь для эмулятора на 127.0.0.1)"))]
     return []
 
 
 def _short(field: str, value: str | None, limit: int, what: str) -> list[ValidationError]:
     if not value:
-        return [ValidationError(field, f"укажите {what}")]
+        return [ValidationError(field, tr("укажите {what}", what=what))]
     if len(value) > limit or any(ch.isspace() for ch in value):
-        return [ValidationError(field, f"без пробелов, не больше {limit} знаков")]
+        return [ValidationError(field, ntr("без пробелов, не больше {n} знака", "без пробелов, не больше {n} знаков", limit))]
     return []
 
 
 def _problems(rules: Any, payee_code: str, password: str | None) -> list[ValidationError]:
     out: list[ValidationError] = list(fr.check_rules(rules))  # mode, URL, group, login, agent, supplier...
     if rules.mode in ("atol_web", "atol_online") and rules.url:
-        out.extend(p for p in _check_url(rules.url, rules.mode) if "логин и пароль" in p.message)
+        out.extend(p for p in _check_url(rules.url, rules.mode) if p.message == tr(LOGIN_IN_URL))
     if rules.mode == "atol_online":
         if not password and secret_for(payee_code, rules.url) is None:
-            out.append(ValidationError(F_PASSWORD, "укажите пароль (он хранится только в хранилище ключей)"))
+            out.append(ValidationError(F_PASSWORD, tr("укажите пароль (он хранится только в хранилище ключей)")))
     elif password:
-        out.append(ValidationError(F_PASSWORD, "пароль нужен только для АТОЛ Онлайн"))
+        out.append(ValidationError(F_PASSWORD, tr("пароль нужен только для АТОЛ Онлайн")))
     return out
 
 
@@ -378,9 +381,9 @@ def check_cashier_inn(inn: str | None) -> str | None:
     if not cleaned:
         return None
     if not cleaned.isdigit() or len(cleaned) != 12:
-        raise ValidationError(F_CASHIER_INN, "ИНН физического лица — 12 цифр")
+        raise ValidationError(F_CASHIER_INN, tr("ИНН физического лица — 12 цифр"))
     if not stdnum_inn.is_valid(cleaned):
-        raise ValidationError(F_CASHIER_INN, f"«{cleaned}» — неверная контрольная сумма ИНН")
+        raise ValidationError(F_CASHIER_INN, tr("«{inn}» — неверная контрольная сумма ИНН", inn=cleaned))
     return cleaned
 
 
@@ -392,13 +395,13 @@ def set_cashier(ctx: DeskContext, login: str, name: str | None, inn: str | None)
     require(ctx, "manage_users")
     clean_name = " ".join((name or "").split()) or None
     if clean_name is not None and len(clean_name) > 64:
-        raise ValidationError(F_CASHIER_NAME, "не длиннее 64 символов")
+        raise ValidationError(F_CASHIER_NAME, ntr("не длиннее {n} символа", "не длиннее {n} символов", 64))
     clean_inn = check_cashier_inn(inn)
     with ctx.db.uow() as uow:
         s = uow.session
         u = s.execute(select(m.User).where(m.User.login == (login or "").strip().lower())).scalar_one_or_none()
         if u is None:
-            raise NotFound(f"Пользователь «{login}» не найден.")
+            raise NotFound(tr("Пользователь «{login}» не найден.", login=login))
         before = {"fiscal_name": u.fiscal_name, "fiscal_inn": u.fiscal_inn}
         clean_name = u.fiscal_name if name is None else clean_name
         clean_inn = u.fiscal_inn if inn is None else clean_inn
@@ -415,7 +418,7 @@ def get_cashier(ctx: DeskContext, login: str) -> CashierFiscal:
     with ctx.db.read() as uow:
         u = uow.session.execute(select(m.User).where(m.User.login == login.strip().lower())).scalar_one_or_none()
         if u is None:
-            raise NotFound(f"Пользователь «{login}» не найден.")
+            raise NotFound(tr("Пользователь «{login}» не найден.", login=login))
         return CashierFiscal(u.login, u.fiscal_name or u.full_name, u.fiscal_inn)
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import RuleViolation
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit, fiscal_settings
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
@@ -58,13 +59,14 @@ from cashier_app.storage import models as m
 log = logging.getLogger(__name__)
 
 SHIFT_LIMIT = timedelta(hours=24)
-EXPIRED_TEXT = "смена ККТ длится больше 24 часов: закройте смену"
-NOT_OPENED_TEXT = "смена ККТ не открыта"
-NOT_CLOSED_TEXT = "смена ККТ не закрыта"
+EXPIRED_TEXT = N_("смена ККТ длится больше 24 часов: закройте смену")
+NOT_OPENED_TEXT = N_("смена ККТ не открыта")
+# Kept Russian where it goes into the Z report's stored register block (printed with the report).
+NOT_CLOSED_TEXT = N_("смена ККТ не закрыта")
 STATUS_TEXT = {
-    "ready": "ККТ готова", "paper_out": "в ККТ нет бумаги", "shift_expired": "смена ККТ больше 24 часов",
-    "offline": "ККТ не отвечает", "shift_closed": "смена ККТ закрыта", "cloud": "АТОЛ Онлайн",
-    "none": "без ККТ",
+    "ready": N_("ККТ готова"), "paper_out": N_("в ККТ нет бумаги"), "shift_expired": N_("смена ККТ больше 24 часов"),
+    "offline": N_("ККТ не отвечает"), "shift_closed": N_("смена ККТ закрыта"), "cloud": N_("АТОЛ Онлайн"),
+    "none": N_("без ККТ"),
 }
 
 
@@ -167,7 +169,8 @@ def _attempt_key(client: RegisterClient, key: str) -> tuple[str, Lookup | None]:
         if found.state == "failed":
             continue  # refused: no document was made under it
         return k, (found if found.state == "done" else None)
-    raise RegisterRefused(f"ККТ отказала {MAX_ATTEMPTS} раз подряд: проверьте её")
+    raise RegisterRefused(ntr("ККТ отказала {n} раз подряд: проверьте её", "ККТ отказала {n} раз подряд: проверьте её",
+                              MAX_ATTEMPTS))
 
 
 def _err(exc: Exception) -> str:
@@ -205,7 +208,8 @@ def _open_register(ctx: DeskContext, shift_id: int, number: str, url: str, rules
                 client.close_shift(key, operator)
             st = client.shift_state()
         if st.state == "expired":
-            raise RegisterRefused(f"{EXPIRED_TEXT} № {st.number} прежней смены программы")
+            raise RegisterRefused(tr("{expired} № {number} прежней смены программы", expired=tr(EXPIRED_TEXT),
+                                     number=st.number))
         if st.state != "opened":
             key, done = _attempt_key(client, f"{base}-open")
             st = client.open_shift(key, operator) if done is None else client.shift_state()
@@ -219,11 +223,12 @@ def _open_register(ctx: DeskContext, shift_id: int, number: str, url: str, rules
     except (RegisterUnavailable, RegisterRefused) as exc:
         log.warning("register shift for %s not opened: %s", number, exc)
         _set(ctx, shift_id, register_z={"state": "open_failed", "error": _err(exc)})
-        return f"{NOT_OPENED_TEXT}: {_err(exc)}. Повторите: «Смена → ККТ» (cashier-app fiscal sync)"
+        return tr("{not_opened}: {error}. Повторите: «Смена → ККТ» (cashier-app fiscal sync)",
+                  not_opened=tr(NOT_OPENED_TEXT), error=_err(exc))
     _store_opened(ctx, shift_id, number, st, action)
     # The float goes into the register's drawer too (a cash-in), so its cash-outs add up.
     problems = _sync_movements(ctx, client, shift_id, base, operator)
-    return f"ККТ не приняла: {'; '.join(problems)}. Повторите: fiscal sync" if problems else None
+    return tr("ККТ не приняла: {problems}. Повторите: fiscal sync", problems="; ".join(problems)) if problems else None
 
 
 def _store_opened(ctx: DeskContext, shift_id: int, number: str, st: ShiftState, action: str) -> None:
@@ -305,7 +310,7 @@ def _close_on_register(client: RegisterClient, base: str, reg_number: int | None
             if again.state == "done":
                 return _z_from(again, reg_number)
             # Closed without us (on the register itself, or a later shift is open): nothing to close.
-            return {"state": "closed", "shift_number": reg_number, "note": "закрыта на ККТ без программы"}
+            return {"state": "closed", "shift_number": reg_number, "note": "закрыта на ККТ без программы"}  # i18n: data
         return _z_from(client.close_shift(key, operator), reg_number if reg_number is not None else st.number)
     except (RegisterUnavailable, RegisterRefused) as exc:
         log.warning("register shift of %s not closed: %s", base, exc)
@@ -333,7 +338,7 @@ def close_register(ctx: DeskContext, shift_id: int) -> dict[str, Any] | None:
         except (RegisterUnavailable, RegisterRefused) as exc:
             return {"state": "close_failed", "shift_number": None, "error": f"{NOT_CLOSED_TEXT}: {_err(exc)}"}
         if st.state == "closed":
-            return {"state": "closed", "shift_number": None, "note": "смена ККТ не открывалась"}
+            return {"state": "closed", "shift_number": None, "note": "смена ККТ не открывалась"}  # i18n: data
         return _close_on_register(client, base, st.number, operator)
     _sync_movements(ctx, client, shift_id, base, operator)
     return _close_on_register(client, base, reg_number, operator)
@@ -368,7 +373,8 @@ def after_movement(ctx: DeskContext, shift_id: int, movement_id: int) -> str | N
         _send_movement(_client(rules, url), task_base(shift), movement_id, kind, amount, operator)
     except (RegisterUnavailable, RegisterRefused) as exc:
         log.warning("register cash %s of %s not made: %s", kind, shift.number, exc)
-        return f"ККТ не приняла {'внесение' if kind == 'in' else 'изъятие'}: {_err(exc)}. Повторите: fiscal sync"
+        return (tr("ККТ не приняла внесение: {error}. Повторите: fiscal sync", error=_err(exc)) if kind == "in"
+                else tr("ККТ не приняла изъятие: {error}. Повторите: fiscal sync", error=_err(exc)))
     return None
 
 
@@ -397,7 +403,8 @@ def _sync_movements(ctx: DeskContext, client: RegisterClient, shift_id: int, bas
         try:
             _send_movement(client, base, mid, kind, amount, operator)
         except (RegisterUnavailable, RegisterRefused) as exc:
-            problems.append(f"{'внесение' if kind == 'in' else 'изъятие'} № {mid}: {_err(exc)}")
+            problems.append(tr("внесение № {id}: {error}", id=mid, error=_err(exc)) if kind == "in"
+                            else tr("изъятие № {id}: {error}", id=mid, error=_err(exc)))
     return problems
 
 
@@ -413,7 +420,7 @@ def after_x(ctx: DeskContext, shift_id: int, document_number: str) -> str | None
         if done is None:
             client.report_x(key, operator)
     except (RegisterUnavailable, RegisterRefused) as exc:
-        return f"ККТ не напечатала X-отчёт: {_err(exc)}"
+        return tr("ККТ не напечатала X-отчёт: {error}", error=_err(exc))
     return None
 
 
@@ -448,7 +455,7 @@ def sync(ctx: DeskContext) -> SyncResult:
         note = _open_register(ctx, sid, number, url, rules, operator, base)
         if note:
             return SyncResult(number, (), (note,))
-        actions.append("смена ККТ открыта")
+        actions.append(tr("смена ККТ открыта"))
     problems.extend(_sync_movements(ctx, client, sid, base, operator))
     return SyncResult(number, tuple(actions), tuple(problems) + _closing_problems(ctx, url))
 
@@ -466,7 +473,7 @@ def _closing_problems(ctx: DeskContext, url: str) -> tuple[str, ...]:
         rows = uow.session.execute(select(m.CashShift).where(
             m.CashShift.register_url == url, m.CashShift.status == "closed",
             m.CashShift.register_shift_number.is_not(None))).scalars().all()
-        return tuple(f"{NOT_CLOSED_TEXT} (смена № {r.number})" for r in rows
+        return tuple(tr("{not_closed} (смена № {number})", not_closed=tr(NOT_CLOSED_TEXT), number=r.number) for r in rows
                      if (r.register_z or {}).get("state") == "close_failed")
 
 
@@ -515,7 +522,7 @@ def check_can_sell(s: Session, ctx: DeskContext, payee_id: int | None, *, now: d
         return
     opened = _opened_at(shift)
     if opened is not None and (now or datetime.now(UTC)) - opened > SHIFT_LIMIT:
-        raise RuleViolation(EXPIRED_TEXT)
+        raise RuleViolation(tr(EXPIRED_TEXT))
 
 
 # --- status -----------------------------------------------------------------------------------------
@@ -544,12 +551,12 @@ def register_status(ctx: DeskContext, *, now: datetime | None = None) -> Registe
               "app_shift_register": app_reg}
     if reg is None:
         state = "cloud" if cloud else "none"
-        return RegisterStatus(state, text=STATUS_TEXT[state], **common)
+        return RegisterStatus(state, text=tr(STATUS_TEXT[state]), **common)
     url, rules = reg
     try:
         dev = _client(rules, url).device_state()
     except (RegisterUnavailable, RegisterRefused) as exc:
-        return RegisterStatus("offline", url, text=f"{STATUS_TEXT['offline']}: {_err(exc)}", **common)
+        return RegisterStatus("offline", url, text=f"{tr(STATUS_TEXT['offline'])}: {_err(exc)}", **common)
     sh = dev.shift
     expired = sh is not None and sh.state == "expired"
     if sh is not None and sh.state == "opened":
@@ -565,11 +572,11 @@ def register_status(ctx: DeskContext, *, now: datetime | None = None) -> Registe
         state = "shift_closed"
     else:
         state = "ready"
-    text = STATUS_TEXT[state]
+    text = tr(STATUS_TEXT[state])
     if dev.unsent_documents:
-        text += f"; не отправлено в ОФД: {dev.unsent_documents}"
+        text += "; " + tr("не отправлено в ОФД: {n}", n=dev.unsent_documents)
     if app_reg in ("open_failed", "open_pending"):
-        text += f"; {NOT_OPENED_TEXT}"
+        text += f"; {tr(NOT_OPENED_TEXT)}"
     return RegisterStatus(state, url, sh.state if sh else None, sh.number if sh else None, dev.unsent_documents,
                           text=text, **common)
 

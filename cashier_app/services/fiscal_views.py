@@ -16,16 +16,18 @@ from sqlalchemy.orm import Session
 from cashier_app.domain import fiscal_receipt as fr
 from cashier_app.domain.errors import NotFound
 from cashier_app.domain.money import format_money
+from cashier_app.i18n import N_, tr
 from cashier_app.services import office_time
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 
-OPERATION_LABELS = {"sell": "приход", "sell_return": "возврат прихода", "sell_correction": "коррекция прихода",
-                    "sell_return_correction": "коррекция возврата прихода"}
-STATE_LABELS = {"pending": "не отправлен", "sent": "отправлен, ждёт ответа ККТ", "done": "пробит",
-                "failed": "не пробит", "bank": "пробивает банк"}
-CHANNEL_LABELS = {"atol_web": "ККТ на кассе", "atol_online": "АТОЛ Онлайн", "bank": "онлайн-касса банка"}
+OPERATION_LABELS = {"sell": N_("приход"), "sell_return": N_("возврат прихода"),
+                    "sell_correction": N_("коррекция прихода"),
+                    "sell_return_correction": N_("коррекция возврата прихода")}
+STATE_LABELS = {"pending": N_("не отправлен"), "sent": N_("отправлен, ждёт ответа ККТ"), "done": N_("пробит"),
+                "failed": N_("не пробит"), "bank": N_("пробивает банк")}
+CHANNEL_LABELS = {"atol_web": N_("ККТ на кассе"), "atol_online": N_("АТОЛ Онлайн"), "bank": N_("онлайн-касса банка")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +78,24 @@ class ReceiptView:
 
 
 def _text(r: m.FiscalReceipt) -> str:
-    what = f"Чек ({OPERATION_LABELS.get(r.operation, r.operation)}, {format_money(r.amount_minor)})"
+    op = OPERATION_LABELS.get(r.operation)
+    what = tr("Чек ({operation}, {amount})", operation=tr(op) if op else r.operation,
+              amount=format_money(r.amount_minor))
     if r.state == "done":
-        return f"{what} пробит: ФД № {r.fd_number}, ФП {r.fiscal_sign}, ФН {r.fn_number}."
+        return tr("{what} пробит: ФД № {fd}, ФП {sign}, ФН {fn}.", what=what, fd=r.fd_number, sign=r.fiscal_sign,
+                  fn=r.fn_number)
     if r.state == "bank":
-        return f"{what} пробивает онлайн-касса банка."
-    note = f" ({r.last_error})" if r.last_error else ""
+        return tr("{what} пробивает онлайн-касса банка.", what=what)
+    # The stored note is the register's or our own words (Russian); the catalog translates the ones it knows.
+    note = f" ({tr(r.last_error)})" if r.last_error else ""
     if r.state == "failed":
-        return (f"{what} не пробит{note}. Платёж проведён; чек можно повторить или оформить чеком коррекции.")
+        return tr("{what} не пробит{note}. Платёж проведён; чек можно повторить или оформить чеком коррекции.",
+                  what=what, note=note)
     if r.state == "sent":
-        return (f"{what} отправлен в ККТ, ответа ещё нет{note}. Платёж проведён; чек проверяется "
-                "автоматически — повторно он не пробьётся.")
-    return f"{what} ещё не отправлен в ККТ{note}. Платёж проведён; чек будет отправлен автоматически."
+        return tr("{what} отправлен в ККТ, ответа ещё нет{note}. Платёж проведён; чек проверяется "
+                  "автоматически — повторно он не пробьётся.", what=what, note=note)
+    return tr("{what} ещё не отправлен в ККТ{note}. Платёж проведён; чек будет отправлен автоматически.",
+              what=what, note=note)
 
 
 def register_clock(r: m.FiscalReceipt) -> datetime | None:
@@ -120,14 +128,14 @@ def view_by_id(ctx: DeskContext, receipt_id: int) -> ReceiptView:
     with ctx.db.read() as uow:
         r = uow.session.get(m.FiscalReceipt, receipt_id, populate_existing=True)
         if r is None:
-            raise NotFound(f"Чек {receipt_id} не найден.")
+            raise NotFound(tr("Чек {id} не найден.", id=receipt_id))
         return view(uow.session, r)
 
 
 def payment_by_number(s: Session, payment_number: str) -> m.Payment:
     p = s.execute(select(m.Payment).where(m.Payment.number == (payment_number or "").strip())).scalar_one_or_none()
     if p is None:
-        raise NotFound(f"Платёж № {payment_number} не найден.")
+        raise NotFound(tr("Платёж № {number} не найден.", number=payment_number))
     return p
 
 

@@ -9,6 +9,7 @@ address.  Set with ``cashier-app payees gateway CODE … --return-url URL``.
 from __future__ import annotations
 
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.gateways.base import GatewayConfigError
@@ -16,7 +17,7 @@ from cashier_app.services.gateways.config import return_url_for, set_return_url
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
 
-FIELD = "Страница возврата покупателя"
+FIELD = N_("Страница возврата покупателя")
 
 
 def set_return_page(ctx: DeskContext, payee_code: str | None, url: str | None) -> str | None:
@@ -25,7 +26,7 @@ def set_return_page(ctx: DeskContext, payee_code: str | None, url: str | None) -
     with ctx.db.uow() as uow:
         s = uow.session
         if payee_code is not None and s.query(m.Payee).filter(m.Payee.code == payee_code).first() is None:
-            raise NotFound(f"Получатель «{payee_code}» не найден.")
+            raise NotFound(tr("Получатель «{code}» не найден.", code=payee_code))
         before = return_url_for(s, payee_code or "")
         try:
             set_return_url(s, payee_code, url)

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, UserError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.numbering import next_number
@@ -39,6 +40,31 @@ RENDERERS: dict[str, str] = {
     "x_report": "cashier_app.printing.shift_report:render_params",
     "refund_application": "cashier_app.printing.refund_application:render_params",
 }
+
+
+# Documents issued by an earlier version printed some values differently (a slip's rate with a decimal
+# point before issue 12); a reprint tries those renderings too, so what the customer gets again is still
+# byte for byte what was issued.  kind → params overrides the renderer understands, oldest last.
+LEGACY_RENDERINGS: dict[str, tuple[dict[str, Any], ...]] = {"slip": ({"legacy_rate_dot": True},)}
+
+
+def render_as_issued(kind: str, params: dict[str, Any], sha256: str | None) -> tuple[bytes, str]:
+    """The document rendered again, and its digest: today's rendering, or an older one that matches ``sha256``."""
+    render = renderer(kind)
+    pdf = render(params)
+    digest = hashlib.sha256(pdf).hexdigest()
+    if sha256 is None or digest == sha256:
+        return pdf, digest
+    for extra in LEGACY_RENDERINGS.get(kind, ()):
+        old = render({**params, **extra})
+        old_digest = hashlib.sha256(old).hexdigest()
+        if old_digest == sha256:
+            return old, old_digest
+    return pdf, digest
+
+
+NOT_REPRODUCIBLE = N_("Документ № {n} не удаётся воспроизвести байт в байт (версия программы изменилась); "
+                      "выпустите новый документ.")
 
 
 # kind → function(session, document) -> the full params, for kinds whose params do not
@@ -62,7 +88,7 @@ def renderer(kind: str) -> Callable[[dict[str, Any]], bytes]:
     try:
         target = RENDERERS[kind]
     except KeyError as exc:
-        raise UserError(f"неизвестный вид документа «{kind}»") from exc
+        raise UserError(tr("неизвестный вид документа «{kind}»", kind=kind)) from exc
     module, _, func = target.partition(":")
     return getattr(importlib.import_module(module), func)
 
@@ -122,13 +148,9 @@ def reprint(db: Database, ctx: DeskContext, number: str) -> IssuedDocument:
             return issued
         loader = PARAMS_LOADERS.get(doc.kind)
         params = loader(s, doc) if loader else dict(doc.params)
-        pdf = renderer(doc.kind)(params)
-        digest = hashlib.sha256(pdf).hexdigest()
+        pdf, digest = render_as_issued(doc.kind, params, doc.pdf_sha256)
         if digest != doc.pdf_sha256:
-            raise UserError(
-                f"Документ № {number} не удаётся воспроизвести байт в байт (версия программы изменилась); "
-                "выпустите новый документ."
-            )
+            raise UserError(tr(NOT_REPRODUCIBLE, n=number))
         audit.record(s, ctx, "document.reprint", "document", number, None, {"sha256": digest})
         uow.commit()
         return IssuedDocument(doc.id, doc.number, doc.kind, pdf, digest, doc.qr_payload, doc.issued_at,
@@ -156,7 +178,7 @@ def _reprint_batch_item(s: Session, ctx: DeskContext, number: str) -> IssuedDocu
 
     found = _batch_item_row(s, number)
     if found is None:
-        raise NotFound(f"Документ № {number} не найден в журнале.")
+        raise NotFound(tr("Документ № {n} не найден в журнале.", n=number))
     item, batch = found
     params = {**item.params, "payee": batch.params["payees"][item.params["payee"]]}
     kind = str(params["kind"])
@@ -169,10 +191,7 @@ def _reprint_batch_item(s: Session, ctx: DeskContext, number: str) -> IssuedDocu
     if pinned != 1:
         stored = s.execute(select(m.DocumentBatchItem.pdf_sha256).where(m.DocumentBatchItem.id == item.id)).scalar()
         if stored != digest:
-            raise UserError(
-                f"Документ № {number} не удаётся воспроизвести байт в байт (версия программы изменилась); "
-                "выпустите новый документ."
-            )
+            raise UserError(tr(NOT_REPRODUCIBLE, n=number))
     audit.record(s, ctx, "document.reprint", "document", number, None, {"sha256": digest, "batch": batch.number})
     payload = payload_text(qr_payload(params_to_receipt(params)))
     return IssuedDocument(batch.id, number, kind, pdf, digest, payload, batch.issued_at, None)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation
 from cashier_app.domain.money import check_amount, format_money
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit, fiscal_outbox, office_time
 from cashier_app.services.billing import outbox as billing_outbox
 from cashier_app.services.context import DeskContext
@@ -100,12 +101,13 @@ def find_target(s: Session, *, account: str | None = None, booking: str | None =
             select(m.Account.id, m.Contract.payee_id).join(m.Contract).where(m.Account.number == account)
         ).first()
         if row is None:
-            raise NotFound(f"Лицевой счёт «{account}» не найден (номер вводится точно, с нулями впереди).")
+            raise NotFound(tr("Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).",
+                              number=account))
         return Target(account_id=row[0]), row[1]
     if booking is not None:
         row = s.execute(select(m.Booking.id, m.Booking.payee_id).where(m.Booking.number == booking)).first()
         if row is None:
-            raise NotFound(f"Заявка № {booking} не найдена.")
+            raise NotFound(tr("Заявка № {number} не найдена.", number=booking))
         return Target(booking_id=row[0]), row[1]
     raise ValueError("account or booking is required")
 
@@ -127,15 +129,15 @@ def open_payment(
     now: datetime | None = None,
 ) -> m.Payment:
     """Write a ledger row (not yet credited) with a fresh number unique across desks."""
-    check_amount(amount_minor, "Сумма")  # every way in passes here: the last line of defence
+    check_amount(amount_minor, N_("Сумма"))  # every way in passes here: the last line of defence
     if target.booking_id is not None and booking_amount is None:
         raise ValueError("a booking payment needs its tour-currency amount and rate")
     if target.account_id is not None:
         # A full export from the billing no longer lists it (issue 14): its history stays, new money does not.
         row = s.execute(select(m.Account.number, m.Account.closed_on).where(m.Account.id == target.account_id)).first()
         if row is not None and row.closed_on is not None:
-            raise RuleViolation(f"лицевой счёт {row.number} закрыт {row.closed_on:%d.%m.%Y} — платежи на него "
-                                "не принимаются")
+            raise RuleViolation(tr("лицевой счёт {number} закрыт {day} — платежи на него не принимаются",
+                                   number=row.number, day=f"{row.closed_on:%d.%m.%Y}"))
     p = m.Payment(
         number=next_number(s, "payment"),
         entry_kind="payment",
@@ -263,19 +265,20 @@ def add_reversal(
     if kind not in ("reversal", "refund"):
         raise ValueError(kind)
     if not reason or not reason.strip():
-        raise RuleViolation("укажите причину")
+        raise RuleViolation(tr("укажите причину"))
     # Locked: parallel refunds of one payment must see each other's entries (issue 10).
     orig = lock_payment(s, original_id)
     if orig is None:
-        raise NotFound(f"Платёж {original_id} не найден.")
+        raise NotFound(tr("Платёж {id} не найден.", id=original_id))
     if orig.entry_kind != "payment" or not orig.credited:
-        raise RuleViolation(f"платёж {orig.number} не зачислен — отменять или возвращать нечего")
+        raise RuleViolation(tr("платёж {number} не зачислен — отменять или возвращать нечего", number=orig.number))
     left = orig.amount_minor - reversed_minor(s, orig.id)
     amount = left if amount_minor is None else amount_minor
     if amount <= 0:
-        raise RuleViolation(f"по платежу {orig.number} уже всё возвращено")
+        raise RuleViolation(tr("по платежу {number} уже всё возвращено", number=orig.number))
     if amount > left:
-        raise RuleViolation(f"вернуть можно не больше {format_money(left)} по платежу {orig.number}")
+        raise RuleViolation(tr("вернуть можно не больше {amount} по платежу {number}", amount=format_money(left),
+                               number=orig.number))
     now = now or datetime.now(UTC)
     target_minor = None
     if orig.target_amount_minor is not None:

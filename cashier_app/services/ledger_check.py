@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from cashier_app.i18n import tr
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
@@ -32,7 +33,9 @@ class LedgerDifference:
 
     @property
     def label(self) -> str:
-        return f"лицевой счёт {self.number}" if self.kind == "account" else f"заявка {self.number}"
+        if self.kind == "account":
+            return tr("лицевой счёт {number}", number=self.number)
+        return tr("заявка {number}", number=self.number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,16 @@ million accounts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, raiseload
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.money import convert_to_rub
 from cashier_app.domain.normalize import (
     house_key,
     passport_key,
@@ -26,8 +29,10 @@ from cashier_app.domain.normalize import (
     street_key,
     text_key,
 )
+from cashier_app.i18n import N_, tr
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
+from cashier_app.services.travel_facts import latest_rate
 from cashier_app.storage import models as m
 
 PAGE = 50
@@ -44,13 +49,21 @@ class SearchHit:
     number: str
     title: str  # owner or lead tourist
     detail: str  # address, or country/hotel/dates
-    amount_minor: int  # balance for an account, amount due for a booking
+    amount_minor: int  # balance for an account, amount due for a booking (kept for older callers)
     currency: str
     matched_by: str  # what the query matched, in Russian
     extra: dict[str, str] = field(default_factory=dict)
+    # The results table's own columns (issue 12 §3): «Баланс» is an account's, «К оплате» a booking's.
+    balance_minor: int | None = None  # an account's balance, in ``currency``
+    due_minor: int | None = None  # a booking's amount due, in ``currency`` (the tour's)
+    due_rub_minor: int | None = None  # the same in rubles at today's rate; None without a rate for today
+    # The tourist the query found the booking by: the passport typed with the booking number
+    # (digits only) or the name typed.  The card highlights that tourist; never in ``to_json``.
+    matched_passport: str | None = None
+    matched_tourist: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "kind": self.kind,
             "number": self.number,
             "title": self.title,
@@ -60,6 +73,12 @@ class SearchHit:
             "matched_by": self.matched_by,
             **self.extra,
         }
+        if self.kind == "account":
+            out["balance_minor"] = self.balance_minor if self.balance_minor is not None else self.amount_minor
+        else:
+            out["due_minor"] = self.due_minor if self.due_minor is not None else self.amount_minor
+            out["due_rub_minor"] = self.due_rub_minor
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +107,13 @@ class Query:
 
 
 _LOGIN = re.compile(r"^[a-z]{2,8}\d{1,8}$")
-_CONTRACT = re.compile(r"^[A-ZА-Я]{2,4}-\d{1,10}$")
-_BOOKING_PASSPORT = re.compile(r"^(\d{5,9})\s*[ ,;/]\s*(\d{2}\s?№?\s?\d{6,7})$")
+_CONTRACT = re.compile(r"^[A-ZА-Я]{2,4}-\d{1,10}$")  # i18n: data
+# A booking number, then a passport: foreign «73 8240256» / «738240256» (2 + 7 digits) or Russian internal
+# «45 07 123456» / «4507 123456» (4 + 6), groups parted by spaces, a dash or «№» as people write them.
+_BOOKING_PASSPORT = re.compile(r"^(\d{5,9})\s*[ ,;/]\s*(\d{2}(?:[\s\-]?№?\s?\d){6,8})$")
 _PHONEISH = re.compile(r"^[+\d][\d\s()\-]{6,}$")
 
-NOTHING_FOUND_HINT = (
+NOTHING_FOUND_HINT = N_(
     "Ничего не найдено. Попробуйте: номер лицевого счёта (с нулями впереди), логин, "
     "номер договора, телефон, фамилию, улицу и дом, номер заявки или «заявка паспорт»."
 )
@@ -166,12 +187,35 @@ def search(ctx: DeskContext, raw: str, *, offset: int = 0, limit: int = PAGE) ->
     """What the counter's search field finds; needs ``lookup`` (names, addresses and phones are shown)."""
     require(ctx, "lookup")
     if len(raw) > MAX_QUERY_CHARS:
-        raise ValidationError("Поиск", f"запрос не длиннее {MAX_QUERY_CHARS} знаков (сейчас {len(raw)})")
+        raise ValidationError(N_("Поиск"), tr("запрос не длиннее {max} знаков (сейчас {n})", max=MAX_QUERY_CHARS,
+                                          n=len(raw)))
     q = classify(raw)
     if not q.kinds:
         return SearchResult([], False)
+    today = ctx.today()
     with ctx.db.read() as uow:
-        return _search(uow.session, q, offset, limit)
+        return _with_rubles(uow.session, _search(uow.session, q, offset, limit), today)
+
+
+def _with_rubles(s: Session, result: SearchResult, today: date) -> SearchResult:
+    """Bookings' amounts due in rubles at today's rate (one query per foreign currency on the page)."""
+    foreign = {h.currency for h in result.hits if h.kind == "booking" and h.currency != "RUB"}
+    if not foreign:
+        return result
+    rates: dict[str, Decimal] = {}
+    for cur in foreign:
+        rate, day = latest_rate(s, cur, today)
+        if rate is not None and day == today:
+            rates[cur] = rate
+
+    def rub(h: SearchHit) -> SearchHit:
+        if h.kind != "booking" or h.currency not in rates or h.due_minor is None:
+            return h
+        return replace(h, due_rub_minor=convert_to_rub(h.due_minor, rates[h.currency]))
+
+    hits = [rub(h) for h in result.hits]
+    direct = rub(result.open_directly) if result.open_directly is not None else None
+    return replace(result, hits=hits, open_directly=direct)
 
 
 def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
@@ -184,11 +228,11 @@ def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
     if offset == 0:
         # Exact keys first: a handful of rows, shown above any prefix matches.
         if "account_number" in q.kinds:
-            exact += _accounts(s, select(m.Account).where(m.Account.number == q.text), "номер лицевого счёта")
+            exact += _accounts(s, select(m.Account).where(m.Account.number == q.text), N_("номер лицевого счёта"))
         if "booking_number" in q.kinds:
-            exact += _bookings(s, select(m.Booking).where(m.Booking.number == q.text), "номер заявки")
+            exact += _bookings(s, select(m.Booking).where(m.Booking.number == q.text), N_("номер заявки"))
         if "login" in q.kinds:
-            exact += _accounts(s, select(m.Account).where(m.Account.login == q.text.lower()), "логин")
+            exact += _accounts(s, select(m.Account).where(m.Account.login == q.text.lower()), N_("логин"))
         if "contract" in q.kinds:
             stmt = (
                 select(m.Account)
@@ -196,7 +240,7 @@ def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
                 .where(m.Contract.number == q.text.replace(" ", "").upper())
                 .order_by(m.Account.number)
             )
-            exact += _accounts(s, stmt, "договор")
+            exact += _accounts(s, stmt, N_("договор"))
         if "phone" in q.kinds:
             stmt = (
                 select(m.Account)
@@ -205,7 +249,7 @@ def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
                 .order_by(m.Account.id)
                 .limit(limit)
             )
-            exact += _accounts(s, stmt, "телефон")
+            exact += _accounts(s, stmt, N_("телефон"))
     # Prefix matches are paged; exact ones are never repeated on later pages.
     paged: list[SearchHit] = []
     more = False
@@ -213,7 +257,7 @@ def _search(s: Session, q: Query, offset: int, limit: int) -> SearchResult:
     if "name" in q.kinds or "address" in q.kinds or "street" in q.kinds:
         paged, more, next_offset = _paged_text(s, q, offset, limit)
     hits = exact + paged if offset else _dedupe(exact + paged)
-    message = None if hits else NOTHING_FOUND_HINT
+    message = None if hits else tr(NOTHING_FOUND_HINT)
     if offset == 0 and len(hits) == 1 and not more:
         return SearchResult(hits, False, open_directly=hits[0], message=message, next_offset=next_offset)
     return SearchResult(hits, more, message=message, next_offset=next_offset)
@@ -232,14 +276,14 @@ def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[Sea
     if "name" in q.kinds:
         lo, hi = key, prefix_upper_bound(key)
         sources.append((
-            "ФИО абонента",
+            N_("ФИО абонента"),
             select(m.Contract.id)
             .where(m.Contract.name_norm >= lo, m.Contract.name_norm < hi)
             .order_by(m.Contract.name_norm, m.Contract.id),
             "contract",
         ))
         sources.append((
-            "ФИО туриста",
+            N_("ФИО туриста"),
             select(m.Tourist.id)
             .where(m.Tourist.name_norm >= lo, m.Tourist.name_norm < hi)
             .order_by(m.Tourist.name_norm, m.Tourist.id),
@@ -254,7 +298,7 @@ def _paged_text(s: Session, q: Query, offset: int, limit: int) -> tuple[list[Sea
             # Keep the sources disjoint so paging never shows a subscriber twice.
             cond = and_(cond, or_(m.Contract.name_norm < key, m.Contract.name_norm >= prefix_upper_bound(key)))
         sources.append((
-            "адрес",
+            N_("адрес"),
             select(m.Contract.id)
             .where(cond)
             .order_by(m.Contract.street_norm, m.Contract.house, m.Contract.id),
@@ -308,7 +352,8 @@ def _tourist_hits(s: Session, tourist_ids: list[int], label: str) -> list[Search
         .options(*_BOOKING_HIT_LOAD, raiseload(m.Booking.tourists))
     ).unique().all()
     by_id = {tid: (name, b) for tid, name, b in rows}
-    return [_booking_hit(by_id[tid][1], label, by_id[tid][0]) for tid in tourist_ids if tid in by_id]
+    return [replace(_booking_hit(by_id[tid][1], label, by_id[tid][0]), matched_tourist=by_id[tid][0])
+            for tid in tourist_ids if tid in by_id]
 
 
 def _house_matches(h: str):  # type: ignore[no-untyped-def]
@@ -332,14 +377,16 @@ def _count(s: Session, stmt: Select) -> int:
 def _by_booking_passport(s: Session, q: Query) -> SearchResult:
     booking = s.execute(select(m.Booking).where(m.Booking.number == q.booking_number)).scalar_one_or_none()
     if booking is None:
-        return SearchResult([], False, message=f"Заявка № {q.booking_number} не найдена.")
-    if not any(t.passport_no == q.passport for t in booking.tourists):
+        return SearchResult([], False, message=tr("Заявка № {n} не найдена.", n=q.booking_number))
+    tourist = next((t for t in booking.tourists if t.passport_no == q.passport), None)
+    if tourist is None:
         # Never open a booking for a wrong passport: the pair is the tourist's credential.
         return SearchResult(
             [], False,
-            message=f"Паспорт не совпадает ни с одним туристом заявки № {q.booking_number}.",
+            message=tr("Паспорт не совпадает ни с одним туристом заявки № {n}.", n=q.booking_number),
         )
-    hit = _booking_hit(booking, "заявка + паспорт")
+    hit = replace(_booking_hit(booking, N_("заявка + паспорт")), matched_passport=q.passport,
+                  matched_tourist=tourist.full_name)
     return SearchResult([hit], False, open_directly=hit)
 
 
@@ -347,13 +394,13 @@ def _by_gost(s: Session, q: Query) -> SearchResult:
     if not q.gost_ref:
         return SearchResult(
             [], False,
-            message="Код прочитан, но в нём нет номера лицевого счёта или заявки плательщика.",
+            message=tr("Код прочитан, но в нём нет номера лицевого счёта или заявки плательщика."),
         )
     ref = q.gost_ref
-    hits = _accounts(s, select(m.Account).where(m.Account.number == ref), "QR-код квитанции")
-    hits += _bookings(s, select(m.Booking).where(m.Booking.number == ref), "QR-код квитанции")
+    hits = _accounts(s, select(m.Account).where(m.Account.number == ref), N_("QR-код квитанции"))
+    hits += _bookings(s, select(m.Booking).where(m.Booking.number == ref), N_("QR-код квитанции"))
     if not hits:
-        return SearchResult([], False, message=f"По QR-коду: счёт или заявка «{ref}» не найдены.")
+        return SearchResult([], False, message=tr("По QR-коду: счёт или заявка «{ref}» не найдены.", ref=ref))
     return SearchResult(hits, False, open_directly=hits[0] if len(hits) == 1 else None)
 
 
@@ -393,6 +440,7 @@ def _account_hit(a: m.Account, matched_by: str) -> SearchHit:
         currency=a.currency,
         matched_by=matched_by,
         extra={"login": a.login or "", "contract": c.number},
+        balance_minor=a.balance_minor,
     )
 
 
@@ -400,15 +448,18 @@ def _booking_hit(b: m.Booking, matched_by: str, lead_name: str | None = None) ->
     if lead_name is None:
         lead = next((t for t in b.tourists if t.is_lead), b.tourists[0] if b.tourists else None)
         lead_name = lead.full_name if lead else ""
+    due = max(0, b.price_minor - b.paid_minor)
     return SearchHit(
         kind="booking",
         number=b.number,
         title=lead_name,
-        detail=f"{b.country}, {b.hotel or '—'}, вылет {b.departure_on:%d.%m.%Y}",
-        amount_minor=max(0, b.price_minor - b.paid_minor),
+        detail=tr("{country}, {hotel}, вылет {d}", country=b.country, hotel=b.hotel or "—",
+                  d=f"{b.departure_on:%d.%m.%Y}"),
+        amount_minor=due,
         currency=b.currency,
         matched_by=matched_by,
         extra={"status": b.status, "tour_type": b.tour_type},
+        due_minor=due,
     )
 
 
@@ -425,7 +476,7 @@ def _dedupe(hits: list[SearchHit]) -> list[SearchHit]:
 def format_address(obj: m.Contract | m.Tourist) -> str:
     parts = [obj.postal_index, obj.region if obj.region != obj.city else None, obj.city, obj.street]
     if obj.house:
-        parts.append(f"д. {obj.house}")
+        parts.append(f"д. {obj.house}")  # i18n: data
     if obj.flat:
-        parts.append(f"кв. {obj.flat}")
+        parts.append(f"кв. {obj.flat}")  # i18n: data
     return ", ".join(p for p in parts if p)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cashier_app.domain.business_day import parse_zone
+from cashier_app.i18n import N_
 from cashier_app.services import audit, office_time
 from cashier_app.services.office_time import ZONE_KEY
 from cashier_app.services.permissions import require
@@ -21,7 +22,7 @@ def set_office_zone(ctx: Any, name: str | None) -> str | None:
     Administrators only (``manage_settings``), audited as ``settings.office_timezone``.
     """
     require(ctx, "manage_settings")
-    value = None if name is None else parse_zone(name, "Часовой пояс").key
+    value = None if name is None else parse_zone(name, N_("Часовой пояс")).key
     with ctx.db.uow() as uow:
         s = uow.session
         # The row is made to exist first (a no-op when it does), then locked: two administrators

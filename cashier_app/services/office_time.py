@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.business_day import business_day, day_bounds, day_start, parse_zone, zone_name
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import tr
 from cashier_app.storage import models as m
 
 ZONE_KEY = "office.timezone"
@@ -121,13 +122,14 @@ def describe(db: Any) -> str:
     with db.read() as uow:
         stored = stored_zone_name(uow.session)
     if stored is None:
-        return f"часовой пояс офиса: системный ({zone_name(None)}) — не задан, берётся пояс операционной системы"
+        return tr("часовой пояс офиса: системный ({zone}) — не задан, берётся пояс операционной системы",
+                  zone=zone_name(None))
     try:
         parse_zone(stored)
     except ValidationError:
-        return (f"часовой пояс офиса: «{stored}» не найден в базе поясов этого компьютера — "
-                f"используется системный ({zone_name(None)})")
-    return f"часовой пояс офиса: {stored}"
+        return tr("часовой пояс офиса: «{stored}» не найден в базе поясов этого компьютера — используется "
+                  "системный ({zone})", stored=stored, zone=zone_name(None))
+    return tr("часовой пояс офиса: {stored}", stored=stored)
 
 
 def insert_missing(s: Session) -> Any:

@@ -19,29 +19,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
 _REASONS = {
-    errno.ENOSPC: "нет места на диске",
-    errno.EDQUOT: "превышена квота диска",
-    errno.EFBIG: "файл слишком большой для этого диска",
-    errno.EROFS: "диск только для чтения",
-    errno.EACCES: "нет прав на запись",
-    errno.EPERM: "нет прав на запись",
-    errno.ENAMETOOLONG: "слишком длинное имя файла",
+    errno.ENOSPC: N_("нет места на диске"),
+    errno.EDQUOT: N_("превышена квота диска"),
+    errno.EFBIG: N_("файл слишком большой для этого диска"),
+    errno.EROFS: N_("диск только для чтения"),
+    errno.EACCES: N_("нет прав на запись"),
+    errno.EPERM: N_("нет прав на запись"),
+    errno.ENAMETOOLONG: N_("слишком длинное имя файла"),
 }
 
 
 def _reason(exc: OSError) -> str:
-    return _REASONS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__)
+    known = _REASONS.get(exc.errno or 0)
+    return tr(known) if known else (exc.strerror or type(exc).__name__)
 
 
 def check_target(path: str | os.PathLike[str], field: str) -> Path:
     """The output path, or a ValidationError naming ``field`` if it cannot be written."""
     raw = os.fspath(path)
     if not raw or not raw.strip():
-        raise ValidationError(field, "укажите имя файла")
+        raise ValidationError(field, tr("укажите имя файла"))
     if "\x00" in raw:
-        raise ValidationError(field, "недопустимое имя файла (нулевой символ)")
+        raise ValidationError(field, tr("недопустимое имя файла (нулевой символ)"))
     target = Path(raw)
     parent = target.parent
     # os.stat, not Path.exists/is_dir: those hide «name too long» and a loop of links as «absent».
@@ -51,24 +53,24 @@ def check_target(path: str | os.PathLike[str], field: str) -> Path:
         mode = None
     except OSError as exc:
         if exc.errno != errno.ENOTDIR:
-            raise ValidationError(field, f"«{_short(raw)}»: {_reason(exc)}") from exc
+            raise ValidationError(field, tr("«{path}»: {reason}", path=_short(raw), reason=_reason(exc))) from exc
         mode = None
     if mode is not None and stat.S_ISDIR(mode):
-        raise ValidationError(field, f"«{_short(raw)}» — папка, нужен файл")
+        raise ValidationError(field, tr("«{path}» — папка, нужен файл", path=_short(raw)))
     if mode is not None and not stat.S_ISREG(mode):
         # A device or a pipe cannot be replaced atomically (and /dev/full must not be).
-        raise ValidationError(field, f"«{_short(raw)}» — не обычный файл")
+        raise ValidationError(field, tr("«{path}» — не обычный файл", path=_short(raw)))
     try:
         parent_mode: int | None = os.stat(parent).st_mode
     except OSError:
         parent_mode = None
     if parent_mode is None or not stat.S_ISDIR(parent_mode):
-        raise ValidationError(field, f"папки «{_short(str(parent))}» нет")
+        raise ValidationError(field, tr("папки «{path}» нет", path=_short(str(parent))))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValidationError(field, f"в папку «{_short(str(parent))}» нельзя писать")
+        raise ValidationError(field, tr("в папку «{path}» нельзя писать", path=_short(str(parent))))
     if len(target.name.encode("utf-8", "surrogateescape")) > 240:
         # The temp file's name adds a few characters to this one.
-        raise ValidationError(field, "слишком длинное имя файла")
+        raise ValidationError(field, tr("слишком длинное имя файла"))
     return target
 
 
@@ -94,7 +96,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, field: str) -> None:
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:
-        raise ValidationError(field, f"не удалось записать «{_short(os.fspath(path))}»: {_reason(exc)}") from exc
+        raise ValidationError(field, _failed(path, _reason(exc))) from exc
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
@@ -102,7 +104,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, field: str) -> None:
 
 def write_failed(path: str | os.PathLike[str], field: str, exc: OSError) -> ValidationError:
     """The one line for a write that failed half-way (the caller has removed what it wrote)."""
-    return ValidationError(field, f"не удалось записать «{_short(os.fspath(path))}»: {_reason(exc)}")
+    return ValidationError(field, _failed(path, _reason(exc)))
 
 
 def build_bytes(make: Callable[[], bytes], path: str | os.PathLike[str], field: str) -> bytes:
@@ -125,4 +127,8 @@ def build_bytes(make: Callable[[], bytes], path: str | os.PathLike[str], field: 
         gc.collect()
     finally:
         sys.unraisablehook = hook
-    raise ValidationError(field, f"не удалось записать «{_short(os.fspath(path))}»: {problem}")
+    raise ValidationError(field, _failed(path, problem or ""))
+
+
+def _failed(path: str | os.PathLike[str], reason: str) -> str:
+    return tr("не удалось записать «{path}»: {reason}", path=_short(os.fspath(path)), reason=reason)

@@ -26,14 +26,15 @@ from sqlalchemy import select
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.requisites import (
+    _payee_errors,
     validate_bic,
     validate_corr_account,
     validate_inn,
     validate_kpp,
-    validate_payee,
     validate_postal_index,
     validate_settlement_account,
 )
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit
 from cashier_app.services.card_gateway import DEMO_SECRETS, is_loopback
 from cashier_app.services.context import DeskContext
@@ -52,31 +53,32 @@ from cashier_app.storage import models as m
 log = logging.getLogger(__name__)
 
 KINDS = ("isp", "travel")
-KIND_LABELS = {"isp": "интернет / ТВ", "travel": "туризм"}
+KIND_LABELS = {"isp": N_("интернет / ТВ"), "travel": N_("туризм")}  # tr() where shown
 # GOST R 56042 TechCode: 09 Интернет и ТВ, 11 Отдых и путешествия.
 TECH_CODES = {"isp": "09", "travel": "11"}
 # The placeholder a purpose template must carry, by kind: the receipt fills in the number.
 PURPOSE_PLACEHOLDER = {"isp": "account", "travel": "booking"}
 
-# Field names as the form labels them; every refusal starts with one of these.
-F_CODE = "Код"
-F_KIND = "Вид"
-F_NAME = "Наименование"
-F_INN = "ИНН"
-F_KPP = "КПП"
-F_ACCOUNT = "Расчётный счёт"
-F_BANK = "Банк"
-F_BIC = "БИК"
-F_CORR = "Корр. счёт"
-F_INDEX = "Индекс"
-F_ADDRESS = "Адрес"
-F_PURPOSE = "Назначение платежа"
-F_TECH = "TechCode"
-F_PROVIDER = "Шлюз"
-F_URL = "Адрес шлюза"
-F_LOGIN = "Логин / терминал"
-F_CA = "Файл сертификата"
-F_SECRET = "Секрет"
+# Field names as the form labels them; every refusal starts with one of these.  They stay the
+# Russian source (the form finds its widget by them); ValidationError translates them when shown.
+F_CODE = N_("Код")
+F_KIND = N_("Вид")
+F_NAME = N_("Наименование")
+F_INN = N_("ИНН")
+F_KPP = N_("КПП")
+F_ACCOUNT = N_("Расчётный счёт")
+F_BANK = N_("Банк")
+F_BIC = N_("БИК")
+F_CORR = N_("Корр. счёт")
+F_INDEX = N_("Индекс")
+F_ADDRESS = N_("Адрес")
+F_PURPOSE = N_("Назначение платежа")
+F_TECH = "TechCode"  # GOST R 56042's own name, the same in every language
+F_PROVIDER = N_("Шлюз")
+F_URL = N_("Адрес шлюза")
+F_LOGIN = N_("Логин / терминал")
+F_CA = N_("Файл сертификата")
+F_SECRET = N_("Секрет")
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{1,31}")
 # Column sizes (models.Payee) and GOST limits (Name 160, BankName 45, Purpose 210).
@@ -86,11 +88,11 @@ MAX_URL, MAX_LOGIN, MAX_CA_PATH = 255, 64, 255
 MAX_LOGIN_BY_PROVIDER = {"tbank": 20}
 
 SECRET_KEYRING, SECRET_ENV, SECRET_DEMO = "keyring", "env", "demo"
-SECRET_SOURCE_TEXT = {
-    SECRET_KEYRING: "в хранилище ключей",
-    SECRET_ENV: "в переменной окружения",
-    SECRET_DEMO: "демо-песочница",
-    None: "не задан",
+SECRET_SOURCE_TEXT = {  # tr() where shown
+    SECRET_KEYRING: N_("в хранилище ключей"),
+    SECRET_ENV: N_("в переменной окружения"),
+    SECRET_DEMO: N_("демо-песочница"),
+    None: N_("не задан"),
 }
 
 
@@ -215,7 +217,7 @@ def _find(s: Any, code: str) -> m.Payee:
     key = (code or "").strip().lower()
     p = s.execute(select(m.Payee).where(m.Payee.code == key)).scalar_one_or_none()
     if p is None:
-        raise NotFound(f"Получатель платежей «{code}» не найден.")
+        raise NotFound(tr("Получатель платежей «{code}» не найден.", code=code))
     return p
 
 
@@ -232,23 +234,31 @@ def _spaces_out(value: str | None) -> str:
 def _check_purpose(template: str, kind: str | None) -> list[ValidationError]:
     out: list[ValidationError] = []
     if not template:
-        return [ValidationError(F_PURPOSE, "укажите шаблон назначения платежа")]
+        return [ValidationError(F_PURPOSE, tr("укажите шаблон назначения платежа"))]
     if len(template) > MAX_PURPOSE:
-        out.append(ValidationError(F_PURPOSE, f"не больше {MAX_PURPOSE} знаков (сейчас {len(template)})"))
+        out.append(ValidationError(F_PURPOSE, _at_most(MAX_PURPOSE, len(template))))
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
     except ValueError:
         # An unpaired brace would make every receipt of this payee fail to print.
-        return [*out, ValidationError(F_PURPOSE, "непарная фигурная скобка; подстановки пишутся как {account}")]
+        # The braces of the example go in as a value: a msgid's braces are its placeholders.
+        return [*out, ValidationError(F_PURPOSE, tr("непарная фигурная скобка; подстановки пишутся как {example}",
+                                                    example="{account}"))]
     allowed = set(PURPOSE_PLACEHOLDER.values())
     unknown = sorted(n or "{}" for n in names if n not in allowed)
     if unknown:
-        out.append(ValidationError(
-            F_PURPOSE, f"неизвестная подстановка {', '.join(unknown)}; допустимы {{account}} и {{booking}}"))
+        out.append(ValidationError(F_PURPOSE, tr("неизвестная подстановка {names}; допустимы {account} и {booking}",
+                                                 names=", ".join(unknown), account="{account}",
+                                                 booking="{booking}")))
     need = PURPOSE_PLACEHOLDER.get(kind or "")
     if need and need not in names:
-        out.append(ValidationError(F_PURPOSE, f"должен содержать {{{need}}} — туда подставится номер"))
+        out.append(ValidationError(F_PURPOSE, tr("должен содержать {placeholder} — туда подставится номер",
+                                                 placeholder="{" + need + "}")))
     return out
+
+
+def _at_most(limit: int, now: int) -> str:
+    return ntr("не больше {n} знака (сейчас {now})", "не больше {n} знаков (сейчас {now})", limit, now=now)
 
 
 def _problems(data: PayeeInput) -> list[ValidationError]:
@@ -256,35 +266,39 @@ def _problems(data: PayeeInput) -> list[ValidationError]:
     code = (data.code or "").strip().lower()
     if not _CODE.fullmatch(code):
         errors.append(ValidationError(
-            F_CODE, "латинские строчные буквы, цифры, «-» или «_», от 2 до 32 знаков, первая — буква"))
+            F_CODE, tr("латинские строчные буквы, цифры, «-» или «_», от 2 до 32 знаков, первая — буква")))
     kind = (data.kind or "").strip().lower()
     if kind not in KINDS:
-        errors.append(ValidationError(F_KIND, f"«{data.kind}» — допустимы isp (интернет / ТВ) или travel (туризм)"))
+        errors.append(ValidationError(F_KIND, tr("«{kind}» — допустимы isp (интернет / ТВ) или travel (туризм)",
+                                                 kind=data.kind)))
         kind = ""
-    # ИНН, КПП, БИК, accounts and the name's length: the domain collects them all.
-    for reason in validate_payee(_text(data.name), data.inn, data.kpp, data.bic, data.account, data.corr_account):
-        field, _, message = reason.partition(": ")
-        errors.append(ValidationError(field, message))
+    # ИНН, КПП, БИК, accounts and the name's length: the domain collects them all.  Taken as errors,
+    # not as their shown lines: a line's field is translated, the form finds its widget by the source.
+    errors.extend(_payee_errors(_text(data.name), data.inn, data.kpp, data.bic, data.account, data.corr_account))
     bank = _text(data.bank_name)
     if not bank:
-        errors.append(ValidationError(F_BANK, "укажите наименование банка"))
+        errors.append(ValidationError(F_BANK, tr("укажите наименование банка")))
     elif len(bank) > MAX_BANK:
-        errors.append(ValidationError(F_BANK, f"не больше {MAX_BANK} знаков по ГОСТ Р 56042 (сейчас {len(bank)})"))
+        errors.append(ValidationError(F_BANK, ntr("не больше {n} знака по ГОСТ Р 56042 (сейчас {now})",
+                                                  "не больше {n} знаков по ГОСТ Р 56042 (сейчас {now})", MAX_BANK,
+                                                  now=len(bank))))
     try:
         validate_postal_index(data.postal_index, F_INDEX)
     except ValidationError as err:
         errors.append(err)
     address = _text(data.address)
     if not address:
-        errors.append(ValidationError(F_ADDRESS, "укажите почтовый адрес получателя"))
+        errors.append(ValidationError(F_ADDRESS, tr("укажите почтовый адрес получателя")))
     elif len(address) > MAX_ADDRESS:
-        errors.append(ValidationError(F_ADDRESS, f"не больше {MAX_ADDRESS} знаков (сейчас {len(address)})"))
+        errors.append(ValidationError(F_ADDRESS, _at_most(MAX_ADDRESS, len(address))))
     errors.extend(_check_purpose((data.purpose_template or "").strip(), kind))
     tech = (data.tech_code or "").strip()
     if tech not in TECH_CODES.values():
-        errors.append(ValidationError(F_TECH, f"«{data.tech_code}» — допустимы 09 (интернет и ТВ) или 11 (туризм)"))
+        errors.append(ValidationError(F_TECH, tr("«{code}» — допустимы 09 (интернет и ТВ) или 11 (туризм)",
+                                                 code=data.tech_code)))
     elif kind and tech != TECH_CODES[kind]:
-        errors.append(ValidationError(F_TECH, f"для вида {kind} нужен код {TECH_CODES[kind]}"))
+        errors.append(ValidationError(F_TECH, tr("для вида {kind} нужен код {code}", kind=kind,
+                                                 code=TECH_CODES[kind])))
     return errors
 
 
@@ -326,13 +340,14 @@ def save_payee(ctx: DeskContext, data: PayeeInput, *, create: bool | None = None
         s = uow.session
         p = s.execute(select(m.Payee).where(m.Payee.code == code)).scalar_one_or_none() if code else None
         if create is True and p is not None:
-            problems.insert(0, ValidationError(F_CODE, f"код «{code}» уже занят получателем «{p.name}»"))
+            problems.insert(0, ValidationError(F_CODE, tr("код «{code}» уже занят получателем «{name}»", code=code,
+                                                          name=p.name)))
         if create is False and p is None and code:
-            problems.insert(0, ValidationError(F_CODE, f"получателя с кодом «{code}» нет"))
+            problems.insert(0, ValidationError(F_CODE, tr("получателя с кодом «{code}» нет", code=code)))
         if p is not None and not problems and data.kind.strip().lower() != p.kind:
             used = s.execute(select(m.Payment.id).where(m.Payment.payee_id == p.id).limit(1)).first()
             if used is not None:
-                problems.append(ValidationError(F_KIND, "по получателю уже есть платежи — вид сменить нельзя"))
+                problems.append(ValidationError(F_KIND, tr("по получателю уже есть платежи — вид сменить нельзя")))
         if problems:
             raise PayeeProblems(problems)
         values = _cleaned(data)
@@ -393,24 +408,24 @@ def gateway_status(ctx: DeskContext, code: str) -> GatewayStatus:
 
 def _check_url(url: str) -> list[ValidationError]:
     if not url:
-        return [ValidationError(F_URL, "укажите адрес, например https://securepayments.sberbank.ru")]
+        return [ValidationError(F_URL, tr("укажите адрес, например https://securepayments.sberbank.ru"))]
     if len(url) > MAX_URL:
-        return [ValidationError(F_URL, f"не больше {MAX_URL} знаков")]
+        return [ValidationError(F_URL, ntr("не больше {n} знака", "не больше {n} знаков", MAX_URL))]
     try:
         parts = urlsplit(url)
         host = parts.hostname
         _ = parts.port  # raises ValueError on a port out of range
     except ValueError:
-        return [ValidationError(F_URL, f"«{url}» — не адрес")]
+        return [ValidationError(F_URL, tr("«{url}» — не адрес", url=url))]
     if parts.scheme not in ("https", "http") or not host:
-        return [ValidationError(F_URL, f"«{url}» — не адрес; нужен вид https://хост[/путь]")]
+        return [ValidationError(F_URL, tr("«{url}» — не адрес; нужен вид https://хост[/путь]", url=url))]
     if parts.username is not None or parts.password is not None:
         # A password in the URL would be stored in the database and printed in logs.
-        return [ValidationError(F_URL, "логин и пароль в адресе недопустимы — задайте их в полях ниже")]
+        return [ValidationError(F_URL, tr("логин и пароль в адресе недопустимы — задайте их в полях ниже"))]
     if parts.query or parts.fragment:
-        return [ValidationError(F_URL, "адрес без параметров после «?» и «#»")]
+        return [ValidationError(F_URL, tr("адрес без параметров после «?» и «#»"))]
     if parts.scheme != "https" and not is_loopback(url):
-        return [ValidationError(F_URL, "только https:// (http — лишь для песочницы на 127.0.0.1)")]
+        return [ValidationError(F_URL, tr("только https:// (http — лишь для песочницы на 127.0.0.1)"))]
     return []
 
 
@@ -422,11 +437,13 @@ def _check_ca(ca_file: str) -> tuple[str | None, list[ValidationError]]:
     except OSError:
         head = None
     if head is None:
-        return None, [ValidationError(F_CA, f"файл «{ca_file}» не найден")]
+        return None, [ValidationError(F_CA, tr("файл «{path}» не найден", path=ca_file))]
     if b"-----BEGIN CERTIFICATE-----" not in head:
-        return None, [ValidationError(F_CA, f"«{path.name}» не похож на сертификат в формате PEM (BEGIN CERTIFICATE)")]
+        return None, [ValidationError(F_CA, tr("«{name}» не похож на сертификат в формате PEM (BEGIN CERTIFICATE)",
+                                               name=path.name))]
     if len(str(path)) > MAX_CA_PATH:
-        return None, [ValidationError(F_CA, f"путь длиннее {MAX_CA_PATH} знаков — положите файл ближе к корню")]
+        return None, [ValidationError(F_CA, ntr("путь длиннее {n} знака — положите файл ближе к корню",
+                                                "путь длиннее {n} знаков — положите файл ближе к корню", MAX_CA_PATH))]
     return str(path), []
 
 
@@ -456,18 +473,20 @@ def set_gateway(
         try:
             name = normalise_provider(provider)
         except GatewayConfigError:
-            problems.append(ValidationError(F_PROVIDER, f"«{provider}» — допустимы {', '.join(PROVIDERS)}"))
+            problems.append(ValidationError(F_PROVIDER, tr("«{provider}» — допустимы {known}", provider=provider,
+                                                           known=", ".join(PROVIDERS))))
         problems.extend(_check_url(url))
         limit = MAX_LOGIN_BY_PROVIDER.get(name or "", MAX_LOGIN)
         if not user:
-            problems.append(ValidationError(F_LOGIN, "укажите логин API / ключ терминала / product_id"))
+            problems.append(ValidationError(F_LOGIN, tr("укажите логин API / ключ терминала / product_id")))
         elif len(user) > limit or any(ch.isspace() for ch in user):
-            problems.append(ValidationError(F_LOGIN, f"без пробелов, не больше {limit} знаков"))
+            problems.append(ValidationError(F_LOGIN, ntr("без пробелов, не больше {n} знака",
+                                                         "без пробелов, не больше {n} знаков", limit)))
         if ca_file and ca_file.strip():
             ca_path, ca_problems = _check_ca(ca_file.strip())
             problems.extend(ca_problems)
     elif secret:
-        problems.append(ValidationError(F_SECRET, "выберите шлюз, к которому относится секрет"))
+        problems.append(ValidationError(F_SECRET, tr("выберите шлюз, к которому относится секрет")))
     with ctx.db.uow() as uow:
         s = uow.session
         p = _find(s, code)

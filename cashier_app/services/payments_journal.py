@@ -22,10 +22,13 @@ from typing import IO, TYPE_CHECKING
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from cashier_app.domain.audit_words import entry_kind_text, method_text, status_text
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import to_decimal
+from cashier_app.i18n import N_, tr
 from cashier_app.services.billing.views import DELIVERY_LABELS
 from cashier_app.services.context import DeskContext, day_start_utc
+from cashier_app.services.office_time import local_clock
 from cashier_app.services.output_files import check_target, write_failed
 from cashier_app.services.permissions import allowed, require
 from cashier_app.storage import models as m
@@ -39,8 +42,8 @@ METHODS = ("cash", "card", "bonus", "bank", "post", "contact", "euroset")
 STATUSES = ("pending", "paid", "declined", "expired", "cancelled", "held", "refunded", "reversed")
 ENTRY_OPERATIONS = ("sell", "sell_return")
 # The fiscal column as the journal and its exports say it.
-FISCAL_LABELS = {None: "", "pending": "формируется", "sent": "формируется", "done": "пробит",
-                 "failed": "ошибка", "bank": "касса банка", "corrected": "исправлен коррекцией"}
+FISCAL_LABELS = {None: "", "pending": N_("формируется"), "sent": N_("формируется"), "done": N_("пробит"),
+                 "failed": N_("ошибка"), "bank": N_("касса банка"), "corrected": N_("исправлен коррекцией")}
 # The billing column (issue 14) says a delivery's state in the connector's own words.
 BILLING_LABELS = DELIVERY_LABELS
 
@@ -105,11 +108,13 @@ class JournalResult:
 
 def _validate(f: JournalFilter) -> None:
     if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise ValidationError("Дата по", "раньше даты «с»")
+        raise ValidationError(N_("Дата по"), tr("раньше даты «с»"))
     if f.method and f.method not in METHODS:
-        raise ValidationError("Способ", f"«{f.method}» — нет такого; допустимо: {', '.join(METHODS)}")
+        raise ValidationError(N_("Способ"), tr("«{value}» — нет такого; допустимо: {allowed}", value=f.method,
+                                               allowed=", ".join(METHODS)))
     if f.status and f.status not in STATUSES:
-        raise ValidationError("Статус", f"«{f.status}» — нет такого; допустимо: {', '.join(STATUSES)}")
+        raise ValidationError(N_("Статус"), tr("«{value}» — нет такого; допустимо: {allowed}", value=f.status,
+                                               allowed=", ".join(STATUSES)))
 
 
 def _local_bound(day: date, ctx: DeskContext) -> datetime:
@@ -123,7 +128,7 @@ def _conditions(ctx: DeskContext, f: JournalFilter | None) -> list:  # type: ign
     assert ctx.user is not None
     if not allowed(ctx.user.role, "view_journal"):
         if f.user and f.user != ctx.user.login:
-            raise ValidationError("Кассир", "кассир видит только свои платежи")
+            raise ValidationError(N_("Кассир"), tr("кассир видит только свои платежи"))
         f = JournalFilter(**{**asdict(f), "user": ctx.user.login})
     conds = []
     if f.date_from:
@@ -265,15 +270,15 @@ def refund_info(ctx: DeskContext, number: str) -> RefundInfo:
         s = uow.session
         p = s.execute(select(m.Payment).where(m.Payment.number == number)).scalar_one_or_none()
         if p is None:
-            raise NotFound(f"Платёж № {number} не найден.")
+            raise NotFound(tr("Платёж № {n} не найден.", n=number))
         if p.entry_kind != "payment":
-            raise RuleViolation(f"{number} — сама запись отмены или возврата; выберите исходный платёж")
+            raise RuleViolation(tr("{n} — сама запись отмены или возврата; выберите исходный платёж", n=number))
         if not p.credited:
-            raise RuleViolation(f"платёж {number} не зачислен — возвращать нечего")
+            raise RuleViolation(tr("платёж {n} не зачислен — возвращать нечего", n=number))
         done = reversed_minor(s, p.id)
         left = p.amount_minor - done
         if left <= 0:
-            raise RuleViolation(f"платёж {number} уже возвращён полностью")
+            raise RuleViolation(tr("платёж {n} уже возвращён полностью", n=number))
         customer, account, booking = "", None, None
         if p.account_id is not None:
             a = s.get(m.Account, p.account_id)
@@ -291,9 +296,14 @@ def refund_info(ctx: DeskContext, number: str) -> RefundInfo:
         return RefundInfo(p.number, p.method, p.amount_minor, p.currency, done, left, customer, account, booking)
 
 
-COLUMNS = ("Номер", "Дата и время", "Вид", "Способ", "Статус", "Сумма", "Валюта", "В валюте тура", "Валюта тура",
-           "Лицевой счёт", "Заявка", "Касса", "Кассир", "Смена", "Отменяет", "Причина", "Квитанция", "Чек",
-           "Биллинг")
+COLUMNS = (N_("Номер"), N_("Дата и время"), N_("Вид"), N_("Способ"), N_("Статус"), N_("Сумма"), N_("Валюта"),
+           N_("В валюте тура"), N_("Валюта тура"), N_("Лицевой счёт"), N_("Заявка"), N_("Касса"), N_("Кассир"),
+           N_("Смена"), N_("Отменяет"), N_("Причина"), N_("Квитанция"), N_("Чек"), N_("Биллинг"))
+TOTAL = N_("Итого")
+
+
+def _header() -> list[str]:
+    return [tr(c) for c in COLUMNS]
 
 
 # OWASP «CSV injection»: a text cell starting with one of these is a formula to a spreadsheet.
@@ -359,19 +369,26 @@ class ExportSummary:
 
 def _cells(r: JournalRow) -> list[object]:
     return [
-        r.number, r.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.entry_kind, r.method, r.status,
+        # People's words (issue 12 §3) and the office's clock, as the journal on screen shows them.
+        r.number, local_clock(r.created_at).strftime("%Y-%m-%d %H:%M:%S"), entry_kind_text(r.entry_kind),
+        method_text(r.method), status_text(r.status),
         to_decimal(r.amount_minor), r.currency,
         None if r.target_amount_minor is None else to_decimal(r.target_amount_minor), r.target_currency,
-        r.account, r.booking, r.desk, r.user, r.shift, r.reverses, r.reason, r.slip, FISCAL_LABELS.get(r.fiscal, r.fiscal),
+        r.account, r.booking, r.desk, r.user, r.shift, r.reverses, r.reason, r.slip, _fiscal_label(r.fiscal),
         billing_label(r.billing, r.billing_note),
     ]
+
+
+def _fiscal_label(state: str | None) -> str:
+    label = FISCAL_LABELS.get(state)
+    return tr(label) if label else (state or "")
 
 
 def billing_label(state: str | None, note: str | None = None) -> str:
     """«доставлен», «отклонён: лицевой счёт не найден»; "" when the entry has nothing to deliver."""
     if state is None:
         return ""
-    text = BILLING_LABELS.get(state, state)
+    text = tr(BILLING_LABELS[state]) if state in BILLING_LABELS else state
     return f"{text}: {note}" if note and state in ("refused", "manual") else text
 
 
@@ -386,12 +403,12 @@ def _csv_cell(v: object) -> object:
 def _write_csv(rows: Iterable[JournalRow], fh: IO[str]) -> ExportSummary:
     """Semicolon-separated with decimal commas: what Russian Excel opens without a wizard."""
     w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-    w.writerow(COLUMNS)
+    w.writerow(_header())
     summary = ExportSummary()
     for r in rows:
         w.writerow([_csv_cell(v) for v in _cells(r)])
         summary.add(r)
-    w.writerow(["Итого", "", "", "", "", str(to_decimal(summary.net_minor)).replace(".", ","), "RUB"])
+    w.writerow([tr(TOTAL), "", "", "", "", str(to_decimal(summary.net_minor)).replace(".", ","), "RUB"])
     return summary
 
 
@@ -401,7 +418,7 @@ def _write_xlsx(rows: Iterable[JournalRow], target: str) -> ExportSummary:
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Платежи")
+    ws = wb.create_sheet(tr("Платежи"))
     for col, width in zip("ABCDEFGHIJKLMNOPQRS",
                           (14, 20, 10, 8, 10, 14, 6, 14, 6, 12, 10, 14, 12, 14, 14, 30, 14, 14, 24), strict=True):
         ws.column_dimensions[col].width = width
@@ -416,11 +433,11 @@ def _write_xlsx(rows: Iterable[JournalRow], target: str) -> ExportSummary:
 
     summary = ExportSummary()
     try:
-        ws.append(list(COLUMNS))
+        ws.append(_header())
         for r in rows:
             ws.append([cell(v) for v in _cells(r)])
             summary.add(r)
-        ws.append(["Итого", None, None, None, None, cell(to_decimal(summary.net_minor)), "RUB"])
+        ws.append([tr(TOTAL), None, None, None, None, cell(to_decimal(summary.net_minor)), "RUB"])
         wb.save(target)
     except BaseException:
         _discard_sheet(ws)
@@ -459,10 +476,10 @@ def _stream_to(path: str | Path, field: str, write: Callable[[str], ExportSummar
 
 
 def export(ctx: DeskContext, f: JournalFilter | None, path: str | Path, fmt: str, *,
-           field: str = "Файл") -> ExportSummary:
+           field: str = N_("Файл")) -> ExportSummary:
     """Every row of the filter into a CSV or XLSX file, streamed; the total line sums the rows written."""
     if fmt not in ("csv", "xlsx"):
-        raise ValidationError("Формат", "нужно csv или xlsx")
+        raise ValidationError(N_("Формат"), tr("нужно csv или xlsx"))
     _conditions(ctx, f)  # the permission and the filter are checked before any file is made
     check_target(path, field)  # before reading anything: a bad path costs nothing
     rows = iter_rows(ctx, f)
@@ -485,7 +502,7 @@ def to_csv(result: JournalResult) -> str:
     return buf.getvalue()
 
 
-def export_csv(result: JournalResult, path: str | Path, *, field: str = "Файл") -> None:
+def export_csv(result: JournalResult, path: str | Path, *, field: str = N_("Файл")) -> None:
     """An in-memory result (e.g. the rows on screen); the whole filter goes through :func:`export`."""
     _stream_to(path, field, lambda tmp: _csv_file(result.rows, tmp))
 
@@ -495,7 +512,7 @@ def _csv_file(rows: Iterable[JournalRow], tmp: str) -> ExportSummary:
         return _write_csv(rows, fh)
 
 
-def export_xlsx(result: JournalResult, path: str | Path, *, field: str = "Файл") -> None:
+def export_xlsx(result: JournalResult, path: str | Path, *, field: str = N_("Файл")) -> None:
     _stream_to(path, field, lambda tmp: _write_xlsx(result.rows, tmp))
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from cashier_app.domain.errors import PermissionDenied
+from cashier_app.i18n import N_, tr
 from cashier_app.services.context import DeskContext
 
-ROLE_LABELS = {"cashier": "кассир", "manager": "менеджер", "admin": "администратор"}
+# Labels are translated where shown (``tr(ROLE_LABELS[role])``), after the language is chosen.
+ROLE_LABELS = {"cashier": N_("кассир"), "manager": N_("менеджер"), "admin": N_("администратор")}
 
 # ``lookup``: the search, the account and booking cards and quotes (personal data: names, addresses, phones);
 # ``view_rates``: the rates history.  Every role works the counter, so every role has both; a user who is
@@ -17,13 +19,14 @@ ADMIN = MANAGER | {"manage_payees", "manage_rates", "manage_users", "gateway_set
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"cashier": CASHIER, "manager": MANAGER, "admin": ADMIN}
 
 PERMISSION_LABELS = {
-    "lookup": "поиск и карточки счетов и заявок", "view_rates": "просмотр курсов валют",
-    "take_payment": "приём платежей", "print": "печать документов",
-    "shift_own": "открытие и закрытие смены", "card_payment": "оплата картой",
-    "refund": "возвраты", "correct": "отмена платежей", "spend_bonus": "списание бонусов",
-    "reports": "отчёты", "view_journal": "журнал платежей", "manage_payees": "получатели платежей",
-    "manage_rates": "курсы валют", "manage_users": "пользователи", "gateway_settings": "настройки шлюзов",
-    "view_audit": "журнал аудита", "manage_settings": "настройки", "bonus_batch": "начисление и сгорание бонусов",
+    "lookup": N_("поиск и карточки счетов и заявок"), "view_rates": N_("просмотр курсов валют"),
+    "take_payment": N_("приём платежей"), "print": N_("печать документов"),
+    "shift_own": N_("открытие и закрытие смены"), "card_payment": N_("оплата картой"),
+    "refund": N_("возвраты"), "correct": N_("отмена платежей"), "spend_bonus": N_("списание бонусов"),
+    "reports": N_("отчёты"), "view_journal": N_("журнал платежей"), "manage_payees": N_("получатели платежей"),
+    "manage_rates": N_("курсы валют"), "manage_users": N_("пользователи"), "gateway_settings": N_("настройки шлюзов"),
+    "view_audit": N_("журнал аудита"), "manage_settings": N_("настройки"),
+    "bonus_batch": N_("начисление и сгорание бонусов"),
 }
 
 
@@ -34,8 +37,9 @@ def allowed(role: str | None, permission: str) -> bool:
 def require(ctx: DeskContext, permission: str) -> None:
     """Raise ``PermissionDenied`` with a sentence a cashier understands."""
     if ctx.user is None:
-        raise PermissionDenied("Войдите в программу: действие требует входа пользователя.")
+        raise PermissionDenied(tr("Войдите в программу: действие требует входа пользователя."))
     if not allowed(ctx.user.role, permission):
-        what = PERMISSION_LABELS.get(permission, permission)
-        role = ROLE_LABELS.get(ctx.user.role, ctx.user.role)
-        raise PermissionDenied(f"Недостаточно прав: «{what}» недоступно для роли «{role}» ({ctx.user.login}).")
+        what = tr(PERMISSION_LABELS[permission]) if permission in PERMISSION_LABELS else permission
+        role = tr(ROLE_LABELS[ctx.user.role]) if ctx.user.role in ROLE_LABELS else ctx.user.role
+        raise PermissionDenied(tr("Недостаточно прав: «{what}» недоступно для роли «{role}» ({login}).",
+                                  what=what, role=role, login=ctx.user.login))

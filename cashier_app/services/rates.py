@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import parse_rate
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
@@ -59,17 +60,18 @@ class ImportResult:
     unchanged: int
 
 
-def parse_currency(text: str, field: str = "Валюта") -> str:
+def parse_currency(text: str, field: str = N_("Валюта")) -> str:
     code = (text or "").strip().upper()
     if not _CURRENCY.fullmatch(code):
-        raise ValidationError(field, f"«{text}» — не код валюты; нужно три латинские буквы, например USD")
+        raise ValidationError(field, tr("«{value}» — не код валюты; нужно три латинские буквы, например USD",
+                                        value=text))
     if code == "RUB":
         # A ruble is a ruble: a stored RUB rate could only ever be wrong.
-        raise ValidationError(field, "курс рубля к рублю не вводится")
+        raise ValidationError(field, tr("курс рубля к рублю не вводится"))
     return code
 
 
-def parse_day(text: str, field: str = "Дата") -> date:
+def parse_day(text: str, field: str = N_("Дата")) -> date:
     """``2026-01-20`` or ``20.01.2026``."""
     raw = (text or "").strip()
     try:
@@ -77,7 +79,7 @@ def parse_day(text: str, field: str = "Дата") -> date:
             return date(int(mt.group(3)), int(mt.group(2)), int(mt.group(1)))
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise ValidationError(field, f"«{text}» — не дата; нужно ГГГГ-ММ-ДД или ДД.ММ.ГГГГ") from exc
+        raise ValidationError(field, tr("«{value}» — не дата; нужно ГГГГ-ММ-ДД или ДД.ММ.ГГГГ", value=text)) from exc
 
 
 def _to_row(r: m.ExchangeRate) -> RateRow:
@@ -118,7 +120,7 @@ def set_rate(ctx: DeskContext, currency: str, rate: str | Decimal, day: date | N
     """Enter or correct the internal rate of ``currency`` for ``day`` (default: today)."""
     require(ctx, "manage_rates")
     code = parse_currency(currency)
-    value = parse_rate(str(rate), "Курс")
+    value = parse_rate(str(rate), N_("Курс"))
     day = day or ctx.today()
     now = datetime.now(UTC)
     with ctx.db.uow() as uow:
@@ -131,6 +133,18 @@ def set_rate(ctx: DeskContext, currency: str, rate: str | Decimal, day: date | N
         return SetResult(_to_row(row), previous)
 
 
+# A bad line is named in the field; the field of a line is shown as built (no fixed source label).
+FILE = N_("Файл")
+
+
+def _line(n: int) -> str:
+    return tr("Строка {n}", n=n)
+
+
+def _cell(n: int, column: str) -> str:
+    return tr("Строка {n}, поле {column}", n=n, column=column)
+
+
 def parse_csv(text: str) -> list[tuple[str, date, Decimal]]:
     """Every line checked; the first bad one refuses the whole file, naming line and field.
 
@@ -140,11 +154,12 @@ def parse_csv(text: str) -> list[tuple[str, date, Decimal]]:
     """
     lines = text.lstrip("\ufeff").splitlines()
     if not lines or not lines[0].strip():
-        raise ValidationError("Файл", "пустой файл; первая строка — заголовок currency,date,rate")
+        raise ValidationError(FILE, tr("пустой файл; первая строка — заголовок currency,date,rate"))
     sep = ";" if ";" in lines[0] else ","
     header = [h.strip().lower() for h in lines[0].split(sep)]
     if tuple(header) != CSV_HEADER:
-        raise ValidationError("Строка 1", f"заголовок должен быть «currency{sep}date{sep}rate», а не «{lines[0]}»")
+        raise ValidationError(_line(1), tr("заголовок должен быть «{header}», а не «{found}»",
+                                           header=sep.join(CSV_HEADER), found=lines[0]))
     out: list[tuple[str, date, Decimal]] = []
     seen: dict[tuple[str, date], int] = {}
     for n, cells in enumerate(csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=sep), start=2):
@@ -153,16 +168,18 @@ def parse_csv(text: str) -> list[tuple[str, date, Decimal]]:
         if sep == "," and len(cells) == 4:
             cells = [cells[0], cells[1], f"{cells[2]},{cells[3]}"]
         if len(cells) != 3:
-            raise ValidationError(f"Строка {n}", f"нужно три поля (currency{sep}date{sep}rate), а их {len(cells)}")
-        code = parse_currency(cells[0], f"Строка {n}, поле currency")
-        day = parse_day(cells[1], f"Строка {n}, поле date")
-        rate = parse_rate(cells[2], f"Строка {n}, поле rate")
+            raise ValidationError(_line(n), tr("нужно три поля ({header}), а их {count}", header=sep.join(CSV_HEADER),
+                                               count=len(cells)))
+        code = parse_currency(cells[0], _cell(n, "currency"))
+        day = parse_day(cells[1], _cell(n, "date"))
+        rate = parse_rate(cells[2], _cell(n, "rate"))
         if (code, day) in seen:
-            raise ValidationError(f"Строка {n}", f"курс {code} на {day:%d.%m.%Y} уже есть в строке {seen[(code, day)]}")
+            raise ValidationError(_line(n), tr("курс {code} на {day} уже есть в строке {line}", code=code,
+                                               day=f"{day:%d.%m.%Y}", line=seen[(code, day)]))
         seen[(code, day)] = n
         out.append((code, day, rate))
     if not out:
-        raise ValidationError("Файл", "в файле нет ни одного курса")
+        raise ValidationError(FILE, tr("в файле нет ни одного курса"))
     return out
 
 
@@ -173,7 +190,8 @@ def import_csv(ctx: DeskContext, source: str | Path) -> ImportResult:
         try:
             raw = source.read_bytes()
         except OSError as exc:
-            raise ValidationError("Файл", f"не удалось прочитать {source}: {exc.strerror}") from exc
+            raise ValidationError(FILE, tr("не удалось прочитать {path}: {error}", path=source,
+                                           error=exc.strerror)) from exc
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:

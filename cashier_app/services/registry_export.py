@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cashier_app.domain import registry_layout as rl
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.printing.dto import TargetKind
 from cashier_app.services import office_time
 from cashier_app.services.context import DeskContext
@@ -35,8 +36,9 @@ from cashier_app.services.registry_layouts import get as get_layout
 from cashier_app.services.registry_layouts import payee_by_code
 from cashier_app.storage import models as m
 
-METHOD_LABELS = {"cash": "наличные", "card": "карта", "sbp": "СБП", "bonus": "бонусы", "bank": "банк",
-                 "post": "почта"}
+# Written into the register file (the payee reads it): Russian whatever the UI's language.
+METHOD_LABELS = {"cash": "наличные", "card": "карта", "sbp": "СБП", "bonus": "бонусы", "bank": "банк",  # i18n: data
+                 "post": "почта"}  # i18n: data
 REVERSAL_KINDS = ("reversal", "refund")
 
 
@@ -83,7 +85,7 @@ class Export:
 def _address(c: m.Contract | None) -> str:
     if c is None:
         return ""
-    parts = [c.city or "", c.street or "", f"д. {c.house}" if c.house else "", f"кв. {c.flat}" if c.flat else ""]
+    parts = [c.city or "", c.street or "", f"д. {c.house}" if c.house else "", f"кв. {c.flat}" if c.flat else ""]  # i18n: data
     return ", ".join(x for x in parts if x)
 
 
@@ -117,7 +119,7 @@ def lines_for(s: Session, payee: m.Payee, first: date, last: date | None = None)
             name = _lead_name(s, bk)
         purpose = _purpose(payee.purpose_template, target, kind)
         if sign < 0 and o is not None:
-            purpose = f"Возврат по платежу {o.number}: {purpose}"[:210]
+            purpose = f"Возврат по платежу {o.number}: {purpose}"[:210]  # i18n: data
         out.append(Line(
             number=p.number, kind=p.entry_kind, settled_at=_utc(p.settled_at or p.created_at),
             amount_minor=sign * abs(p.amount_minor), account=target, full_name=name, address=_address(con),
@@ -165,12 +167,16 @@ def _encode(text: str, encoding: str, where: str, what: str) -> bytes:
         return text.encode(encoding)
     except UnicodeEncodeError as exc:
         bad = text[exc.start:exc.end]
-        raise ValidationError(what, f"{where}: символ «{bad}» (U+{ord(bad[0]):04X}) нельзя записать в "
-                                    f"кодировке {encoding}; исправьте данные или выберите utf-8") from None
+        raise ValidationError(what, tr("{where}: символ «{char}» ({code}) нельзя записать в кодировке {encoding}; "
+                                       "исправьте данные или выберите utf-8", where=where, char=bad,
+                                       code=f"U+{ord(bad[0]):04X}", encoding=encoding)) from None
 
 
 def render_csv(lines: list[Line], layout: rl.RegistryLayout, payee: m.Payee, zone: Any) -> bytes:
-    """The register as bytes in the layout's encoding; a value it cannot encode is refused by name."""
+    """The register as bytes in the layout's encoding; a value it cannot encode is refused by name.
+
+    The file's own text (header, «ИТОГО») is the payee's format, in Russian; only a refusal is translated.
+    """
     buf = io.BytesIO()
     nl = layout.newline
 
@@ -179,18 +185,18 @@ def render_csv(lines: list[Line], layout: rl.RegistryLayout, payee: m.Payee, zon
         csv.writer(text, delimiter=layout.separator, lineterminator=nl, quoting=csv.QUOTE_MINIMAL).writerow(cells)
         for cell, name in zip(cells, names, strict=True):
             _encode(cell, layout.encoding, where, name)  # names the field, not just the line
-        buf.write(_encode(text.getvalue(), layout.encoding, where, "Реестр"))
+        buf.write(_encode(text.getvalue(), layout.encoding, where, N_("Реестр")))
 
     labels = [rl.COLUMNS[c] for c in layout.columns]
     if layout.header:
-        put(labels, "заголовок", labels)
+        put(labels, tr("заголовок"), labels)
     for line in lines:
         values = _values(line, layout, payee, zone)
-        put([values[c] for c in layout.columns], f"платёж {line.number}", labels)
+        put([values[c] for c in layout.columns], tr("платёж {number}", number=line.number), labels)
     if layout.totals:
         total = sum(x.amount_minor for x in lines)
-        cells = ["ИТОГО", str(len(lines)), rl.format_amount(total, layout.amount_format)]
-        put(cells, "итог", ["ИТОГО", "Количество", "Сумма"])
+        cells = ["ИТОГО", str(len(lines)), rl.format_amount(total, layout.amount_format)]  # i18n: data
+        put(cells, tr("итог"), [N_("ИТОГО"), N_("Количество"), N_("Сумма")])
     return buf.getvalue()
 
 
@@ -218,43 +224,43 @@ def render_1c(lines: list[Line], layout: rl.RegistryLayout, payee: m.Payee, zone
     incoming = sum(x.amount_minor for x in lines if x.amount_minor > 0)
     outgoing = -sum(x.amount_minor for x in lines if x.amount_minor < 0)
     out: list[tuple[str, str]] = [
-        ("1CClientBankExchange", ""), ("ВерсияФормата", "1.03"), ("Кодировка", "Windows"),
-        ("Отправитель", sender), ("Получатель", "Бухгалтерский учет"), ("ДатаСоздания", now.strftime("%d.%m.%Y")),
-        ("ВремяСоздания", now.strftime("%H:%M:%S")), ("ДатаНачала", first.strftime("%d.%m.%Y")),
-        ("ДатаКонца", last.strftime("%d.%m.%Y")), ("РасчСчет", payee.account), ("Документ", "Платежное поручение"),
-        ("СекцияРасчСчет", ""), ("ДатаНачала", first.strftime("%d.%m.%Y")), ("ДатаКонца", last.strftime("%d.%m.%Y")),
-        ("РасчСчет", payee.account), ("НачальныйОстаток", "0.00"), ("ВсегоПоступило", _rub(incoming)),
-        ("ВсегоСписано", _rub(outgoing)), ("КонечныйОстаток", _rub(incoming - outgoing)), ("КонецРасчСчет", ""),
+        ("1CClientBankExchange", ""), ("ВерсияФормата", "1.03"), ("Кодировка", "Windows"),  # i18n: data
+        ("Отправитель", sender), ("Получатель", "Бухгалтерский учет"), ("ДатаСоздания", now.strftime("%d.%m.%Y")),  # i18n: data
+        ("ВремяСоздания", now.strftime("%H:%M:%S")), ("ДатаНачала", first.strftime("%d.%m.%Y")),  # i18n: data
+        ("ДатаКонца", last.strftime("%d.%m.%Y")), ("РасчСчет", payee.account), ("Документ", "Платежное поручение"),  # i18n: data
+        ("СекцияРасчСчет", ""), ("ДатаНачала", first.strftime("%d.%m.%Y")), ("ДатаКонца", last.strftime("%d.%m.%Y")),  # i18n: data
+        ("РасчСчет", payee.account), ("НачальныйОстаток", "0.00"), ("ВсегоПоступило", _rub(incoming)),  # i18n: data
+        ("ВсегоСписано", _rub(outgoing)), ("КонечныйОстаток", _rub(incoming - outgoing)), ("КонецРасчСчет", ""),  # i18n: data
     ]
     for x in lines:
         local = x.settled_at.astimezone(zone) if zone is not None else x.settled_at.astimezone()
         day = local.strftime("%d.%m.%Y")
-        agent = [("Счет", payer_acc), ("", payer_name), ("ИНН", payer_inn)]
-        own = [("Счет", payee.account), ("", payee.name), ("ИНН", payee.inn), ("КПП", payee.kpp or ""),
-               ("БИК", payee.bic), ("Банк1", payee.bank_name), ("Корсчет", payee.corr_account)]
+        agent = [("Счет", payer_acc), ("", payer_name), ("ИНН", payer_inn)]  # i18n: data
+        own = [("Счет", payee.account), ("", payee.name), ("ИНН", payee.inn), ("КПП", payee.kpp or ""),  # i18n: data
+               ("БИК", payee.bic), ("Банк1", payee.bank_name), ("Корсчет", payee.corr_account)]  # i18n: data
         pay_side, get_side = (agent, own) if x.amount_minor > 0 else (own, agent)
-        purpose = x.purpose + (f", плательщик {x.full_name}" if x.full_name else "")
-        out += [("СекцияДокумент", "Платежное поручение"), ("Номер", _doc_number(x.number)), ("Дата", day),
-                ("Сумма", _rub(abs(x.amount_minor)))]
-        out += [(f"Плательщик{k}", v) for k, v in pay_side]
-        out += [(f"Получатель{k}", v) for k, v in get_side]
-        out += [("ВидОплаты", "01"), ("Очередность", "5"), ("НазначениеПлатежа", purpose[:210])]
-        out += [("ДатаПоступило" if x.amount_minor > 0 else "ДатаСписано", day), ("КонецДокумента", "")]
-    out.append(("КонецФайла", ""))
+        purpose = x.purpose + (f", плательщик {x.full_name}" if x.full_name else "")  # i18n: data
+        out += [("СекцияДокумент", "Платежное поручение"), ("Номер", _doc_number(x.number)), ("Дата", day),  # i18n: data
+                ("Сумма", _rub(abs(x.amount_minor)))]  # i18n: data
+        out += [(f"Плательщик{k}", v) for k, v in pay_side]  # i18n: data
+        out += [(f"Получатель{k}", v) for k, v in get_side]  # i18n: data
+        out += [("ВидОплаты", "01"), ("Очередность", "5"), ("НазначениеПлатежа", purpose[:210])]  # i18n: data
+        out += [("ДатаПоступило" if x.amount_minor > 0 else "ДатаСписано", day), ("КонецДокумента", "")]  # i18n: data
+    out.append(("КонецФайла", ""))  # i18n: data
     buf = io.BytesIO()
-    current = "заголовок"
+    current = tr("заголовок")  # where a refusal points; the keys themselves are 1C's, shown as they are
     for key, value in out:
-        if key == "Номер":
-            current = f"документ № {value}"
+        if key == "Номер":  # i18n: data
+            current = tr("документ № {number}", number=value)
         if "\r" in value or "\n" in value:
-            raise ValidationError(key, f"{current}: перевод строки в значении — файл 1С не прочитать")
+            raise ValidationError(key, tr("{where}: перевод строки в значении — файл 1С не прочитать", where=current))
         text = f"{key}={value}" if value or key not in _BARE else key
         buf.write(_encode(text + "\r\n", "cp1251", current, key))
     return buf.getvalue()
 
 
 # Lines written without «=» (section markers); every other key is written as «key=value» even when empty.
-_BARE = {"1CClientBankExchange", "СекцияРасчСчет", "КонецРасчСчет", "КонецДокумента", "КонецФайла"}
+_BARE = {"1CClientBankExchange", "СекцияРасчСчет", "КонецРасчСчет", "КонецДокумента", "КонецФайла"}  # i18n: data
 
 
 def export(ctx: DeskContext, payee_code: str, day: date, path: str, *, fmt: str = "csv",
@@ -262,10 +268,10 @@ def export(ctx: DeskContext, payee_code: str, day: date, path: str, *, fmt: str 
     """Write the register of ``payee_code`` for the business day ``day`` (… ``last``) to ``path``."""
     require(ctx, "reports")
     if fmt not in ("csv", "1c"):
-        raise ValidationError("--format", "можно csv или 1c")
+        raise ValidationError("--format", tr("можно csv или 1c"))
     last = last or day
     if last < day:
-        raise ValidationError("--to", "конец периода раньше начала")
+        raise ValidationError("--to", tr("конец периода раньше начала"))
     with ctx.db.read() as uow:
         s = uow.session
         payee = payee_by_code(s, payee_code)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain import registry_layout as rl
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.i18n import tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import require
@@ -19,7 +20,7 @@ from cashier_app.storage import models as m
 def payee_by_code(s: Session, code: str) -> m.Payee:
     p = s.execute(select(m.Payee).where(m.Payee.code == code)).scalar_one_or_none()
     if p is None:
-        raise NotFound(f"получатель «{code}» не найден")
+        raise NotFound(tr("получатель «{code}» не найден", code=code))
     return p
 
 
@@ -52,7 +53,9 @@ def set_layout(ctx: DeskContext, payee_code: str, data: dict[str, Any]) -> rl.Re
     if found:
         if len(found) == 1:
             raise found[0]
-        raise ValidationError(found[0].field, "; ".join(f"{e.field}: {e.message}" for e in found))
+        # Each part names its field as ValidationError shows one: translated (the fields stay source keys).
+        raise ValidationError(found[0].field, "; ".join(f"{tr(e.field) if e.field else ''}: {e.message}"
+                                                        for e in found))
     layout = rl.from_json(data)
     with ctx.db.uow() as uow:
         s = uow.session

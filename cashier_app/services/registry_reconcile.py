@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain import registry_layout as rl
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import office_time
 from cashier_app.services.context import DeskContext
 from cashier_app.services.importing.sources import read_table
@@ -38,19 +39,25 @@ from cashier_app.services.registry_layouts import get as get_layout
 from cashier_app.services.registry_layouts import payee_by_code
 from cashier_app.storage import models as m
 
-# Header names the reader accepts for each field (lower-cased): the billing's, then this app's register.
+# Header names the reader accepts for each field (lower-cased): the billing's, then this app's register
+# (whose header is Russian in every UI language: these are data to recognise, not text to translate).
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "txn_id": ("txn_id", "номер операции"),
-    "prv_txn": ("prv_txn", "номер в биллинге"),
-    "account": ("account", "лицевой счёт", "лицевой счет"),
-    "amount": ("sum", "amount", "сумма"),
-    "date": ("date", "дата", "datetime", "дата и время"),
-    "number": ("number", "номер платежа"),
+    "txn_id": ("txn_id", "номер операции"),  # i18n: data
+    "prv_txn": ("prv_txn", "номер в биллинге"),  # i18n: data
+    "account": ("account", "лицевой счёт", "лицевой счет"),  # i18n: data
+    "amount": ("sum", "amount", "сумма"),  # i18n: data
+    "date": ("date", "дата", "datetime", "дата и время"),  # i18n: data
+    "number": ("number", "номер платежа"),  # i18n: data
 }
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S")
 
-KIND_LABELS = {"only_app": "есть в кассе, нет в биллинге", "only_billing": "есть в биллинге, нет в кассе",
-               "amount_differs": "суммы различаются", "duplicate": "повтор в списке биллинга"}
+KIND_LABELS = {"only_app": N_("есть в кассе, нет в биллинге"), "only_billing": N_("есть в биллинге, нет в кассе"),
+               "amount_differs": N_("суммы различаются"), "duplicate": N_("повтор в списке биллинга")}
+
+
+def kind_label(kind: str) -> str:
+    """A difference's kind in the UI's language (``KIND_LABELS`` holds the source text)."""
+    return tr(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 @dataclass(slots=True)
@@ -126,9 +133,9 @@ def _column_map(columns: list[str]) -> dict[str, int]:
                 found[key] = lowered.index(name)
                 break
     if "amount" not in found:
-        raise ValidationError("файл", "нет колонки суммы (sum / amount / «Сумма»)")
+        raise ValidationError(N_("файл"), tr("нет колонки суммы (sum / amount / «Сумма»)"))
     if "txn_id" not in found and "account" not in found:
-        raise ValidationError("файл", "нет ни колонки txn_id, ни колонки лицевого счёта — сверять не по чему")
+        raise ValidationError(N_("файл"), tr("нет ни колонки txn_id, ни колонки лицевого счёта — сверять не по чему"))
     return found
 
 
@@ -141,7 +148,12 @@ def _parse_day(text: str, layout: rl.RegistryLayout, line: int) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValidationError(f"строка {line}, колонка date", f"не дата: «{text[:30]}»")
+    raise ValidationError(_cell(line, "date"), tr("не дата: «{value}»", value=text[:30]))
+
+
+def _cell(line: int, column: str) -> str:
+    """The field of a refused cell, shown as built (a line number is no fixed source label)."""
+    return tr("строка {line}, колонка {column}", line=line, column=column)
 
 
 def read_billing(path: Path, layout: rl.RegistryLayout = rl.DEFAULT) -> list[BillingRow]:
@@ -149,7 +161,7 @@ def read_billing(path: Path, layout: rl.RegistryLayout = rl.DEFAULT) -> list[Bil
     table = read_table(Path(path))
     cols = _column_map(table.columns)
     # Kopecks only when the file is this app's register written in a kopecks layout (Russian header).
-    kopecks = layout.amount_format == "kopecks" and table.columns[cols["amount"]].strip().lower() == "сумма"
+    kopecks = layout.amount_format == "kopecks" and table.columns[cols["amount"]].strip().lower() == "сумма"  # i18n: data
     out: list[BillingRow] = []
 
     def cell(values: list[str], key: str) -> str:
@@ -157,10 +169,10 @@ def read_billing(path: Path, layout: rl.RegistryLayout = rl.DEFAULT) -> list[Bil
         return values[i].strip() if i is not None and i < len(values) else ""
 
     for line, values in table.rows():
-        if values and values[0].strip().upper() == "ИТОГО":
+        if values and values[0].strip().upper() == "ИТОГО":  # i18n: data
             continue
         amount = rl.parse_amount(cell(values, "amount"), "kopecks" if kopecks else None,
-                                 f"строка {line}, колонка {table.columns[cols['amount']]}")
+                                 _cell(line, table.columns[cols["amount"]]))
         out.append(BillingRow(line=line, txn_id=cell(values, "txn_id"), prv_txn=cell(values, "prv_txn"),
                               account=cell(values, "account"), amount_minor=amount,
                               day=_parse_day(cell(values, "date"), layout, line)))
@@ -269,17 +281,18 @@ def _rub(minor: int | None) -> str:
 
 
 def report_csv(res: Reconciliation) -> bytes:
-    """The accountant's report: Russian column names, rubles with a comma, UTF-8 with BOM (Excel opens it)."""
+    """The accountant's report: column names in the UI's language (Russian by default), rubles with a
+    comma, UTF-8 with BOM (Excel opens it).  Nothing reads it back."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(["Расхождение", "Номер платежа", "Номер операции", "Лицевой счёт", "Дата", "Сумма в кассе",
-                "Сумма в биллинге", "Строка файла биллинга"])
+    w.writerow([tr("Расхождение"), tr("Номер платежа"), tr("Номер операции"), tr("Лицевой счёт"), tr("Дата"),
+                tr("Сумма в кассе"), tr("Сумма в биллинге"), tr("Строка файла биллинга")])
     for d in res.differences:
-        w.writerow([KIND_LABELS[d.kind], d.number, d.txn_id, d.account, d.day.strftime("%d.%m.%Y") if d.day else "",
+        w.writerow([kind_label(d.kind), d.number, d.txn_id, d.account, d.day.strftime("%d.%m.%Y") if d.day else "",
                     _rub(d.app_minor), _rub(d.billing_minor), d.line or ""])
     w.writerow([])
-    w.writerow(["Совпало", res.matched, "", "", "", _rub(res.matched_minor), _rub(res.matched_minor), ""])
-    w.writerow(["Итого", "", "", "", "", _rub(res.app_minor), _rub(res.billing_minor), ""])
+    w.writerow([tr("Совпало"), res.matched, "", "", "", _rub(res.matched_minor), _rub(res.matched_minor), ""])
+    w.writerow([tr("Итого"), "", "", "", "", _rub(res.app_minor), _rub(res.billing_minor), ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -295,13 +308,13 @@ def reconcile(ctx: DeskContext, payee_code: str, path: str | Path, *, first: dat
         if first is None:
             days = [b.day for b in rows if b.day is not None]
             if not days:
-                raise ValidationError("--date", "в файле нет дат: укажите --date или --from/--to")
+                raise ValidationError("--date", tr("в файле нет дат: укажите --date или --from/--to"))
             first, last = min(days), max(days)
         last = last or first
         if last < first:
-            raise ValidationError("--to", "конец периода раньше начала")
+            raise ValidationError("--to", tr("конец периода раньше начала"))
         if (last - first) > timedelta(days=366):
-            raise ValidationError("--to", "период больше года")
+            raise ValidationError("--to", tr("период больше года"))
         res = match(app_payments(s, payee.id, first, last), rows, first, last)
     if report:
         write_atomic(report, report_csv(res), "-o")

@@ -18,16 +18,18 @@ from sqlalchemy.orm import Session
 
 from cashier_app.storage import models as m
 
+# These labels go into the X/Z report's parameters, which are journaled (stored, hashed, re-rendered
+# from the store): document text in Russian, not translated to the UI's language.
 METHOD_LABELS: dict[str, str] = {
-    "cash": "Наличные", "card": "Банковская карта", "bonus": "Бонусы", "bank": "Банковский перевод",
-    "post": "Почтовый перевод", "contact": "CONTACT", "euroset": "«Евросеть»",
+    "cash": "Наличные", "card": "Банковская карта", "bonus": "Бонусы", "bank": "Банковский перевод",  # i18n: data
+    "post": "Почтовый перевод", "contact": "CONTACT", "euroset": "«Евросеть»",  # i18n: data
 }
 # The order methods are printed in; any other method follows, alphabetically by code.
 METHOD_ORDER = ("cash", "card", "bonus")
 # Card order states that may still be credited (``booking_payments.OPEN_CARD_STATES``).
 OPEN_ORDER_STATES = ("new", "registered", "pending", "manual")
-ORDER_STATE_LABELS = {"new": "не отправлен в банк", "registered": "ожидает оплаты", "pending": "ожидает оплаты",
-                      "manual": "требует сверки с банком"}
+ORDER_STATE_LABELS = {"new": "не отправлен в банк", "registered": "ожидает оплаты", "pending": "ожидает оплаты",  # i18n: data
+                      "manual": "требует сверки с банком"}  # i18n: data
 
 
 def _of_shift(shift: m.CashShift, until: datetime) -> Any:
@@ -81,5 +83,5 @@ def pending_orders(s: Session, desk: str, clock: Callable[[datetime], str]) -> l
     ).all()
     return [{"order": order, "state": ORDER_STATE_LABELS.get(state, state), "amount_minor": int(amount),
              "created": clock(created), "payment": payment,
-             "target": f"л/с {account}" if account else f"заявка {booking}"}
+             "target": f"л/с {account}" if account else f"заявка {booking}"}  # i18n: data
             for order, state, amount, created, payment, account, booking in rows]

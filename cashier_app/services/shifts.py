@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, RuleViolation, ValidationError
 from cashier_app.domain.money import check_amount, format_money
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit, fiscal_shifts, journal, office_time, shift_takings
 from cashier_app.services.context import DeskContext
 from cashier_app.services.journal import IssuedDocument
@@ -63,6 +64,7 @@ class ShiftReport:
     summary: ShiftSummary
     document: IssuedDocument
     register_note: str | None = None  # the register did not do its part (X on the register, ...)
+    z_number: str | None = None  # the Z report's own number (close_shift only), said when the shift closes
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +146,14 @@ def lock_shift(s: Session, shift_id: int) -> m.CashShift | None:
 def require_open_shift(s: Session, ctx: DeskContext, *, lock: bool = False) -> m.CashShift:
     shift = open_shift_row(s, ctx, lock=lock)
     if shift is None:
-        raise RuleViolation("смена не открыта: откройте смену (меню «Смена → Открыть»), затем принимайте наличные")
+        # The desk's shift may be open under another user: one open shift a desk, and only its cashier
+        # takes cash into it — say whose, or the shift indicator («открыта») and the refusal disagree.
+        other = s.execute(select(m.User.full_name).join(m.CashShift, m.CashShift.user_id == m.User.id)
+                          .where(m.CashShift.desk == ctx.desk, m.CashShift.status == "open")).scalar()
+        if other is not None:
+            raise RuleViolation(tr("смена открыта пользователем {name}: наличные принимает он", name=other))
+        raise RuleViolation(tr("смена не открыта: откройте смену (меню «Смена → Открыть»), затем принимайте "
+                               "наличные"))
     return shift
 
 
@@ -175,15 +184,15 @@ def _refuse_second_open(s: Session, ctx: DeskContext) -> None:
     if other is None:
         return
     if other.user_id == ctx.user.id:
-        raise RuleViolation("у вас уже открыта смена на этой кассе")
+        raise RuleViolation(tr("у вас уже открыта смена на этой кассе"))
     user = s.get(m.User, other.user_id)
-    raise RuleViolation(f"на кассе {ctx.desk} уже открыта смена № {other.number} "
-                        f"({user.full_name if user else other.user_id}): её нужно сначала закрыть")
+    raise RuleViolation(tr("на кассе {desk} уже открыта смена № {number} ({cashier}): её нужно сначала закрыть",
+                           desk=ctx.desk, number=other.number, cashier=user.full_name if user else other.user_id))
 
 
 def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = None) -> ShiftSummary:
     require(ctx, "shift_own")
-    check_amount(float_minor, "Размен", allow_zero=True)
+    check_amount(float_minor, N_("Размен"), allow_zero=True)
     assert ctx.user is not None
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
@@ -199,7 +208,7 @@ def open_shift(ctx: DeskContext, float_minor: int, *, now: datetime | None = Non
             # index «one open shift per desk» (migration 0002) refused ours.
             uow.rollback()
             _refuse_second_open(s, ctx)
-            raise RuleViolation("на этой кассе уже открыта смена") from None
+            raise RuleViolation(tr("на этой кассе уже открыта смена")) from None
         audit.record(s, ctx, "shift.open", "shift", shift.number, None, {"float_minor": float_minor}, now=now)
         uow.commit()
         shift_id = shift.id
@@ -222,13 +231,13 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
                   *, now: datetime | None = None) -> ShiftSummary:
     require(ctx, "shift_own")
     if kind not in ("in", "out"):
-        raise ValidationError("Операция", "нужно «in» (внести) или «out» (изъять)")
-    check_amount(amount_minor, "Сумма")
+        raise ValidationError(N_("Операция"), tr("нужно «in» (внести) или «out» (изъять)"))
+    check_amount(amount_minor, N_("Сумма"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Основание", "укажите основание внесения или изъятия")
+        raise ValidationError(N_("Основание"), tr("укажите основание внесения или изъятия"))
     if len(reason) > 255:
-        raise ValidationError("Основание", "не длиннее 255 символов")
+        raise ValidationError(N_("Основание"), ntr("не длиннее {n} символа", "не длиннее {n} символов", 255))
     assert ctx.user is not None
     now = now or datetime.now(UTC)
     with ctx.db.uow() as uow:
@@ -237,7 +246,7 @@ def cash_movement(ctx: DeskContext, kind: str, amount_minor: int, reason: str,
         if kind == "out":
             have = summarize(s, shift).expected_minor
             if amount_minor > have:
-                raise ValidationError("Сумма", f"в кассе по учёту только {format_money(have)}")
+                raise ValidationError(N_("Сумма"), tr("в кассе по учёту только {amount}", amount=format_money(have)))
         mv = m.CashMovement(shift_id=shift.id, kind=kind, amount_minor=amount_minor, reason=reason,
                             user_id=ctx.user.id, created_at=now)
         s.add(mv)
@@ -298,14 +307,19 @@ def count_denominations(counts: dict[str, int]) -> int:
     total = 0
     for key, value in counts.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError(f"Номинал {key}", "нужно целое неотрицательное число")
+            raise ValidationError(_denomination(key), tr("нужно целое неотрицательное число"))
         if key == "coins":
             total += value
         elif key.isascii() and key.isdigit() and len(key) <= 9 and int(key) in DENOMINATIONS:  # not «²», «٥٠٠»
             total += int(key) * value
         else:
-            raise ValidationError(f"Номинал {key}", "нет такого номинала")
+            raise ValidationError(_denomination(key), tr("нет такого номинала"))
     return total
+
+
+def _denomination(key: str) -> str:
+    # The field names the denomination typed: built, so shown as built (no fixed source label).
+    return tr("Номинал {value}", value=key)
 
 
 def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: dict[str, int] | None = None,
@@ -317,10 +331,10 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
         if counted_minor is None:
             counted_minor = by_notes
         elif counted_minor != by_notes:
-            raise ValidationError("Пересчитано", "сумма не совпадает с пересчётом по номиналам")
+            raise ValidationError(N_("Пересчитано"), tr("сумма не совпадает с пересчётом по номиналам"))
     if counted_minor is None:
-        raise ValidationError("Пересчитано", "введите пересчитанную сумму")
-    check_amount(counted_minor, "Пересчитано", allow_zero=True)
+        raise ValidationError(N_("Пересчитано"), tr("введите пересчитанную сумму"))
+    check_amount(counted_minor, N_("Пересчитано"), allow_zero=True)
     # The register's shift first (its closeShift uuid derives from the shift: parallel or repeated
     # closes make one); the app's close below carries its Z data. A failing register never stops it.
     with ctx.db.read() as uow:
@@ -340,7 +354,7 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
             .execution_options(synchronize_session=False)
         ).rowcount
         if flipped != 1:
-            raise RuleViolation(f"смена № {shift.number} уже закрыта")
+            raise RuleViolation(tr("смена № {number} уже закрыта", number=shift.number))
         s.refresh(shift)
         summary = summarize(s, shift)
         number = journal.reserve_number(s)
@@ -367,7 +381,7 @@ def close_shift(ctx: DeskContext, counted_minor: int | None, *, denominations: d
                       "sha256": doc.sha256}, now=now)
         audit.anchor(s, shift_id=shift.id, document_number=number, now=now)  # the head after the close, kept
         uow.commit()
-        return ShiftReport(summarize(s, shift), doc)
+        return ShiftReport(summarize(s, shift), doc, z_number=params["z_number"])
 
 
 def cash_on_hand(ctx: DeskContext) -> list[CashOnHand]:
@@ -391,5 +405,5 @@ def get_summary(ctx: DeskContext, number: str) -> ShiftSummary:
     with ctx.db.read() as uow:
         shift = uow.session.execute(select(m.CashShift).where(m.CashShift.number == number)).scalar_one_or_none()
         if shift is None:
-            raise NotFound(f"Смена № {number} не найдена.")
+            raise NotFound(tr("Смена № {number} не найдена.", number=number))
         return summarize(uow.session, shift)

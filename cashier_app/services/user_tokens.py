@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.i18n import ntr, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext, UserInfo
 from cashier_app.services.permissions import require
@@ -58,14 +59,14 @@ def issue(ctx: DeskContext, login: str, label: str = "", *, now: datetime | None
     require(ctx, "manage_users")
     label = (label or "").strip()
     if len(label) > MAX_LABEL:
-        raise ValidationError("--label", f"не длиннее {MAX_LABEL} символов")
+        raise ValidationError("--label", ntr("не длиннее {n} символа", "не длиннее {n} символов", MAX_LABEL))
     now = now or datetime.now(UTC)
     token = PREFIX + secrets.token_urlsafe(32)
     with ctx.db.uow() as uow:
         s = uow.session
         u = s.execute(select(m.User).where(m.User.login == login)).scalar_one_or_none()
         if u is None:
-            raise NotFound(f"Пользователь «{login}» не найден.")
+            raise NotFound(tr("Пользователь «{login}» не найден.", login=login))
         t = m.UserToken(user_id=u.id, token_hash=_digest(token), label=label, created_at=now,
                         created_by=ctx.user.id if ctx.user else None)
         s.add(t)
@@ -92,7 +93,7 @@ def revoke(ctx: DeskContext, token_id: int, *, now: datetime | None = None) -> T
         found = s.execute(select(m.UserToken, m.User.login).join(m.User, m.User.id == m.UserToken.user_id)
                           .where(m.UserToken.id == token_id).with_for_update()).first()
         if found is None:
-            raise NotFound(f"Токен № {token_id} не найден.")
+            raise NotFound(tr("Токен № {id} не найден.", id=token_id))
         t, login = found
         if t.revoked_at is None:
             t.revoked_at = now
@@ -116,12 +117,13 @@ def authenticate_token(db: Database, desk: str, token: str, *, login: str | None
             audit.record(s, anonymous, "auth.failed", "user", login or None, None, {"reason": "token", "via": "cli"},
                          now=now)
             uow.commit()
-            raise SignInError("CASHIER_TOKEN: токен не найден — попросите администратора выдать новый.")
+            raise SignInError(tr("CASHIER_TOKEN: токен не найден — попросите администратора выдать новый."))
         t, u = found
         if t.revoked_at is not None:
-            raise SignInError(f"CASHIER_TOKEN: токен № {t.id} отозван администратором.")
+            raise SignInError(tr("CASHIER_TOKEN: токен № {id} отозван администратором.", id=t.id))
         if login and login.strip().lower() != u.login:
-            raise SignInError(f"CASHIER_TOKEN выдан пользователю «{u.login}», а не «{login}».")
+            raise SignInError(tr("CASHIER_TOKEN выдан пользователю «{owner}», а не «{login}».", owner=u.login,
+                                 login=login))
         refuse_if_barred(u, now)
         t.last_used_at = now
         info = UserInfo(u.id, u.login, u.full_name, u.role)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from cashier_app.domain.errors import NotFound, RuleViolation, UserError, ValidationError
 from cashier_app.domain.money import ABSURD_AMOUNT_MINOR
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext, UserInfo
 from cashier_app.services.passwords import hash_password, verify_password
@@ -51,12 +52,13 @@ def refuse_if_barred(u: m.User, now: datetime) -> None:
     locked = u.locked_until
     if locked is not None and locked > now:
         left = max(1, int((locked - now).total_seconds() + 59) // 60)
-        raise SignInError(
-            f"Пользователь «{u.login}» заблокирован после {MAX_FAILED} неверных паролей; "
-            f"попробуйте через {left} мин. или попросите администратора сбросить пароль."
-        )
+        raise SignInError(ntr(
+            "Пользователь «{login}» заблокирован после {n} неверного пароля; попробуйте через {left} мин. "
+            "или попросите администратора сбросить пароль.",
+            "Пользователь «{login}» заблокирован после {n} неверных паролей; попробуйте через {left} мин. "
+            "или попросите администратора сбросить пароль.", MAX_FAILED, login=u.login, left=left))
     if not u.active:
-        raise SignInError(f"Пользователь «{u.login}» отключён; обратитесь к администратору.")
+        raise SignInError(tr("Пользователь «{login}» отключён; обратитесь к администратору.", login=u.login))
 
 
 def authenticate(db: Database, desk: str, login: str, password: str, *, now: datetime | None = None,
@@ -68,7 +70,7 @@ def authenticate(db: Database, desk: str, login: str, password: str, *, now: dat
     now = now or datetime.now(UTC)
     login = (login or "").strip().lower()
     if not login:
-        raise ValidationError("Пользователь", "введите имя пользователя")
+        raise ValidationError(N_("Пользователь"), tr("введите имя пользователя"))
     anonymous = DeskContext(db, desk, None)
     extra: dict[str, object] = {"via": via} if via else {}
     with db.uow() as uow:
@@ -81,7 +83,7 @@ def authenticate(db: Database, desk: str, login: str, password: str, *, now: dat
             # The same text as a wrong password: do not tell which logins exist.
             audit.record(s, anonymous, "auth.failed", "user", login, None, {"reason": "unknown", **extra}, now=now)
             uow.commit()
-            raise SignInError("Неверное имя пользователя или пароль.")
+            raise SignInError(tr("Неверное имя пользователя или пароль."))
         refuse_if_barred(u, now)
         if not verify_password(u.password_hash, password or ""):
             u.failed_attempts = (u.failed_attempts or 0) + 1
@@ -93,12 +95,12 @@ def authenticate(db: Database, desk: str, login: str, password: str, *, now: dat
             audit.record(s, anonymous, "auth.failed", "user", login, None, after, now=now)
             uow.commit()
             if "locked_until" in after:
-                raise SignInError(
-                    f"Неверный пароль {MAX_FAILED} раз подряд: пользователь «{login}» заблокирован "
-                    f"на {LOCK_MINUTES} мин."
-                )
+                raise SignInError(ntr("Неверный пароль {n} раз подряд: пользователь «{login}» заблокирован на "
+                                      "{minutes} мин.",
+                                      "Неверный пароль {n} раз подряд: пользователь «{login}» заблокирован на "
+                                      "{minutes} мин.", MAX_FAILED, login=login, minutes=LOCK_MINUTES))
             left_tries = MAX_FAILED - u.failed_attempts
-            raise SignInError(f"Неверное имя пользователя или пароль (осталось попыток: {left_tries}).")
+            raise SignInError(tr("Неверное имя пользователя или пароль (осталось попыток: {n}).", n=left_tries))
         u.failed_attempts = 0
         u.locked_until = None
         info = UserInfo(u.id, u.login, u.full_name, u.role)
@@ -135,21 +137,22 @@ def list_users(ctx: DeskContext) -> list[UserRow]:
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationError("Пароль", f"не короче {MIN_PASSWORD} символов")
+        raise ValidationError(N_("Пароль"), ntr("не короче {n} символа", "не короче {n} символов", MIN_PASSWORD))
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise ValidationError("Роль", f"«{role}» — нет такой роли; допустимо: {', '.join(ROLES)}")
+        raise ValidationError(N_("Роль"), tr("«{role}» — нет такой роли; допустимо: {known}", role=role,
+                                             known=", ".join(ROLES)))
 
 
 def _check_limit(limit: int | None) -> None:
     if limit is None:
         return
     if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-        raise ValidationError("Лимит наличных", "лимит должен быть больше нуля (пусто — без лимита)")
+        raise ValidationError(N_("Лимит наличных"), tr("лимит должен быть больше нуля (пусто — без лимита)"))
     if limit > ABSURD_AMOUNT_MINOR:
-        raise ValidationError("Лимит наличных", "слишком большой лимит")
+        raise ValidationError(N_("Лимит наличных"), tr("слишком большой лимит"))
 
 
 def add_user(ctx: DeskContext, login: str, full_name: str, role: str, password: str,
@@ -157,19 +160,19 @@ def add_user(ctx: DeskContext, login: str, full_name: str, role: str, password: 
     require(ctx, "manage_users")
     login = (login or "").strip().lower()
     if not _LOGIN.fullmatch(login):
-        raise ValidationError("Логин", "2–64 символа: латинские буквы, цифры, точка, дефис, подчёркивание")
+        raise ValidationError(N_("Логин"), tr("2–64 символа: латинские буквы, цифры, точка, дефис, подчёркивание"))
     full_name = (full_name or "").strip()
     if not full_name:
-        raise ValidationError("ФИО", "введите ФИО")
+        raise ValidationError(N_("ФИО"), tr("введите ФИО"))
     if len(full_name) > 160:
-        raise ValidationError("ФИО", "не длиннее 160 символов")
+        raise ValidationError(N_("ФИО"), ntr("не длиннее {n} символа", "не длиннее {n} символов", 160))
     _check_role(role)
     _check_password(password)
     _check_limit(cash_limit_minor)
     with ctx.db.uow() as uow:
         s = uow.session
         if s.execute(select(m.User.id).where(m.User.login == login)).first():
-            raise ValidationError("Логин", f"пользователь «{login}» уже есть")
+            raise ValidationError(N_("Логин"), tr("пользователь «{login}» уже есть", login=login))
         u = m.User(login=login, full_name=full_name, role=role, password_hash=hash_password(password),
                    active=True, failed_attempts=0, cash_limit_minor=cash_limit_minor)
         s.add(u)
@@ -186,7 +189,7 @@ def _change(ctx: DeskContext, login: str, action: str, apply) -> UserRow:  # typ
         s = uow.session
         u = s.execute(select(m.User).where(m.User.login == login)).scalar_one_or_none()
         if u is None:
-            raise NotFound(f"Пользователь «{login}» не найден.")
+            raise NotFound(tr("Пользователь «{login}» не найден.", login=login))
         before, after = apply(s, u)
         audit.record(s, ctx, action, "user", login, before, after)
         uow.commit()
@@ -203,7 +206,7 @@ def set_role(ctx: DeskContext, login: str, role: str) -> UserRow:
 
     def apply(s, u):  # type: ignore[no-untyped-def]
         if u.role == "admin" and role != "admin" and _other_active_admins(s, u) == 0:
-            raise RuleViolation("это последний администратор: назначьте сначала другого")
+            raise RuleViolation(tr("это последний администратор: назначьте сначала другого"))
         before = {"role": u.role}
         u.role = role
         return before, {"role": role}
@@ -227,9 +230,9 @@ def reset_password(ctx: DeskContext, login: str, password: str) -> UserRow:
 def set_active(ctx: DeskContext, login: str, active: bool) -> UserRow:
     def apply(s, u):  # type: ignore[no-untyped-def]
         if not active and ctx.user is not None and u.id == ctx.user.id:
-            raise RuleViolation("нельзя отключить самого себя")
+            raise RuleViolation(tr("нельзя отключить самого себя"))
         if not active and u.role == "admin" and _other_active_admins(s, u) == 0:
-            raise RuleViolation("это последний администратор: его нельзя отключить")
+            raise RuleViolation(tr("это последний администратор: его нельзя отключить"))
         before = {"active": bool(u.active)}
         u.active = active
         return before, {"active": active}

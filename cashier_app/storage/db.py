@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cashier_app.domain.errors import UserError
+from cashier_app.i18n import tr
 
 ENV_DB_URL = "CASHIER_DB_URL"
 
@@ -33,12 +34,13 @@ def normalise_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise DatabaseError(f"Неверный адрес базы данных: «{url}» (пример: sqlite:///office.db)") from exc
+        raise DatabaseError(tr("Неверный адрес базы данных: «{url}» (пример: sqlite:///office.db)", url=url)) from exc
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif backend != "sqlite":
-        raise DatabaseError(f"Неподдерживаемая база данных «{backend}»: нужна sqlite или postgresql")
+        raise DatabaseError(tr("Неподдерживаемая база данных «{backend}»: нужна sqlite или postgresql",
+                               backend=backend))
     return parsed.render_as_string(hide_password=False)
 
 
@@ -84,7 +86,8 @@ def check_connection(engine: Engine) -> None:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"Нет связи с базой данных {engine.url.render_as_string()}: {reason}") from exc
+        raise DatabaseError(tr("Нет связи с базой данных {url}: {reason}", url=engine.url.render_as_string(),
+                                reason=reason)) from exc
 
 
 def describe(engine: Engine) -> str:

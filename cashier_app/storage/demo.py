@@ -25,6 +25,7 @@ from sqlalchemy import Engine, Table, func, insert, select, text
 from cashier_app.domain.fiscal_receipt import default_rules
 from cashier_app.domain.money import convert_to_rub
 from cashier_app.domain.normalize import phone_key, street_key, text_key
+from cashier_app.i18n import tr
 from cashier_app.storage import models as m
 
 CHUNK = 5000
@@ -218,7 +219,7 @@ def generate(
 
     with engine.begin() as conn:
         if conn.execute(select(func.count()).select_from(m.Payee.__table__)).scalar_one():
-            raise RuntimeError("база уже содержит данные; демо-офис создаётся только в пустой базе")
+            raise RuntimeError(tr("база уже содержит данные; демо-офис создаётся только в пустой базе"))
 
         def put(table: Table, rows: Iterable[dict[str, Any]]) -> int:
             n = 0
@@ -289,7 +290,7 @@ def generate(
         # Agencies without a user of this office book through the operator's site: no manager here.
         managers += [(None, a["id"]) for a in agency_rows[4:]]
 
-        say("курсы валют")
+        say(tr("курсы валют"))
         rate_rows = []
         usd, eur = Decimal("92.4567"), Decimal("99.1234")
         for back in range(30, -1, -1):
@@ -303,14 +304,14 @@ def generate(
         put(m.ExchangeRate.__table__, rate_rows)
         rates = {(r["currency"], r["day"]): r["rate"] for r in rate_rows}
 
-        say(f"абоненты: {accounts}")
+        say(tr("абоненты: {n}", n=accounts))
         counts = _write_subscribers(conn, put, rng, pools, accounts, payee_id, today, now)
 
-        say(f"заявки: {bookings}")
+        say(tr("заявки: {n}", n=bookings))
         booking_payments = _write_bookings(conn, put, rng, pools, bookings, payee_id["pegas"], managers,
                                            rates, today, counts["next_payment_id"])
 
-        say("бонусные счета")
+        say(tr("бонусные счета"))
         _write_bonuses(put, rng, agency_rows, user_rows, today)
 
         put(m.Counter.__table__, [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -14,10 +15,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cashier_app.domain.audit_words import method_text
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import tr
 from cashier_app.services.cards import AccountCard
+from cashier_app.ui.booking_view import payment_status, payment_time
 from cashier_app.ui.widgets import NEGATIVE_STYLE, Form
+
+# What must catch the eye on a card (issue 12 §3): colour and weight, so it reads in either language.
+ALERT_STYLE = "color: #c62828; font-weight: bold;"  # blocked, internet off, closed
+WARN_STYLE = "color: #e65100; font-weight: bold;"  # a voluntary block: the customer's own choice
+OK_STYLE = "color: #1b5e20;"
 
 
 class AccountView(QWidget):
@@ -47,6 +55,9 @@ class AccountView(QWidget):
             money=("balance", "suggested", "credit", "blocked"),
         )
         self.money.money("suggested").setStyleSheet("font-size: 13pt; font-weight: bold;")
+        for key in ("owner", "address", "contacts", "payee", "contract"):
+            # A long address or e-mail wraps at any width instead of widening (and clipping) the card.
+            self.person.values[key].setMinimumWidth(1)
         self.siblings = QLabel()
         self.siblings.setWordWrap(True)
         self.payments = QTableWidget(0, 5)
@@ -102,12 +113,19 @@ class AccountView(QWidget):
         m.set("tariff", tr("{tariff}, {fee} / мес.", tariff=card.tariff or "—", fee=format_money(card.tariff_fee_minor)))
         m.set("services", ", ".join(f"{n} ({format_money(f)})" for n, f in card.services) or tr("нет"))
         m.set("internet", tr("включён") if card.internet_on else tr("выключен"))
+        internet = m.values["internet"]
+        internet.setStyleSheet(OK_STYLE if card.internet_on else ALERT_STYLE)
+        internet.setProperty("alert", not card.internet_on)
         state = tr(card.block_state_label)
         if card.block_until:
             state += tr(" до {d}", d=f"{card.block_until:%d.%m.%Y}")
         if card.closed_on:
             state = tr("Закрыт {d} — платежи не принимаются", d=f"{card.closed_on:%d.%m.%Y}")
         m.set("block_state", state)
+        block = m.values["block_state"]
+        alert = bool(card.closed_on) or card.block_state not in ("active", "voluntary")
+        block.setStyleSheet(ALERT_STYLE if alert else WARN_STYLE if card.block_state == "voluntary" else OK_STYLE)
+        block.setProperty("alert", alert or card.block_state == "voluntary")
         if card.autopay_amount_minor:
             m.set("autopay", tr("{amount}, следующий {d}, карта {mask}",
                                 amount=format_money(card.autopay_amount_minor),
@@ -123,11 +141,14 @@ class AccountView(QWidget):
         self.payments.setRowCount(len(card.last_payments))
         for r, pay in enumerate(card.last_payments):
             values = (
-                f"{pay.created_at.astimezone():%d.%m.%Y %H:%M}", tr(pay.method_label),
-                format_money(pay.amount_minor, pay.currency), pay.transaction_ref or pay.number, tr(pay.status_label),
+                payment_time(pay), method_text(pay.method),
+                format_money(pay.amount_minor, pay.currency), pay.transaction_ref or pay.number, payment_status(pay),
             )
             for c, v in enumerate(values):
-                self.payments.setItem(r, c, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if c == 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.payments.setItem(r, c, item)
         self.payments.resizeColumnsToContents()
 
     # --- the billing's answer (issue 14) -------------------------------------------------------

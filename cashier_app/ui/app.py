@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cashier_app.ui.capabilities import Capability
 
 SMOKE_QUERY = "1"
 ENV_AUTOLOGIN = "CASHIER_AUTOLOGIN"
+START_QUIET_MS = 3000
 
 
 def _has_display() -> bool:
@@ -89,6 +94,8 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("cashier-app")
+    # The window's title is the same words: platforms that add « — display name» to a title
+    # that differs from it show «Касса» once (it was «Касса — cashier-app — Касса»).
     app.setApplicationDisplayName(tr("Касса"))
     translator = QTranslator(app)
     ui_lang = "en" if (lang or settings.get("language")) == "en" else "ru"
@@ -100,8 +107,10 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
 
     runner = OperationRunner(app)
     window = MainWindow(ctx, runner)
-    for install in _extensions():
-        install(window)
+    # Reconciles and deliveries start once the first window is up, not in its way.
+    window.start_delay_ms = START_QUIET_MS
+    for capability in _extensions():
+        window.install(capability())
     if not smoke:
         user = _sign_in(ctx, runner)
         if user is None:
@@ -109,6 +118,7 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
             db.dispose()
             return 0
         window.set_user(user)
+        window.restore_layout()  # the size and splitter of the last session; quitting asks if a shift is open
     else:
         # The first query checks who asks (``lookup``) like every search; no one is there to type a password.
         # The password check is slow on purpose (scrypt): timed apart, so startup_ms stays the window's own.
@@ -127,10 +137,13 @@ def run_gui(db_url: str | None = None, smoke: bool = False, lang: str | None = N
             elapsed_ms = (time.perf_counter() - STARTED_AT) * 1000 - signin_ms
             print(f"startup_ms={elapsed_ms:.0f} signin_ms={signin_ms:.0f} rows={window.model.rowCount()} "
                   f"db={db.engine.url.get_backend_name()}")
+            # The card the query opens and its F-keys' state are not start-up: the exit waits only
+            # for a job already running (the smoke writes nothing).
+            runner.drop_queued_reads()
             app.exit(0)
 
         window.first_query_done.connect(done)
-        window.search.setText(SMOKE_QUERY)
+        window.search_now(SMOKE_QUERY)  # the typing pause (debounce) is not start-up time
         QTimer.singleShot(30000, lambda: (print("cashier-app: " + tr("первый запрос не выполнен за 30 с"), file=sys.stderr),
                                           app.exit(1)))
     code = app.exec()
@@ -174,26 +187,29 @@ def _sign_in(ctx, runner):  # type: ignore[no-untyped-def]
             return authenticate(ctx.db, ctx.desk, login, password)
         except UserError as exc:
             print(f"cashier-app: {ENV_AUTOLOGIN}: {exc}", file=sys.stderr)
-    dialog = SignInDialog(ctx.db, ctx.desk, runner)
+    from cashier_app.settings import DeskSettings
+    from cashier_app.ui.cash_actions import remember_login
+
+    # The last login prefilled: the password field has the focus (SignInDialog does that for a login).
+    dialog = SignInDialog(ctx.db, ctx.desk, runner, login=DeskSettings().get("last_login") or "")
     if dialog.exec() != SignInDialog.DialogCode.Accepted:
         return None
+    remember_login(dialog.user)
     return dialog.user
 
 
-def _extensions():  # type: ignore[no-untyped-def]
-    """Capabilities that add buttons or dialogs to the main window (later issues)."""
-    import importlib
+def _extensions() -> list[type[Capability]]:
+    """The capabilities that add buttons, menus and indicators to the main window, in install order.
 
-    out = []
-    for name in ("cashier_app.ui.documents_actions", "cashier_app.ui.card_actions",
-                 "cashier_app.ui.cash_actions", "cashier_app.ui.bonus_actions",
-                 "cashier_app.ui.payee_actions", "cashier_app.ui.fiscal_actions",
-                 "cashier_app.ui.billing_actions"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        out.append(module.install)
-    return out
+    Each module is imported here, when the window is built; what a capability needs only on
+    use (gateways, reportlab, openpyxl…) it imports inside its handlers.
+    """
+    from cashier_app.ui.billing_actions import Billing
+    from cashier_app.ui.bonus_actions import Bonuses
+    from cashier_app.ui.card_actions import CardPayments
+    from cashier_app.ui.cash_actions import CashDesk
+    from cashier_app.ui.documents_actions import Documents
+    from cashier_app.ui.fiscal_actions import FiscalRegister
+    from cashier_app.ui.payee_actions import Payees
+
+    return [Documents, CardPayments, CashDesk, Bonuses, Payees, FiscalRegister, Billing]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
+    QCompleter,
     QDateEdit,
     QDialog,
     QFileDialog,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cashier_app.domain.audit_words import ACTION_WORDS, action_text
 from cashier_app.i18n import tr
 from cashier_app.services import audit_log
 from cashier_app.services.context import DeskContext
@@ -34,13 +36,19 @@ class AuditDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
         self.setWindowTitle(tr("Журнал аудита"))
-        self.resize(1100, 600)
+        self.resize(1000, 600)  # fits a 1024×700 screen
         self.user = QLineEdit()
         self.user.setObjectName("user")
         self.user.setPlaceholderText(tr("пользователь"))
         self.action = QLineEdit()
         self.action.setObjectName("action")
-        self.action.setPlaceholderText(tr("действие, например payment"))
+        self.action.setPlaceholderText(tr("код действия, например payment"))
+        # The table says actions in words; the filter takes a code's beginning: offer the codes with their words.
+        codes = sorted(ACTION_WORDS)
+        completer = QCompleter([*sorted({c.split(".")[0] + "." for c in codes}), *codes], self.action)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.action.setCompleter(completer)
+        self.action.setToolTip("\n".join(f"{c} — {action_text(c)}" for c in codes))
         self.since = QDateEdit(QDate.currentDate().addDays(-7))
         self.since.setCalendarPopup(True)
         self.since.setDisplayFormat("dd.MM.yyyy")
@@ -57,7 +65,7 @@ class AuditDialog(QDialog):
         self.model.failed.connect(lambda e: messages.show_error(self, e))
         self.model.rowsInserted.connect(lambda *_: self._show_count())
         self.model.modelReset.connect(self._show_count)
-        self.table = journal_table(self.model, "rows", (60, 130, 100, 90, 140, 160))
+        self.table = journal_table(self.model, "rows", (50, 140, 130, 80, 210, 170))
         export = QPushButton(tr("Выгрузить CSV…"))
         export.clicked.connect(self._export)
         close = QPushButton(tr("Закрыть"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cashier_app.i18n import N_
+from cashier_app.domain.audit_words import ROLE_WORDS
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit_log
 from cashier_app.ui.paged_model import PagedModel
 
@@ -14,7 +14,11 @@ FetchPage = Callable[[audit_log.AuditFilter, int], audit_log.AuditPage]
 
 
 class AuditModel(PagedModel):
-    """Rows are ``AuditRow`` DTOs; pages come from ``fetch_page(filter, offset)`` on the DB worker."""
+    """Rows are ``AuditRow`` DTOs; pages come from ``fetch_page(filter, offset)`` on the DB worker.
+
+    Shown in people's words (issue 12 §3): the action's name, the object, «поле: было → стало» with
+    amounts in rubles and the full date and time on the office clock; the codes stay in the CSV export.
+    """
 
     COLUMNS = ("№", N_("Время"), N_("Пользователь"), N_("Касса"), N_("Действие"), N_("Объект"), N_("Изменение"))
 
@@ -25,6 +29,6 @@ class AuditModel(PagedModel):
         return page.rows, page.has_more, offset + len(page.rows)
 
     def cells(self, r: audit_log.AuditRow) -> tuple[str, ...]:
-        change = json.dumps(r.after, ensure_ascii=False) if r.after is not None else ""
-        return (str(r.id), r.at.astimezone().strftime("%d.%m.%Y %H:%M:%S"), r.user or "—", r.desk, r.action,
-                f"{r.entity} {r.entity_id or ''}", change)
+        role = ROLE_WORDS.get(r.role or "")
+        user = f"{r.user} ({tr(role)})" if r.user and role else (r.user or "—")
+        return (str(r.id), r.at_text, user, r.desk, r.action_text, r.entity_text, r.change_text)

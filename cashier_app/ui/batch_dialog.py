@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from cashier_app.i18n import tr
+from cashier_app.i18n import ntr, tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
 from cashier_app.services.documents import BatchResult
@@ -44,6 +44,7 @@ class BatchDialog(QDialog):
     def __init__(self, ctx: DeskContext, path: str, *, payee: str | None = None, limit: int | None = None,
                  workers: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.setWindowTitle(tr("Квитанции ПД-4 должникам"))
         self.setMinimumWidth(480)
         self.path = path
@@ -103,8 +104,9 @@ class BatchDialog(QDialog):
         elif res.count == 0:
             messages.show_info(self, tr("Должников нет — файл не создан."))
         else:
-            messages.show_info(self, tr("Готово: {n} квитанций, {p} стр., документ № {num}\n{path}",
-                                        n=res.count, p=res.pages, num=res.number, path=res.path))
+            messages.show_info(self, ntr("Готово: {n} квитанция, {p} стр., документ № {num}\n{path}",
+                                         "Готово: {n} квитанций, {p} стр., документ № {num}\n{path}",
+                                         res.count, p=res.pages, num=res.number, path=res.path))
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:

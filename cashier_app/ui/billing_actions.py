@@ -1,6 +1,6 @@
 """The payees' billings in the main window (issue 14): import, connector settings, checks, delivery.
 
-``install(window)`` adds to «Сервис»: «Импорт лицевых счетов…» (the wizard), «Подключение к
+:class:`Billing` adds to «Сервис»: «Импорт лицевых счетов…» (the wizard), «Подключение к
 биллингу…» (a provider's OSMP connector) and «Доставить платежи в биллинг» (every undelivered
 payment now, regardless of back-off).  Once a user is signed in, the outbox is delivered in the
 background every 30 s (``billing.delivery.deliver_due`` on the network pool, one run at a time —
@@ -14,14 +14,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
 from cashier_app.domain.errors import UserError
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.ui import messages
-from cashier_app.ui.notifications import notifier_of
-from cashier_app.ui.operations import PeriodicJob
+from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.changes import Change, ChangeSet
+from cashier_app.ui.operations import PeriodicJob, ReadOp
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,10 @@ DELIVERY_LIMIT = 50  # rows a background run takes; the rest wait for the next t
 class BillingAgent(QObject):
     """The background side: the periodic delivery and the account card's check."""
 
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowHost) -> None:
+        super().__init__(window.widget())
         self.window = window
-        ctx = window.ctx
+        ctx = window.ctx  # the database only (deliver reads ctx.db): no user is acted as
         self.delivery = PeriodicJob(window.runner, lambda: deliver(ctx), DELIVERY_MS, self)
         self.delivery.finished.connect(self._delivered)
         self.delivery.failed.connect(self._delivery_failed)
@@ -50,7 +51,7 @@ class BillingAgent(QObject):
             self.delivery.stop()
             return
         self.delivery.start()
-        QTimer.singleShot(0, self.delivery.run_now)  # what waited while nobody was signed in, now
+        self.window.after_start(self.delivery.run_now)  # what waited while nobody was signed in, soon
 
     def _delivered(self, counts: dict[str, int]) -> None:
         self.last_counts = counts
@@ -58,15 +59,15 @@ class BillingAgent(QObject):
 
     def _delivery_failed(self, exc: BaseException) -> None:
         # Logged by the runner; the next tick tries again.  Said once in the status bar, never a dialog.
-        self.window.statusBar().showMessage(tr("Биллинг: платежи не доставлены ({kind}); повторю позже",
-                                               kind=type(exc).__name__), 30_000)
+        self.window.status(tr("Биллинг: платежи не доставлены ({kind}); повторю позже",
+                              kind=type(exc).__name__), 30_000)
 
     def _tell(self, counts: dict[str, int], *, quiet: bool) -> None:
         bad = counts.get("refused", 0) + counts.get("manual", 0)
         if quiet and not bad:
             return
         level = "error" if bad else "ok"
-        notifier_of(self.window).notify(
+        self.window.notify(
             tr("Биллинг"),
             tr("Доставлено: {done}; отклонено: {refused}; вручную: {manual}; ждут ответа: {wait}",
                done=counts.get("delivered", 0), refused=counts.get("refused", 0), manual=counts.get("manual", 0),
@@ -87,13 +88,18 @@ class BillingAgent(QObject):
             if counts.get("processed", 0):
                 self._tell(counts, quiet=False)
             else:
-                notifier_of(self.window).notify(tr("Биллинг"), tr("Недоставленных платежей нет"), "ok")
+                self.window.notify(tr("Биллинг"), tr("Недоставленных платежей нет"), "ok")
 
         def failed(exc: BaseException) -> None:
             self.reconciling = False
-            messages.show_error(self.window, exc)
+            messages.show_error(self.window.widget(), exc)
 
         self.window.runner.run_net(lambda: delivery.reconcile(db), done, failed)
+
+    def follow(self, changes: ChangeSet) -> None:
+        """A payment to an account goes to its billing now, not at the next tick."""
+        if changes.accounts and changes.has(Change.SHIFT) and self.window.ctx.user is not None:
+            self.delivery.request()
 
     # --- the account card's check -----------------------------------------------------------
     def card_shown(self, card: Any) -> None:
@@ -112,7 +118,7 @@ class BillingAgent(QObject):
         from cashier_app.services.billing import checks
 
         self.checking.add(number)
-        ctx = self.window.ctx
+        ctx = self.window.snapshot_ctx()
         self.window.runner.run_net(lambda: checks.check_account(ctx, number),
                                    lambda view: self._checked(number, payee, view),
                                    lambda exc: self._check_failed(number, exc))
@@ -151,47 +157,58 @@ def _isp_payees(ctx: Any) -> list[tuple[str, str]]:
     return [(p.code, p.name) for p in payees.list_for_admin(ctx) if p.kind == "isp"]
 
 
-def open_settings(window: Any, payee_code: str | None = None) -> None:
+def open_settings(window: WindowHost, payee_code: str | None = None) -> None:
     """The service decides who may: anyone but an administrator gets its refusal, nothing opens."""
     from cashier_app.ui.billing_settings_dialog import BillingSettingsDialog
 
-    ctx = window.ctx
+    ctx = window.snapshot_ctx()
 
     def show(rows: list[tuple[str, str]]) -> None:
-        dialog = BillingSettingsDialog(ctx, window.runner, rows, payee_code, parent=window)
-        window.billing_settings_dialog = dialog
-        dialog.open()
+        dialog = BillingSettingsDialog(ctx, window.runner, rows, payee_code, parent=window.widget())
+        dialog.finished.connect(lambda _r: window.announce(ChangeSet.of(Change.PAYEES)))
+        window.show_dialog(dialog)
 
-    window.runner.run_db(lambda: _isp_payees(ctx), show, lambda exc: messages.show_error(window, exc))
+    ReadOp(_isp_payees).success(show).run_in(window)
 
 
-def open_import(window: Any) -> None:
+def open_import(window: WindowHost) -> None:
     from cashier_app.ui.import_wizard import ImportWizard
 
-    ctx = window.ctx
+    ctx = window.snapshot_ctx()
 
     def show(rows: list[tuple[str, str]]) -> None:
-        wizard = ImportWizard(ctx, window.runner, rows, parent=window)
-        window.import_wizard = wizard
-        wizard.open()
+        wizard = ImportWizard(ctx, window.runner, rows, parent=window.widget())
+        # Imported accounts: any account shown or listed may have changed.
+        wizard.finished.connect(lambda _r: window.announce(ChangeSet.of(Change.ACCOUNT, Change.PAYEES)))
+        window.show_dialog(wizard)
 
-    window.runner.run_db(lambda: _isp_payees(ctx), show, lambda exc: messages.show_error(window, exc))
+    ReadOp(_isp_payees).success(show).run_in(window)
 
 
-def install(window: Any) -> None:
-    agent = BillingAgent(window)
-    window.billing_agent = agent
-    window.user_changed.connect(agent.signed_in)
-    window.card_shown.connect(agent.card_shown)
-    for name, text, slot in (
-        ("import_accounts", tr("Импорт лицевых счетов…"), lambda: open_import(window)),
-        ("billing_settings", tr("Подключение к биллингу…"), lambda: open_settings(window)),
-        ("billing_reconcile", tr("Доставить платежи в биллинг"), agent.reconcile),
-    ):
-        act = QAction(text, window)
-        act.setObjectName(name)
-        act.triggered.connect(lambda _=False, f=slot: f())
-        window.service_menu.addAction(act)
-        setattr(window, f"{name}_action", act)
-    if window.ctx.user is not None:
-        agent.signed_in(window.ctx.user)
+class Billing(Capability):
+    """The outbox's delivery, the account check, and the billing entries of «Сервис»."""
+
+    agent: BillingAgent
+
+    def install(self, host: WindowHost) -> None:
+        self.host = host
+        agent = self.agent = BillingAgent(host)
+        host.user_changed.connect(agent.signed_in)
+        host.card_shown.connect(agent.card_shown)
+        host.changes.changed.connect(agent.follow)
+        for name, text, slot in (
+            ("import_accounts", N_("&Импорт лицевых счетов…"), lambda: open_import(host)),
+            ("billing_settings", N_("Подключение к &биллингу…"), lambda: open_settings(host)),
+            ("billing_reconcile", N_("Доставить платежи в биллинг"), agent.reconcile),
+        ):
+            act = QAction(tr(text), host.widget())
+            act.setObjectName(name)
+            act.triggered.connect(lambda _=False, f=slot: f())
+            host.add_menu_action("service", act)
+        if host.ctx.user is not None:
+            agent.signed_in(host.ctx.user)
+
+
+def install(window: Any) -> Billing:
+    """Tests and scripts: ``install(window)`` is ``window.install(Billing())``."""
+    return window.install(Billing())

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,6 +32,7 @@ from cashier_app.i18n import N_, tr
 from cashier_app.services.billing import settings as bs
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import clear_field_errors, mark_problems
 
 BAD_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 OK_STYLE = "color: #1b5e20;"
@@ -98,6 +100,7 @@ class BillingSettingsDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, payees: list[tuple[str, str]], payee_code: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.view: dict[str, Any] | None = None
         self.loaded = False
@@ -286,9 +289,9 @@ class BillingSettingsDialog(QDialog):
 
     # --- marks -------------------------------------------------------------------------------
     def _clear_marks(self) -> None:
+        clear_field_errors(self)
         for w in self.widgets.values():
             w.setStyleSheet("")
-            w.setToolTip("")
         self.problems.hide()
         self.problems.clear()
 
@@ -296,16 +299,13 @@ class BillingSettingsDialog(QDialog):
         problems = getattr(exc, "problems", None)
         if problems is None:
             if not isinstance(exc, ValidationError):
-                messages.show_error(self, exc)
+                # A refusal of no field: once, on the dialog's own line (issue 12), not in a box.
+                self.problems.setText(messages.error_text(exc))
+                self.problems.show()
                 return
             problems = [exc]
-        for p in problems:
-            w = self.widgets.get(FIELD_WIDGETS.get(p.field, ""))
-            if w is not None:
-                w.setStyleSheet(BAD_STYLE)
-                w.setToolTip(p.message)
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
-        self.problems.show()
+        # Each under its field (issue 12); what names no field, on the dialog's line.
+        mark_problems(problems, lambda f: self.widgets.get(FIELD_WIDGETS.get(f, "")), self.problems)
 
 
 def read_view(ctx: DeskContext, payee_code: str) -> dict[str, Any] | None:

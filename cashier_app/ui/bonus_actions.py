@@ -2,56 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 
 from cashier_app.i18n import tr
-from cashier_app.services import bonuses, cards
+from cashier_app.services import cards
 from cashier_app.ui import messages
-from cashier_app.ui.bonus_dialog import BonusDialog
-from cashier_app.ui.rates_dialog import RatesDialog
+from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.changes import Change, ChangeSet
+from cashier_app.ui.operations import ReadOp
+
+# New rates change every booking card's figures (no numbers: any booking shown refreshes).
+if TYPE_CHECKING:  # the bonus service pulls the ledger and the fiscal outbox: loaded on first F8
+    from cashier_app.services import bonuses
+
+RATES_CHANGES = ChangeSet.of(Change.RATES, Change.BOOKING)
 
 
-def install(window: Any) -> None:
-    window.register_action("bonuses", open_bonuses)
-    # Bonuses are spent on bookings only: the button follows the card shown.
-    window.card_shown.connect(lambda card: _follow_card(window, card))
-    _follow_card(window, window.current)
-    menu = window.service_menu
-    action = QAction(tr("Курсы валют…"), window)
-    action.setObjectName("rates_action")
-    action.triggered.connect(lambda _checked=False: open_rates(window))
-    menu.addAction(action)
-    window.rates_action = action
+class Bonuses(Capability):
+    """F8 (bonuses on a booking) and the rates dialog."""
+
+    def install(self, host: WindowHost) -> None:
+        self.host = host
+        host.register_action("bonuses", open_bonuses)
+        action = QAction(tr("&Курсы валют…"), host.widget())
+        action.setObjectName("rates_action")
+        action.triggered.connect(lambda _checked=False: open_rates(host))
+        host.add_menu_action("service", action)
 
 
-
-def _follow_card(window: Any, card: object) -> None:
-    button = window.buttons.get("bonuses")
-    if button is not None:
-        button.setEnabled(isinstance(card, cards.BookingCard))
+def install(window: Any) -> Bonuses:
+    """Tests and scripts: ``install(window)`` is ``window.install(Bonuses())``."""
+    return window.install(Bonuses())
 
 
-def open_bonuses(window: Any, card: object) -> None:
+def open_bonuses(window: WindowHost, card: object) -> None:
     if not isinstance(card, cards.BookingCard):
-        messages.show_info(window, tr("Бонусы Sales & Smiles списываются только в оплату заявки: откройте заявку."))
+        messages.show_info(window.widget(), tr("Бонусы Sales & Smiles списываются только в оплату заявки: откройте заявку."))
         return
-    ctx = window.ctx
+    from cashier_app.services import bonuses
+    from cashier_app.ui.bonus_dialog import BonusDialog
+
+    ctx = window.snapshot_ctx()
     today = ctx.today()
     number = card.number
 
+    def spent(_res: Any) -> None:
+        window.announce(ChangeSet.payment(booking=number))
+        window.action_finished()
+
     def show(info: bonuses.SpendInfo) -> None:
-        dialog = BonusDialog(ctx, window.runner, info, today, on_done=lambda _r: window.action_finished(),
-                             parent=window)
-        window.bonus_dialog = dialog
-        dialog.open()
+        window.show_dialog(BonusDialog(ctx, window.runner, info, today, on_done=spent, parent=window.widget()))
 
-    window.runner.run_db(lambda: bonuses.spend_info(ctx, number, today), show,
-                         lambda exc: messages.show_error(window, exc))
+    ReadOp(lambda c: bonuses.spend_info(c, number, today)).success(show).run_in(window)
 
 
-def open_rates(window: Any) -> None:
-    dialog = RatesDialog(window.ctx, window.runner, parent=window)
-    window.rates_dialog = dialog
-    dialog.open()
+def open_rates(window: WindowHost) -> None:
+    from cashier_app.ui.rates_dialog import RatesDialog
+
+    dialog = RatesDialog(window.snapshot_ctx(), window.runner, parent=window.widget())
+    dialog.finished.connect(lambda _r: window.announce(RATES_CHANGES))
+    window.show_dialog(dialog)

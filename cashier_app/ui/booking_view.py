@@ -1,27 +1,62 @@
-"""The booking card: the tour, the tourists, what is due and how it may be paid."""
+"""The booking card: the tour, the tourists, what is due, how it may be paid and what was paid.
+
+The card scrolls as a whole (a ``QScrollArea``) and its tables are as tall as their rows, so at
+1280×720 every payment method — the bonus row too — and the payments list are there to read; no
+table hides rows behind a scroll bar of its own.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from cashier_app.domain.audit_words import entry_kind_text, method_text, status_text
 from cashier_app.domain.money import format_money
 from cashier_app.domain.tours import days_ru
 from cashier_app.i18n import tr
-from cashier_app.services.cards import BookingCard
+from cashier_app.services.cards import BookingCard, PaymentLine
+from cashier_app.services.office_time import local_clock
 from cashier_app.ui.widgets import Form
 
 UNAVAILABLE = QColor("#8a1c1c")
 AVAILABLE = QColor("#1b5e20")
+MATCHED = QColor("#fff3c4")  # the tourist the search found the booking by
+
+
+def fit_table_height(table: QTableWidget) -> None:
+    """The table as tall as its header and rows: the card's scroll area scrolls, not the table."""
+    table.resizeRowsToContents()
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+    if table.horizontalScrollBar().isVisible():
+        height += table.horizontalScrollBar().height()
+    table.setFixedHeight(max(height, table.horizontalHeader().height() + 2 * table.frameWidth() + 4))
+
+
+def payment_time(line: PaymentLine) -> str:
+    """Date and time of a payment on the office clock."""
+    return local_clock(line.created_at).strftime("%d.%m.%Y %H:%M")
+
+
+def payment_status(line: PaymentLine) -> str:
+    """«Зачислен», «Возвращён (возврат)» — the status and, for a cancel or refund, which one."""
+    status = status_text(line.status)
+    if line.entry_kind != "payment":
+        status = tr("{status} ({kind})", status=status, kind=entry_kind_text(line.entry_kind).lower())
+    return status
 
 
 class BookingView(QWidget):
@@ -30,6 +65,7 @@ class BookingView(QWidget):
         self.card: BookingCard | None = None
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.title.setWordWrap(True)
         self.tour = Form([
             ("status", tr("Статус")), ("tour_type", tr("Тип тура")), ("destination", tr("Страна, отель")),
             ("dates", tr("Даты")), ("manager", tr("Менеджер")), ("agency", tr("Агентство")),
@@ -40,18 +76,36 @@ class BookingView(QWidget):
              ("due_rub", tr("К оплате в рублях")), ("rate", tr("Внутренний курс"))],
         )
         self.money.values["due_rub"].setStyleSheet("font-size: 13pt; font-weight: bold;")
+        # Amounts are short: on one line each (a wrapped one was not given its second line's height).
+        for key in ("price", "paid", "due", "due_rub", "rate"):
+            self.money.values[key].setWordWrap(False)
+        # Whose passport (or name) found the booking: said in the box's title, and the row is highlighted.
+        self.tourists_box = QGroupBox(tr("Туристы"))
+        self.tourists_box.setObjectName("tourists_box")
         self.tourists = QTableWidget(0, 3)
+        self.tourists.setObjectName("tourists")
         self.tourists.setHorizontalHeaderLabels([tr("Турист"), tr("Паспорт"), tr("Дата рождения")])
         self.methods = QTableWidget(0, 3)
         self.methods.setObjectName("methods")
         self.methods.setHorizontalHeaderLabels([tr("Способ оплаты"), tr("Доступен"), tr("Сумма / причина")])
-        for table in (self.tourists, self.methods):
+        self.payments = QTableWidget(0, 5)
+        self.payments.setObjectName("payments")
+        self.payments.setHorizontalHeaderLabels(
+            [tr("Дата"), tr("Сумма"), tr("Способ"), tr("Номер"), tr("Статус")])
+        self.no_payments = QLabel(tr("Платежей по заявке ещё не было."))
+        self.no_payments.setObjectName("no_payments")
+        for table in (self.tourists, self.methods, self.payments):
             table.verticalHeader().setVisible(False)
             table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             table.horizontalHeader().setStretchLastSection(True)
-        self.methods.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+            table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
+        # The method's name takes at most a third of the width and wraps; the amount or reason gets the rest.
+        self.methods.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.methods.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.methods.setWordWrap(True)
-        self.tourists.setMaximumHeight(130)
+        # A wrapped reason makes its row taller when the card gets narrower: the table follows.
+        self.methods.horizontalHeader().sectionResized.connect(lambda *_: fit_table_height(self.methods))
 
         top = QHBoxLayout()
         tour_box, money_box = QGroupBox(tr("Тур")), QGroupBox(tr("Оплата"))
@@ -59,16 +113,49 @@ class BookingView(QWidget):
         QVBoxLayout(money_box).addWidget(self.money)
         top.addWidget(tour_box, 1)
         top.addWidget(money_box, 1)
-        tourists_box, methods_box = QGroupBox(tr("Туристы")), QGroupBox(tr("Способы оплаты"))
-        QVBoxLayout(tourists_box).addWidget(self.tourists)
+        methods_box = QGroupBox(tr("Способы оплаты"))
+        QVBoxLayout(self.tourists_box).addWidget(self.tourists)
         QVBoxLayout(methods_box).addWidget(self.methods)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(top)
-        layout.addWidget(tourists_box)
-        layout.addWidget(methods_box, 1)
+        payments_box = QGroupBox(tr("Последние платежи"))
+        pl = QVBoxLayout(payments_box)
+        pl.addWidget(self.no_payments)
+        pl.addWidget(self.payments)
+
+        body = QWidget()
+        body.setObjectName("booking_body")
+        lay = QVBoxLayout(body)
+        lay.addWidget(self.title)
+        lay.addLayout(top)
+        # What the cashier acts on first: the methods right under the amounts, then who and what was paid.
+        lay.addWidget(methods_box)
+        lay.addWidget(self.tourists_box)
+        lay.addWidget(payments_box)
+        lay.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("booking_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        if self.card is not None:
+            self._fit_method_column()
+            for table in (self.tourists, self.methods, self.payments):
+                fit_table_height(table)
+
+    def _fit_method_column(self) -> None:
+        want = self.methods.sizeHintForColumn(0)
+        cap = max(120, self.methods.viewport().width() // 3)
+        self.methods.setColumnWidth(0, min(want, cap))
 
     def show_card(self, card: BookingCard) -> None:
+        if self.card is None or self.card.number != card.number:
+            self.scroll.verticalScrollBar().setValue(0)  # another booking: from its top
         self.card = card
         self.title.setText(tr("Заявка № {n}", n=card.number))
         t = self.tour
@@ -92,17 +179,37 @@ class BookingView(QWidget):
         else:
             m.set("due_rub", tr("нет курса {cur} на {d}", cur=card.currency, d=f"{card.today:%d.%m.%Y}"))
         if card.rate is not None and card.rate_day is not None:
-            m.set("rate", tr("{rate} ₽ за 1 {cur} на {d}", rate=card.rate.replace(".", ","), cur=card.currency,
+            # Two lines by hand: a wrapped label in the form was not given its second line's height.
+            m.set("rate", tr("{rate} ₽ за 1 {cur}\nна {d}", rate=card.rate.replace(".", ","), cur=card.currency,
                              d=f"{card.rate_day:%d.%m.%Y}"))
         else:
             m.set("rate", tr("нет курса"))
+        self._show_tourists(card)
+        self._show_methods(card)
+        self._show_payments(card)
+
+    def _show_tourists(self, card: BookingCard) -> None:
         self.tourists.setRowCount(len(card.tourists))
         for r, tourist in enumerate(card.tourists):
             name = tourist.full_name + (" ★" if tourist.is_lead else "")
             birth = f"{tourist.birth_date:%d.%m.%Y}" if tourist.birth_date else "—"
             for c, v in enumerate((name, tourist.passport_masked, birth)):
-                self.tourists.setItem(r, c, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if tourist.matched:
+                    font = QFont(item.font())
+                    font.setBold(True)
+                    item.setFont(font)
+                    item.setBackground(QBrush(MATCHED))
+                    item.setToolTip(tr("Заявка найдена по этому туристу"))
+                self.tourists.setItem(r, c, item)
+        if card.matched_tourist:
+            self.tourists_box.setTitle(tr("Туристы — найдена по туристу {name}", name=card.matched_tourist))
+        else:
+            self.tourists_box.setTitle(tr("Туристы"))
         self.tourists.resizeColumnsToContents()
+        fit_table_height(self.tourists)
+
+    def _show_methods(self, card: BookingCard) -> None:
         self.methods.setRowCount(len(card.methods))
         for r, opt in enumerate(card.methods):
             if opt.available:
@@ -111,7 +218,8 @@ class BookingView(QWidget):
                     detail += f" — {opt.note}"
             else:
                 detail = opt.reason or ""
-            items = (QTableWidgetItem(tr(opt.label)), QTableWidgetItem(tr("да", context="answer") if opt.available else tr("нет", context="answer")),
+            items = (QTableWidgetItem(tr(opt.label)),
+                     QTableWidgetItem(tr("да", context="answer") if opt.available else tr("нет", context="answer")),
                      QTableWidgetItem(detail))
             items[1].setForeground(QBrush(AVAILABLE if opt.available else UNAVAILABLE))
             if not opt.available:
@@ -119,7 +227,25 @@ class BookingView(QWidget):
             for c, item in enumerate(items):
                 item.setToolTip(detail)
                 self.methods.setItem(r, c, item)
-        self.methods.resizeRowsToContents()
+        self._fit_method_column()
+        fit_table_height(self.methods)
+
+    def _show_payments(self, card: BookingCard) -> None:
+        """The last payments: date on the office clock, amount, method, number and status."""
+        lines = card.last_payments
+        self.payments.setRowCount(len(lines))
+        for r, pay in enumerate(lines):
+            values = (payment_time(pay), format_money(pay.amount_minor, pay.currency), method_text(pay.method),
+                      pay.number, payment_status(pay))
+            for c, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                if c == 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.payments.setItem(r, c, item)
+        self.payments.setVisible(bool(lines))
+        self.no_payments.setVisible(not lines)
+        self.payments.resizeColumnsToContents()
+        fit_table_height(self.payments)
 
     @staticmethod
     def _amount_text(card: BookingCard, opt) -> str:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """Card payments in the main window: the F7 button, the background watcher, reconcile at start-up.
 
-``install(window)`` registers the «Оплата картой (F7)» action, creates the
-:class:`PaymentWatcher` the window owns, shows «Ожидают оплаты: N» in the
+:class:`CardPayments` registers the «Оплата картой (F7)» action, creates the
+:class:`PaymentWatcher` it owns, shows «Ожидают оплаты: N» in the
 status bar (a click opens the list; also «Сервис → Ожидают оплаты…»), and —
 once the window is shown — re-checks every order left open (a crash, a closed
 dialog, yesterday's session) with ``card_payments.reconcile`` in the background.
@@ -24,11 +24,13 @@ from PySide6.QtWidgets import QPushButton
 
 from cashier_app.domain.errors import UserError
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import tr
+from cashier_app.i18n import ntr, tr
 from cashier_app.services import cards
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
-from cashier_app.ui.notifications import notifier_of
+from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.changes import Change, ChangeSet
+from cashier_app.ui.operations import ReadOp
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,9 @@ class PaymentWatcher(QObject):
         from cashier_app.services import card_payments
 
         now = time.monotonic()
-        ctx = self.ctx
+        from cashier_app.ui.operations import snapshot
+
+        ctx = snapshot(self.ctx)  # who polls is who is signed in now; a switch later does not change it
         for number, w in list(self.orders.items()):
             if w.busy or w.due > now:
                 continue
@@ -122,7 +126,9 @@ class PaymentWatcher(QObject):
 
     def reconcile(self) -> None:
         """Settle what the bank decided while nobody watched, then keep watching what is still open."""
-        ctx = self.ctx
+        from cashier_app.ui.operations import snapshot
+
+        ctx = snapshot(self.ctx)
 
         def work() -> tuple[list[card_payments.ReconcileLine], list[str]]:
             from cashier_app.services import card_payments
@@ -150,41 +156,81 @@ class PaymentWatcher(QObject):
         self.runner.run_net(work, done, failed)
 
 
-def install(window: Any) -> None:
-    watcher = PaymentWatcher(window.ctx, window.runner, window)
-    window.card_watcher = watcher
-    window.notifier = notifier_of(window)
-    # The counter is a flat button: a click opens «Ожидают оплаты».
-    label = QPushButton("")
-    label.setObjectName("pending_payments")
-    label.setFlat(True)
-    label.setVisible(False)
-    label.setToolTip(tr("Открыть список заказов, ждущих оплаты"))
-    label.clicked.connect(lambda _=False: open_pending_orders(window))
-    window.pending_label = label
-    window.statusBar().addPermanentWidget(label)
+class CardPayments(Capability):
+    """F7, the watcher of open orders, the «Ожидают оплаты: N» counter, the start-up reconcile."""
 
-    def show_count(n: int) -> None:
-        label.setText(tr("Ожидают оплаты: {n}", n=n) if n else "")
-        label.setVisible(n > 0)
+    def __init__(self) -> None:
+        self.watcher: PaymentWatcher | None = None
+        self.pending_label: QPushButton | None = None
+        self.open_url: Any = None  # replaces the system browser (a test, a kiosk set-up)
 
-    watcher.count_changed.connect(show_count)
-    watcher.updated.connect(lambda order: _refresh_if_shown(window, order))
-    watcher.ended.connect(lambda order: _tell_ended(window, order))
-    watcher.problem.connect(lambda what, exc: _tell_problem(window, what, exc))
-    window.register_action("card", open_card_payment)
-    act = QAction(tr("Ожидают оплаты…"), window)
-    act.setObjectName("pending_orders")
-    act.triggered.connect(lambda _=False: open_pending_orders(window))
-    window.service_menu.addAction(act)
-    window.pending_orders_action = act
-    # Double-click on a card payment «Ожидает оплаты» in the account card reopens its order.
-    window.account_view.payments.cellDoubleClicked.connect(lambda row, _col: _open_payment_row(window, row))
-    # After the window is shown: the start-up must not wait for the banks.
-    QTimer.singleShot(0, watcher.reconcile)
+    def install(self, host: WindowHost) -> None:
+        self.host = host
+        # The watcher follows the live user: each poll takes a snapshot of it (PaymentWatcher.tick).
+        watcher = self.watcher = PaymentWatcher(host.ctx, host.runner, host.widget())
+        # The counter is a flat button: a click opens «Ожидают оплаты».
+        label = self.pending_label = QPushButton("")
+        label.setObjectName("pending_payments")
+        label.setFlat(True)
+        label.setVisible(False)
+        label.setToolTip(tr("Открыть список заказов, ждущих оплаты"))
+        label.clicked.connect(lambda _=False: open_pending_orders(host))
+        host.add_status_widget(label)
+
+        def show_count(n: int) -> None:
+            label.setText(ntr("Ожидает оплаты {n} заказ", "Ожидают оплаты {n} заказов", n) if n else "")
+            label.setVisible(n > 0)
+
+        watcher.count_changed.connect(show_count)
+        watcher.updated.connect(lambda order: _announce_credit(host, order))
+        watcher.ended.connect(lambda order: _tell_ended(host, order))
+        watcher.problem.connect(lambda what, exc: _tell_problem(host, what, exc))
+        host.register_action("card", open_card_payment)
+        act = QAction(tr("Ожидают &оплаты…"), host.widget())
+        act.setObjectName("pending_orders")
+        act.triggered.connect(lambda _=False: open_pending_orders(host))
+        host.add_menu_action("service", act)
+        # Double-click on a card payment «Ожидает оплаты» in the account card reopens its order.
+        host.account_view.payments.cellDoubleClicked.connect(lambda row, _col: _open_payment_row(host, row))
+        host.changes.changed.connect(self._on_changes)
+        # After the window is shown: the start-up must not wait for the banks.
+        host.after_start(watcher.reconcile)
+
+    def leaving_note(self) -> str | None:
+        n = self.watcher.count if self.watcher is not None else 0
+        return ntr("Ожидает оплаты {n} заказ картой.", "Ожидают оплаты {n} заказов картой.", n) if n else None
+
+    def _on_changes(self, changes: ChangeSet) -> None:
+        from cashier_app.ui.cash_actions import refresh_open
+
+        refresh_open(self.host, "pending_orders_dialog", "PendingOrdersDialog", changes.has(Change.PENDING_ORDERS))
+
+
+def card_payments_of(host: Any) -> CardPayments:
+    cap = host.capability(CardPayments)
+    assert cap is not None, "card_actions not installed"
+    return cap
+
+
+def install(window: Any) -> CardPayments:
+    """Tests and scripts: ``install(window)`` is ``window.install(CardPayments())``."""
+    return window.install(CardPayments())
 
 
 ENDED_LEVEL = {"paid": "ok", "cancelled": "warn", "manual": "warn"}
+
+
+def order_changes(order: CardOrder) -> ChangeSet:
+    """A card order that moved: the pending list; when credited, its record, the shift, the receipt too."""
+    if order.credited:
+        return ChangeSet.payment(order.account_number, order.booking_number, Change.PENDING_ORDERS)
+    return ChangeSet.of(Change.PENDING_ORDERS)
+
+
+def _announce_credit(host: WindowHost, order: CardOrder) -> None:
+    """Each update of a credited order the card shown is about: the card and the results follow."""
+    if order.credited and not order.final:
+        host.announce(order_changes(order))
 
 
 def _tell_ended(window: Any, order: CardOrder) -> None:
@@ -197,16 +243,17 @@ def _tell_ended(window: Any, order: CardOrder) -> None:
         title = tr("Оплата картой не прошла")
     text = tr("Заказ № {n}, {target}, {m}: {status}", n=order.order_number, target=order.target,
               m=format_money(order.amount_minor), status=order.status_text)
-    window.notifier.notify(title, text, "ok" if order.paid else ENDED_LEVEL.get(order.state, "error"))
+    window.announce(order_changes(order))
+    window.notify(title, text, "ok" if order.paid else ENDED_LEVEL.get(order.state, "error"))
     if order.paid:
         # Its fiscal receipt was sent when the credit committed: a receipt not made is said too.
         from cashier_app.services import fiscal_views
         from cashier_app.ui.cash_actions import fiscal_after_payment
 
-        ctx, pid, number = window.ctx, order.payment_id, order.order_number
-        window.runner.run_db(lambda: fiscal_views.for_payment(ctx, pid),
-                             lambda v: fiscal_after_payment(window, v, number),
-                             lambda e: log.warning("card order %s: receipt state not read: %s", order.order_number, e))
+        pid, number = order.payment_id, order.order_number
+        ReadOp(lambda c: fiscal_views.for_payment(c, pid)).success(
+            lambda v: fiscal_after_payment(window, v, number)).failure(
+            lambda e: log.warning("card order %s: receipt state not read: %s", number, e)).run_in(window)
 
 
 def _tell_problem(window: Any, what: str, exc: BaseException) -> None:
@@ -215,16 +262,15 @@ def _tell_problem(window: Any, what: str, exc: BaseException) -> None:
     else:
         text = tr("{kind}; результат неизвестен, проверьте журнал. Подробности — в журнале программы.",
                   kind=type(exc).__name__)
-    window.notifier.notify(what, text, "error")
+    window.notify(what, text, "error")
 
 
 def open_pending_orders(window: Any) -> None:
     from cashier_app.ui.pending_orders_dialog import PendingOrdersDialog
 
-    dlg = PendingOrdersDialog(window.ctx, window.runner, window.card_watcher,
-                              lambda order: open_order_dialog(window, order), parent=window)
-    window.pending_orders_dialog = dlg
-    dlg.open()
+    dlg = PendingOrdersDialog(window.snapshot_ctx(), window.runner, card_payments_of(window).watcher,
+                              lambda order: open_order_dialog(window, order), parent=window.widget())
+    window.show_dialog(dlg)
 
 
 def _open_payment_row(window: Any, row: int) -> None:
@@ -236,41 +282,30 @@ def _open_payment_row(window: Any, row: int) -> None:
         return
     from cashier_app.services import card_payments
 
-    ctx = window.ctx
-    window.runner.run_db(lambda: card_payments.find_by_payment(ctx, line.number),
-                         lambda order: open_order_dialog(window, order), lambda e: messages.show_error(window, e))
+    number = line.number
+    ReadOp(lambda c: card_payments.find_by_payment(c, number)).success(
+        lambda order: open_order_dialog(window, order)).run_in(window)
 
 
 def open_order_dialog(window: Any, order: CardOrder) -> None:
     """Reopen an order in the F7 dialog (same link, QR, live status), from the list or a payment row."""
-    ctx = window.ctx
     if order.account_number is not None:
         number = order.account_number
 
-        def load() -> Any:
+        def load(ctx: DeskContext) -> Any:
             return cards.account_card(ctx, number)
     else:
         number = order.booking_number or ""
 
-        def load() -> Any:
+        def load(ctx: DeskContext) -> Any:
             return cards.booking_card(ctx, number)
 
-    window.runner.run_db(load, lambda card: _show_dialog(window, card, order),
-                         lambda e: messages.show_error(window, e))
-
-
-def _refresh_if_shown(window: Any, order: CardOrder) -> None:
-    card = window.current
-    if not order.credited or card is None:
-        return
-    if (isinstance(card, cards.AccountCard) and card.number == order.account_number) or (
-            isinstance(card, cards.BookingCard) and card.number == order.booking_number):
-        window.refresh_card()
+    ReadOp(load).success(lambda card: _show_dialog(window, card, order)).run_in(window)
 
 
 def open_card_payment(window: Any, card: object) -> None:
     if not isinstance(card, cards.AccountCard | cards.BookingCard):
-        messages.show_info(window, tr("Откройте лицевой счёт или заявку."))
+        messages.show_info(window.widget(), tr("Откройте лицевой счёт или заявку."))
         return
     _show_dialog(window, card, None)
 
@@ -278,9 +313,21 @@ def open_card_payment(window: Any, card: object) -> None:
 def _show_dialog(window: Any, card: Any, order: CardOrder | None) -> None:
     from cashier_app.ui.card_payment_dialog import CardPaymentDialog
 
-    # ``window.card_open_url`` lets a test (or a kiosk set-up) replace the system browser.
-    dialog = CardPaymentDialog(window.ctx, window.runner, window.card_watcher, card,
-                               open_url=getattr(window, "card_open_url", None), parent=window, order=order)
-    dialog.finished.connect(lambda _r: window.action_finished())
-    window.card_dialog = dialog
-    dialog.open()
+    cap = card_payments_of(window)
+    # ``CardPayments.open_url`` lets a test (or a kiosk set-up) replace the system browser.
+    dialog = CardPaymentDialog(window.snapshot_ctx(), window.runner, cap.watcher, card,
+                               open_url=cap.open_url, parent=window.widget(), order=order)
+    target = ChangeSet.of(Change.PENDING_ORDERS, accounts=[order.account_number if order else None],
+                          bookings=[order.booking_number if order else None])
+    if order is None:
+        from cashier_app.ui.cash_actions import payment_changes
+
+        target = payment_changes(card) | ChangeSet.of(Change.PENDING_ORDERS)
+
+    def closed(_r: int) -> None:
+        # An order made, paid or cancelled in the dialog: the counter, the card and the list follow.
+        window.announce(target)
+        window.action_finished()
+
+    dialog.finished.connect(closed)
+    window.show_dialog(dialog)

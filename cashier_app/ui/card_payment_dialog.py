@@ -31,14 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.errors import ValidationError
-from cashier_app.domain.money import format_amount, format_money, parse_amount
-from cashier_app.i18n import tr
+from cashier_app.domain.money import format_amount, format_money, format_rate, parse_amount
+from cashier_app.i18n import N_, tr
 from cashier_app.printing.qr import qr_png
 from cashier_app.services import card_payments, card_pending, cards
 from cashier_app.services.card_payments import CardOrder
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
-from cashier_app.ui.receipt_fields import receipt_choice, receipt_fields
+from cashier_app.ui.receipt_fields import contact_fields, receipt_choice, receipt_fields
+from cashier_app.ui.widgets import MessageLine, clear_field_errors, show_refusal, while_open
+
+AMOUNT_NAMES = (N_("Сумма"), N_("Сумма в валюте тура"))  # the form's and the services' names for the amount
 
 QR_SCALE = 6
 STATE_STYLE = {
@@ -65,6 +68,7 @@ class CardPaymentDialog(QDialog):
                  *, open_url: Callable[[QUrl], Any] | None = None, parent: QWidget | None = None,
                  order: CardOrder | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner, self.watcher, self.card = ctx, runner, watcher, card
         self.open_url = open_url or QDesktopServices.openUrl
         self.order: CardOrder | None = None
@@ -92,10 +96,7 @@ class CardPaymentDialog(QDialog):
         self.rub_label = QLabel("")
         self.rub_label.setObjectName("rub")
         self.contact, self.paperless = receipt_fields()
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
+        self.error = MessageLine(self)  # what belongs to no field; a field's error goes under it
 
         form = QFormLayout()
         form.addRow(tr("Получатель"), self.payee_label)
@@ -205,8 +206,9 @@ class CardPaymentDialog(QDialog):
     def _pending_failed(self, exc: BaseException) -> None:
         # Cannot tell whether an order is waiting: say so; the service refuses a second one anyway.
         self.create_button.setEnabled(True)
-        self.error.setText(tr("Не удалось проверить неоплаченные заказы: {err}", err=exc))
+        self.error.show_error(tr("Не удалось проверить неоплаченные заказы: {err}", err=exc))
 
+    @while_open
     def _reopen(self, order: CardOrder) -> None:
         self.order = order
         self.reopened = True
@@ -243,8 +245,18 @@ class CardPaymentDialog(QDialog):
         self.runner.run_db(lambda: booking_payments.quote(ctx, number, "card", amount, ctx.today()),
                            lambda q: self.rub_label.setText(tr("{rub} (курс {rate} на {day})",
                                                                rub=format_money(q.total_rub_minor),
-                                                               rate=str(q.rate), day=q.rate_day.strftime("%d.%m.%Y"))),
-                           lambda e: self.rub_label.setText(str(e)))
+                                                               rate=format_rate(q.rate), day=q.rate_day.strftime("%d.%m.%Y"))),
+                           self._quote_refused)
+
+    @while_open
+    def _quote_refused(self, exc: BaseException) -> None:
+        self.rub_label.setText("")
+        self._refuse(exc)  # once, where «Создать ссылку» would say it
+
+    def _refuse(self, exc: BaseException | str) -> None:
+        fields: dict[str, QWidget] = dict.fromkeys(AMOUNT_NAMES, self.amount)
+        fields.update(contact_fields(self.contact))
+        show_refusal(exc, fields, self.error)
 
     # --- creating the order ------------------------------------------------------------
     def create(self) -> None:
@@ -254,10 +266,10 @@ class CardPaymentDialog(QDialog):
             amount = self._parse()
             contact, paperless = receipt_choice(self.contact, self.paperless)
         except ValidationError as exc:
-            self.error.setText(str(exc))
-            messages.show_error(self, exc)
+            self._refuse(exc)
             return
-        self.error.setText("")
+        clear_field_errors(self)
+        self.error.clear()
         self.create_button.setEnabled(False)
         self.amount.setEnabled(False)
         self.contact.setEnabled(False)
@@ -269,6 +281,7 @@ class CardPaymentDialog(QDialog):
         self.runner.run_net(lambda: card_pending.start_or_reuse(ctx, amount_minor=amount, **kwargs, **receipt),
                             self._started, self._create_failed)
 
+    @while_open
     def _started(self, started: card_pending.Started) -> None:
         if started.reused:
             # Another desk (or a moment ago) made one: it is the answer, not a second link.
@@ -276,6 +289,7 @@ class CardPaymentDialog(QDialog):
             return
         self._created(started.order)
 
+    @while_open
     def _created(self, order: CardOrder) -> None:
         self.order = order
         self.create_button.setVisible(False)
@@ -284,16 +298,17 @@ class CardPaymentDialog(QDialog):
         if order.payment_url:
             self._open_browser(order.payment_url)
 
+    @while_open
     def _create_failed(self, exc: BaseException) -> None:
         self.create_button.setEnabled(True)
         self.amount.setEnabled(True)
         self.contact.setEnabled(True)
         self.paperless.setEnabled(bool(self.contact.text().strip()))
         self.status.setText("")
-        self.error.setText(str(exc))
-        messages.show_error(self, exc)
+        self._refuse(exc)
 
     # --- status ---------------------------------------------------------------------------
+    @while_open
     def _on_update(self, order: CardOrder) -> None:
         if self.order is not None and order.order_number == self.order.order_number:
             was_paid = self.order.paid
@@ -349,20 +364,21 @@ class CardPaymentDialog(QDialog):
         except Exception:  # a broken desktop integration must not lose the order on screen
             opened = False
         if opened is False:
-            self.error.setText(tr("Браузер не открылся. Покажите покупателю QR-код или нажмите «Копировать "
+            self.error.show_error(tr("Браузер не открылся. Покажите покупателю QR-код или нажмите «Копировать "
                                   "ссылку» и отправьте её."))
             self.copy_button.setFocus()
 
     def copy_link(self) -> None:
         if self.order is not None and self.order.payment_url:
             QGuiApplication.clipboard().setText(self.order.payment_url)
-            self.error.setText("")
+            self.error.clear()
             self.status.setToolTip(self.order.payment_url)
             self.copy_button.setText(tr("Ссылка скопирована"))
 
     def cancel_order(self) -> None:
-        if self.order is None or not messages.confirm(self, tr("Отменить заказ {n}? Ссылка на оплату перестанет "
-                                                                 "работать.", n=self.order.order_number)):
+        if self.order is None or not messages.confirm(
+                self, tr("Отмена заказа"), tr("Отменить заказ {n}? Ссылка на оплату перестанет работать.",
+                                             n=self.order.order_number), tr("Отменить заказ")):
             return
         ctx, number = self.ctx, self.order.order_number
         self.cancel_button.setEnabled(False)
@@ -375,6 +391,7 @@ class CardPaymentDialog(QDialog):
         self.runner.run_db(lambda: card_payments.confirm_manual(ctx, number, ref), self._after_action,
                            self._action_failed)
 
+    @while_open
     def _after_action(self, order: CardOrder) -> None:
         self.cancel_button.setEnabled(True)
         self._on_update(order)
@@ -407,10 +424,10 @@ class CardPaymentDialog(QDialog):
         self.status.setStyleSheet("")
         self.adjustSize()
 
+    @while_open
     def _action_failed(self, exc: BaseException) -> None:
         self.cancel_button.setEnabled(True)
-        self.error.setText(str(exc))
-        messages.show_error(self, exc)
+        self.error.show_error(messages.error_text(exc))
 
     @property
     def waiting(self) -> bool:
@@ -421,10 +438,10 @@ class CardPaymentDialog(QDialog):
         # Esc, «Закрыть» and the window's cross all come here (QDialog.closeEvent calls reject).
         if self.waiting and not self._close_agreed:
             assert self.order is not None
-            if not messages.confirm(self, tr(
+            if not messages.confirm(self, tr("Заказ ждёт оплаты"), tr(
                     "Заказ № {n} ещё не оплачен. Закрыть окно?\n\nЗаказ останется под наблюдением: программа "
                     "сообщит, когда банк ответит. Открыть его снова — F7 на этом счёте или «Ожидают оплаты» "
-                    "в строке состояния.", n=self.order.order_number), tr("Заказ ждёт оплаты")):
+                    "в строке состояния.", n=self.order.order_number), tr("Закрыть окно")):
                 return
             self._close_agreed = True
             self.watcher.watch(self.order.order_number)

@@ -1,275 +1,312 @@
-"""Cash desk in the main window: F6 cash payment, menus «Смена», «Журнал», «Файл», «Сервис»."""
+"""Cash desk in the main window: F6 cash payment, menus «Смена», «Журнал», «Файл», «Сервис».
+
+:class:`CashDesk` plugs in through :class:`~cashier_app.ui.capabilities.WindowHost`; every write
+announces what it changed (a payment: its account or booking, the shift, the documents, the
+receipt), and the journals it opened reload themselves when they hear a change.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import N_, tr
-from cashier_app.services import shifts
-from cashier_app.services.journal import IssuedDocument
+from cashier_app.services import cards
 from cashier_app.settings import DeskSettings
 from cashier_app.ui import messages
+from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.changes import Change, ChangeSet
+from cashier_app.ui.operations import ReadOp, WriteOp
+
+if TYPE_CHECKING:  # the shift service pulls the register's client (and keyring): loaded on first use
+    from cashier_app.services.journal import IssuedDocument
+
+SHIFT_CHANGES = ChangeSet.of(Change.SHIFT, Change.FISCAL, Change.DOCUMENTS)
+# A correction or a refund from the journal: which record it was is not said by the dialog.
+JOURNAL_CHANGES = ChangeSet.of(Change.ACCOUNT, Change.BOOKING, Change.SHIFT, Change.DOCUMENTS, Change.FISCAL)
 
 
 def _paper() -> str:
     return DeskSettings().get("receipt_paper")
 
 
-def show_document(window: Any, doc: IssuedDocument, title: str) -> Any:
-    """Non-modal preview, kept on the window so it is not garbage-collected."""
+def payment_changes(card: Any) -> ChangeSet:
+    """What a payment to ``card`` changed: its record, the shift's cash, the documents, the receipt."""
+    if isinstance(card, cards.BookingCard):
+        return ChangeSet.payment(booking=card.number)
+    return ChangeSet.payment(account=getattr(card, "number", None))
+
+
+def show_document(host: WindowHost, doc: IssuedDocument, title: str) -> Any:
+    """Non-modal preview, deleted when closed (nothing keeps it)."""
     from cashier_app.ui.pdf_preview import PdfPreviewDialog
 
-    dlg = PdfPreviewDialog(doc.pdf, f"{title} № {doc.number}", window, file_name=f"{doc.number}.pdf")
-    window.last_preview = dlg
-    dlg.show()
-    return dlg
+    dlg = PdfPreviewDialog(doc.pdf, f"{title} № {doc.number}", host.widget(), file_name=f"{doc.number}.pdf")
+    return host.show_dialog(dlg, modeless=True)
 
 
-def take_cash(window: Any, card: Any) -> None:
+def take_cash(host: WindowHost, card: Any) -> None:
     from cashier_app.ui.cash_payment_dialog import CashPaymentDialog
 
-    dlg = CashPaymentDialog(window.ctx, window.runner, card, paper=_paper(), parent=window)
-    window.last_cash_dialog = dlg
+    dlg = CashPaymentDialog(host.snapshot_ctx(), host.runner, card, paper=_paper(), parent=host.widget())
 
     def paid(res: Any) -> None:
-        window.action_finished()  # the balance and the card refresh at once
+        host.announce(payment_changes(card))  # the card, the results' balance, the shift follow
+        host.action_finished()
         if res.repeated:
-            window.statusBar().showMessage(tr("Платёж {n} уже был принят; повтор не списан.", n=res.payment_number), 8000)
+            host.status(tr("Платёж {n} уже был принят; повтор не списан.", n=res.payment_number))
         if res.slip is not None:
-            show_document(window, res.slip, tr("Квитанция об оплате"))
-        fiscal_after_payment(window, res.fiscal)
+            show_document(host, res.slip, tr("Квитанция об оплате"))
+        fiscal_after_payment(host, res.fiscal)
 
     dlg.paid.connect(paid)
     # A slip that failed after the payment was committed, printed again from the dialog.
-    dlg.slip_ready.connect(lambda doc: show_document(window, doc, tr("Квитанция об оплате")))
-    dlg.open()
+    dlg.slip_ready.connect(lambda doc: show_document(host, doc, tr("Квитанция об оплате")))
+    host.show_dialog(dlg)
 
 
-def fiscal_after_payment(window: Any, view: Any, order_number: str | None = None) -> None:
-    """A receipt not made at once is said where the cashier looks; the indicator is asked again.
+def fiscal_after_payment(host: WindowHost, view: Any, order_number: str | None = None) -> None:
+    """A receipt not made at once is said where the cashier looks (the indicator follows Change.FISCAL).
 
     ``order_number``: a card order's receipt — the notice names the order, since it replaces
     the «paid» message in the status bar.
     """
-    indicator = getattr(window, "register_indicator", None)
-    if indicator is not None:
-        indicator.refresh()
     if view is None or view.state in ("done", "bank"):
         return
-    from cashier_app.ui.notifications import notifier_of
-
     text = view.text if order_number is None else tr("Заказ № {n}: {what}", n=order_number, what=view.text)
-    notifier_of(window).notify(tr("Фискальный чек"), text, "error" if view.state == "failed" else "warn")
+    host.notify(tr("Фискальный чек"), text, "error" if view.state == "failed" else "warn")
 
 
-def register_note(window: Any, note: str | None) -> None:
+def register_note(host: WindowHost, note: str | None) -> None:
     """The register did not do its part of a shift action: the app's part stands; say what to do."""
-    indicator = getattr(window, "register_indicator", None)
-    if indicator is not None:
-        indicator.refresh()
     if note:
-        from cashier_app.ui.notifications import notifier_of
-
-        notifier_of(window).notify(tr("ККТ"), note, "warn")
+        host.notify(tr("ККТ"), note, "warn")
 
 
-def open_shift(window: Any) -> None:
+def open_shift(host: WindowHost) -> None:
+    from cashier_app.services import shifts
     from cashier_app.ui.open_shift_dialog import OpenShiftDialog
 
-    ctx = window.ctx
-
     def ask(proposed: int) -> None:
-        dlg = OpenShiftDialog(proposed, window)
-        window.last_shift_dialog = dlg
+        dlg = OpenShiftDialog(proposed, host.widget())
 
         def done() -> None:
             value = dlg.float_minor or 0
+
             def opened(sm: Any) -> None:
-                window.statusBar().showMessage(
-                    tr("Смена {n} открыта, размен {f}", n=sm.number, f=format_money(sm.float_minor)), 8000)
-                register_note(window, sm.register_note)
+                host.status(tr("Смена {n} открыта, размен {f}", n=sm.number, f=format_money(sm.float_minor)))
+                register_note(host, sm.register_note)
 
-            window.runner.run_db(lambda: shifts.open_shift(ctx, value), opened,
-                                 lambda e: messages.show_error(window, e))
+            WriteOp(lambda c: shifts.open_shift(c, value), SHIFT_CHANGES).success(opened).run_in(host)
         dlg.accepted.connect(done)
-        dlg.open()
+        host.show_dialog(dlg)
 
-    window.runner.run_db(lambda: shifts.proposed_float(ctx), ask, lambda e: messages.show_error(window, e))
+    ReadOp(shifts.proposed_float).success(ask).run_in(host)
 
 
-def cash_movement(window: Any, kind: str) -> None:
+def cash_movement(host: WindowHost, kind: str) -> None:
+    from cashier_app.services import shifts
     from cashier_app.ui.cash_movement_dialog import CashMovementDialog
 
-    ctx = window.ctx
-    dlg = CashMovementDialog(kind, window)
-    window.last_shift_dialog = dlg
+    dlg = CashMovementDialog(kind, host.widget())
 
     def done() -> None:
         amount, reason = dlg.amount_minor or 0, dlg.reason_text
+
         def moved(sm: Any) -> None:
-            window.statusBar().showMessage(tr("В кассе по учёту: {m}", m=format_money(sm.expected_minor)), 8000)
-            register_note(window, sm.register_note)
+            host.status(tr("В кассе по учёту: {m}", m=format_money(sm.expected_minor)))
+            register_note(host, sm.register_note)
 
-        window.runner.run_db(lambda: shifts.cash_movement(ctx, kind, amount, reason), moved,
-                             lambda e: messages.show_error(window, e))
+        WriteOp(lambda c: shifts.cash_movement(c, kind, amount, reason), SHIFT_CHANGES).success(moved).run_in(host)
     dlg.accepted.connect(done)
-    dlg.open()
+    host.show_dialog(dlg)
 
 
-def x_report(window: Any) -> None:
-    ctx, paper = window.ctx, _paper()
+def x_report(host: WindowHost) -> None:
+    from cashier_app.services import shifts
+    paper = _paper()
+
     def made(rep: Any) -> None:
-        show_document(window, rep.document, tr("X-отчёт"))
-        register_note(window, rep.register_note)
+        show_document(host, rep.document, tr("X-отчёт"))
+        register_note(host, rep.register_note)
 
-    window.runner.run_db(lambda: shifts.x_report(ctx, paper=paper), made, lambda e: messages.show_error(window, e))
+    # An X report is journaled as a document and may ask the register: a write.
+    WriteOp(lambda c: shifts.x_report(c, paper=paper), ChangeSet.of(Change.DOCUMENTS, Change.FISCAL)).success(
+        made).run_in(host)
 
 
-def close_shift(window: Any) -> None:
+def close_shift(host: WindowHost) -> None:
+    from cashier_app.services import shifts
     from cashier_app.ui.close_shift_dialog import CloseShiftDialog
 
-    ctx, paper = window.ctx, _paper()
+    paper = _paper()
 
     def ask(summary: Any) -> None:
         if summary is None:
-            messages.show_error(window, tr("Смена не открыта."))
+            messages.show_error(host.widget(), tr("Смена не открыта."))
             return
-        dlg = CloseShiftDialog(summary, window)
-        window.last_shift_dialog = dlg
+        dlg = CloseShiftDialog(summary, host.widget())
 
         def done() -> None:
             counted, denoms = dlg.counted_minor, dlg.denominations
+
             def closed(rep: Any) -> None:
-                show_document(window, rep.document, tr("Z-отчёт"))
-                register_note(window, rep.register_note or rep.summary.register_note)
+                show_document(host, rep.document, tr("Z-отчёт"))
+                register_note(host, rep.register_note or rep.summary.register_note)
 
-            window.runner.run_db(lambda: shifts.close_shift(ctx, counted, denominations=denoms, paper=paper),
-                                 closed, lambda e: messages.show_error(window, e))
+            WriteOp(lambda c: shifts.close_shift(c, counted, denominations=denoms, paper=paper),
+                    SHIFT_CHANGES).success(closed).run_in(host)
         dlg.accepted.connect(done)
-        dlg.open()
+        host.show_dialog(dlg)
 
-    window.runner.run_db(lambda: shifts.current(ctx), ask, lambda e: messages.show_error(window, e))
+    ReadOp(shifts.current).success(ask).run_in(host)
 
 
-def payments_journal(window: Any) -> None:
+def payments_journal(host: WindowHost) -> None:
     from cashier_app.ui.journal_dialog import JournalDialog
 
-    dlg = JournalDialog(window.ctx, window.runner, window)
-    window.last_journal_dialog = dlg
-    dlg.document_ready.connect(lambda doc, title: show_document(window, doc, title))
-    dlg.changed.connect(window.action_finished)
-    dlg.open()
+    dlg = JournalDialog(host.snapshot_ctx(), host.runner, host.widget())
+    dlg.document_ready.connect(lambda doc, title: show_document(host, doc, title))
+    dlg.changed.connect(lambda: host.announce(JOURNAL_CHANGES))
+    host.show_dialog(dlg)
 
 
-def documents_journal(window: Any) -> None:
+def documents_journal(host: WindowHost) -> None:
     """Every journaled document of the office: filter by kind and date, reprint, save."""
     from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog
 
-    dlg = DocumentsJournalDialog(window.ctx, window.runner, parent=window)
-    window.last_documents_dialog = dlg
-    dlg.open()
+    host.show_dialog(DocumentsJournalDialog(host.snapshot_ctx(), host.runner, parent=host.widget()))
 
 
-def cash_on_hand(window: Any) -> None:
+def cash_on_hand(host: WindowHost) -> None:
     from cashier_app.ui.cash_on_hand_dialog import CashOnHandDialog
 
-    dlg = CashOnHandDialog(window.ctx, window.runner, window)
-    window.last_shift_dialog = dlg
-    dlg.open()
+    host.show_dialog(CashOnHandDialog(host.snapshot_ctx(), host.runner, host.widget()))
 
 
-def audit(window: Any) -> None:
+def audit(host: WindowHost) -> None:
     from cashier_app.services.permissions import require
     from cashier_app.ui.audit_dialog import AuditDialog
 
     try:
-        require(window.ctx, "view_audit")
+        require(host.ctx, "view_audit")
     except Exception as exc:  # PermissionDenied: one message, nothing opened
-        messages.show_error(window, exc)
+        messages.show_error(host.widget(), exc)
         return
-    dlg = AuditDialog(window.ctx, window.runner, window)
-    window.last_audit_dialog = dlg
-    dlg.open()
+    host.show_dialog(AuditDialog(host.snapshot_ctx(), host.runner, host.widget()))
 
 
-def users_admin(window: Any) -> None:
+def users_admin(host: WindowHost) -> None:
     from cashier_app.services.permissions import require
     from cashier_app.ui.users_dialog import UsersDialog
 
     try:
-        require(window.ctx, "manage_users")
+        require(host.ctx, "manage_users")
     except Exception as exc:
-        messages.show_error(window, exc)
+        messages.show_error(host.widget(), exc)
         return
-    dlg = UsersDialog(window.ctx, window.runner, window)
-    window.last_users_dialog = dlg
-    dlg.open()
+    dlg = UsersDialog(host.snapshot_ctx(), host.runner, host.widget())
+    # Rights may have changed (the F-keys' states follow Change.USERS).
+    dlg.finished.connect(lambda _r: host.announce(ChangeSet.of(Change.USERS)))
+    host.show_dialog(dlg)
 
 
-def switch_user(window: Any) -> None:
-    """Sign the current user out and ask for the next one; the window stays open."""
+def switch_user(host: WindowHost) -> None:
+    """Sign the current user out and ask for the next one; the window stays open.
+
+    An open shift or a card order still waiting is said first (issue 12 §2): the next person
+    should not find either by surprise.
+    """
     from cashier_app.services import users
     from cashier_app.ui.sign_in_dialog import SignInDialog
 
-    ctx = window.ctx
-    old = ctx.user
-    if old is not None:
-        window.runner.run_db(lambda: users.sign_out(_leaving_ctx(ctx)), None, lambda e: None)
-    window.set_user(None)
-    dlg = SignInDialog(ctx.db, ctx.desk, window.runner, window)
-    window.last_sign_in = dlg
-    dlg.accepted.connect(lambda: window.set_user(dlg.user))
-    dlg.open()
+    if not host.confirm_leaving(tr("Сменить пользователя"), tr("Сменить")):
+        return
+    leaving = host.snapshot_ctx()  # the sign-out is audited as the user who leaves
+    if leaving.user is not None:
+        host.runner.run_db(lambda: users.sign_out(leaving), None, lambda e: None)
+    host.set_user(None)
+    settings = DeskSettings()
+    dlg = SignInDialog(leaving.db, leaving.desk, host.runner, host.widget(), login=settings.get("last_login") or "")
+
+    def signed_in() -> None:
+        host.set_user(dlg.user)
+        remember_login(dlg.user)
+
+    dlg.accepted.connect(signed_in)
+    host.show_dialog(dlg)
 
 
-def _leaving_ctx(ctx: Any) -> Any:
-    # The sign-out is audited as the user who leaves, even though ctx.user changes right after.
-    from cashier_app.services.context import DeskContext
+def remember_login(user: Any) -> None:
+    """The next sign-in dialog starts with this login (the password field focused)."""
+    if user is None:
+        return
+    try:
+        DeskSettings().set("last_login", user.login)
+    except OSError:
+        pass  # a read-only config: the login is typed again next time
 
-    return DeskContext(ctx.db, ctx.desk, ctx.user, ctx.today_override)
 
+class CashDesk(Capability):
+    """F6, the shift and journal menus, «Сменить пользователя», «Пользователи»."""
 
-def _action(window: Any, menu: Any, text: str, fn: Any, shortcut: str | None = None, name: str = "") -> QAction:
-    act = QAction(tr(text), window)
-    if shortcut:
-        act.setShortcut(QKeySequence(shortcut))
-    if name:
+    def install(self, host: WindowHost) -> None:
+        self.host = host
+        host.register_action("cash", take_cash)
+        self._action("file", N_("Сменить &пользователя…"), switch_user, "Ctrl+Shift+L", "switch_user")
+        for text, fn, name in ((N_("&Открыть…"), open_shift, "shift_open"),
+                               (N_("&Внести…"), lambda h: cash_movement(h, "in"), "shift_in"),
+                               (N_("&Изъять…"), lambda h: cash_movement(h, "out"), "shift_out"),
+                               (N_("&X-отчёт"), x_report, "shift_x"),
+                               (N_("&Наличные в кассе…"), cash_on_hand, "shift_cash_on_hand"),
+                               (N_("&Закрыть…"), close_shift, "shift_close")):
+            self._action("shift", text, fn, name=name)
+        for text, fn, name in ((N_("&Платежи…"), payments_journal, "journal_payments"),
+                               (N_("&Документы…"), documents_journal, "journal_documents"),
+                               (N_("&Аудит…"), audit, "journal_audit")):
+            self._action("journal", text, fn, name=name)
+        self._action("service", N_("&Пользователи…"), users_admin, name="users")
+        host.changes.changed.connect(self._on_changes)
+
+    def _action(self, menu: str, text: str, fn: Any, shortcut: str | None = None, name: str = "") -> QAction:
+        act = QAction(tr(text), self.host.widget())
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
         act.setObjectName(name)
-    act.triggered.connect(lambda _=False: fn(window))
-    menu.addAction(act)
-    window.cash_menu_actions[name or text] = act
-    return act
+        host = self.host
+        act.triggered.connect(lambda _=False: fn(host))
+        return host.add_menu_action(menu, act)
+
+    def _on_changes(self, changes: ChangeSet) -> None:
+        """The journals this capability opened show what was just done."""
+        wanted = (("journal_dialog", "JournalDialog", changes.has(Change.ACCOUNT) or changes.has(Change.BOOKING)),
+                  ("documents_journal_dialog", "DocumentsJournalDialog", changes.has(Change.DOCUMENTS)),
+                  ("cash_on_hand_dialog", "CashOnHandDialog", changes.has(Change.SHIFT)))
+        for module, cls, concerned in wanted:
+            refresh_open(self.host, module, cls, concerned)
 
 
-def _menu(window: Any, title: str) -> Any:
-    from PySide6.QtWidgets import QMenu
+def refresh_open(host: WindowHost, module: str, cls_name: str, concerned: bool = True) -> None:
+    """Refresh the open dialog ``ui.<module>.<cls_name>``, if any (a module never imported has none open)."""
+    import sys
 
-    menu = QMenu(tr(title), window)
-    window.cash_menus[title] = menu
-    return menu
+    mod = sys.modules.get(f"cashier_app.ui.{module}")
+    dlg = host.live_dialog(getattr(mod, cls_name)) if concerned and mod is not None else None
+    if dlg is not None:
+        refresh_dialog(dlg)
 
 
-def install(window: Any) -> None:
-    window.register_action("cash", take_cash)
-    window.cash_menu_actions = {}
-    window.cash_menus = {}
-    bar = window.menuBar()
-    # «Смена» and «Журнал» go between «Файл» and «Сервис».
-    file_menu = window.file_menu
-    _action(window, file_menu, N_("Сменить пользователя"), switch_user, "Ctrl+L", "switch_user")
-    shift = bar.insertMenu(window.service_menu.menuAction(), _menu(window, N_("Смена"))).menu()
-    _action(window, shift, N_("Открыть"), open_shift, name="shift_open")
-    _action(window, shift, N_("Внести"), lambda w: cash_movement(w, "in"), name="shift_in")
-    _action(window, shift, N_("Изъять"), lambda w: cash_movement(w, "out"), name="shift_out")
-    _action(window, shift, N_("X-отчёт"), x_report, name="shift_x")
-    _action(window, shift, N_("Наличные в кассе"), cash_on_hand, name="shift_cash_on_hand")
-    _action(window, shift, N_("Закрыть"), close_shift, name="shift_close")
-    jm = bar.insertMenu(window.service_menu.menuAction(), _menu(window, N_("Журнал"))).menu()
-    _action(window, jm, N_("Платежи"), payments_journal, name="journal_payments")
-    _action(window, jm, N_("Документы"), documents_journal, name="journal_documents")
-    _action(window, jm, N_("Аудит"), audit, name="journal_audit")
-    service = window.service_menu
-    _action(window, service, N_("Пользователи"), users_admin, name="users")
+def refresh_dialog(dlg: Any) -> None:
+    """A dialog's own reload: ``refresh()`` (issue 12), else its older ``reload()`` / ``load()``."""
+    for name in ("refresh", "reload", "load"):
+        fn = getattr(dlg, name, None)
+        if callable(fn):
+            fn()
+            return
+
+
+def install(window: Any) -> CashDesk:
+    """Tests and scripts: ``install(window)`` is ``window.install(CashDesk())``."""
+    return window.install(CashDesk())

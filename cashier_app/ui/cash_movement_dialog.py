@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import parse_amount
-from cashier_app.i18n import tr
-from cashier_app.ui import messages
+from cashier_app.i18n import N_, tr
+from cashier_app.ui.widgets import MessageLine, show_refusal
 
 
 class CashMovementDialog(QDialog):
     def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.kind = kind
         self.setWindowTitle(tr("Внесение наличных") if kind == "in" else tr("Изъятие наличных"))
         self.amount_minor: int | None = None
@@ -27,11 +29,15 @@ class CashMovementDialog(QDialog):
         form.addRow(tr("Сумма"), self.amount)
         form.addRow(tr("Основание"), self.reason)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Внести") if kind == "in" else tr("Изъять"))
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        self.error = MessageLine(self)
+        lay.addWidget(self.error)
         lay.addWidget(buttons)
+        self.setMinimumWidth(400)
 
     def submit(self) -> None:
         try:
@@ -39,7 +45,7 @@ class CashMovementDialog(QDialog):
             if not self.reason.text().strip():
                 raise ValidationError(tr("Основание"), tr("укажите основание внесения или изъятия"))
         except ValidationError as exc:
-            messages.show_error(self, exc)
+            show_refusal(exc, {N_("Сумма"): self.amount, N_("Основание"): self.reason}, self.error)
             return
         self.reason_text = self.reason.text().strip()
         self.accept()

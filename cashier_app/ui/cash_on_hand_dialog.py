@@ -64,6 +64,7 @@ def _group(title: str, widget: QWidget) -> QGroupBox:
 class CashOnHandDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.rows: list[shifts.CashOnHand] = []
         self.setWindowTitle(tr("Наличные в кассе"))

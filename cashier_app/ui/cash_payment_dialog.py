@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,13 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.errors import UserError, ValidationError
-from cashier_app.domain.money import format_amount, format_money, parse_amount
-from cashier_app.i18n import tr
+from cashier_app.domain.money import format_amount, format_money, format_rate, parse_amount
+from cashier_app.i18n import N_, tr
 from cashier_app.services import cards, cash
 from cashier_app.services.cash import CashPaymentResult, CashQuote
 from cashier_app.services.context import DeskContext
-from cashier_app.ui import messages
-from cashier_app.ui.receipt_fields import receipt_choice, receipt_fields
+from cashier_app.ui.receipt_fields import contact_fields, receipt_choice, receipt_fields
+from cashier_app.ui.widgets import MessageLine, clear_field_errors, show_refusal, while_open
+
+AMOUNT_NAMES = (N_("Сумма"), N_("Сумма в валюте тура"))  # the form's and booking_payments' names for the amount
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class CashPaymentDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, card: cards.AccountCard | cards.BookingCard,
                  paper: str = "a4", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.ctx, self.runner, self.card, self.paper = ctx, runner, card, paper
         self.token = cash.new_token()
         self.result: CashPaymentResult | None = None
@@ -62,6 +65,7 @@ class CashPaymentDialog(QDialog):
             due = card.suggested_minor
         self.target_label = QLabel(what)
         self.target_label.setStyleSheet("font-weight: bold;")
+        self.target_label.setWordWrap(True)  # a long owner's name wraps at 1024×700
         self.amount = QLineEdit(format_amount(due, sep=" ") if due > 0 else "")
         self.amount.setObjectName("amount")
         self.amount.setPlaceholderText("1 000,50")
@@ -74,10 +78,7 @@ class CashPaymentDialog(QDialog):
         self.change_label.setObjectName("change")
         self.change_label.setStyleSheet("font-size: 14pt;")
         self.contact, self.paperless = receipt_fields()
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
+        self.error = MessageLine(self)  # what belongs to no field; a field's error goes under it
 
         form = QFormLayout()
         label = tr("Сумма") if not self.is_booking else tr("Сумма, {cur}", cur=self.currency)
@@ -110,6 +111,16 @@ class CashPaymentDialog(QDialog):
         self.amount.selectAll()
         self._recalc()
 
+    def _fields(self) -> dict[str, QWidget]:
+        out: dict[str, QWidget] = dict.fromkeys(AMOUNT_NAMES, self.amount)
+        out[N_("Получено")] = self.received
+        out.update(contact_fields(self.contact))
+        return out
+
+    def _refuse(self, exc: BaseException | str) -> None:
+        """Once: under the field it names, else on the dialog's line; never a second box."""
+        show_refusal(exc, self._fields(), self.error)
+
     # --- live figures --------------------------------------------------------------
     def _rub_minor(self) -> int | None:
         """Rubles to take for the typed amount (a booking needs the day's rate from the quote)."""
@@ -136,12 +147,21 @@ class CashPaymentDialog(QDialog):
             return
         number = self.card.number
         self.runner.run_db(lambda: cash.quote(self.ctx, booking=number, amount_minor=amount),
-                           self._quoted, lambda e: self.rub_label.setText(str(e)))
+                           self._quoted, self._quote_refused)
 
+    @while_open
+    def _quote_refused(self, exc: BaseException) -> None:
+        # Said once, where a submit would say it (under the amount, or the dialog's line).
+        self.rub_label.setText("")
+        self._refuse(exc)
+
+    @while_open
     def _quoted(self, q: CashQuote) -> None:
         self.quote = q
+        if self.error.property("kind") == "error" and self.pay_button.isVisible():
+            self.error.clear()  # the amount now quotes: a refusal of the earlier one no longer holds
         self.rub_label.setText(tr("{rub} (курс {rate} на {day})", rub=format_money(q.rub_minor),
-                                  rate=str(q.rate), day=q.rate_day or ""))
+                                  rate=format_rate(q.rate), day=q.rate_day or ""))
         self._show_change()
 
     def _show_change(self) -> None:
@@ -170,10 +190,10 @@ class CashPaymentDialog(QDialog):
             received = parse_amount(text, tr("Получено")) if text else None
             contact, paperless = receipt_choice(self.contact, self.paperless)
         except ValidationError as exc:
-            self.error.setText(str(exc))
-            messages.show_error(self, exc)
+            self._refuse(exc)
             return
-        self.error.setText("")
+        clear_field_errors(self)
+        self.error.clear()
         self.pay_button.setEnabled(False)
         ctx, token, paper = self.ctx, self.token, self.paper
         kwargs = {"booking": self.card.number} if self.is_booking else {"account": self.card.number}
@@ -182,11 +202,13 @@ class CashPaymentDialog(QDialog):
                                    contact=contact, paperless=paperless, **kwargs),
             self._done, self._failed)
 
+    @while_open
     def _done(self, result: CashPaymentResult) -> None:
         self.result = result
         self.paid.emit(result)
         self.accept()
 
+    @while_open
     def _failed(self, exc: BaseException) -> None:
         """Ask the database, by the token, whether the money was taken before saying anything."""
         from cashier_app.services import outcomes
@@ -195,31 +217,29 @@ class CashPaymentDialog(QDialog):
         self.runner.run_db(lambda: outcomes.cash_payment_by_token(db, token),
                            lambda found: self._answered(exc, found), lambda e: self._unknown(exc, e))
 
+    @while_open
     def _answered(self, exc: BaseException, found: CashPaymentResult | None) -> None:
         if found is not None:
             self._slip_failed(found, exc)
             return
         self.pay_button.setEnabled(True)
         if isinstance(exc, UserError):
-            self.error.setText(str(exc))
-            messages.show_error(self, exc)
+            self._refuse(exc)
             return
         log.error("cash payment failed before the commit", exc_info=(type(exc), exc, exc.__traceback__))
-        text = tr("Ошибка: {kind}. Платёж не проведён (проверено по журналу), деньги не приняты.",
-                  kind=type(exc).__name__)
-        self.error.setText(text)
-        messages.show_error(self, text)
+        self.error.show_error(tr("Ошибка: {kind}. Платёж не проведён (проверено по журналу), деньги не приняты.",
+                                 kind=type(exc).__name__))
 
+    @while_open
     def _unknown(self, exc: BaseException, lookup: BaseException) -> None:
         log.error("cash payment: outcome unknown", exc_info=(type(exc), exc, exc.__traceback__))
         log.error("cash payment: the token look-up failed too", exc_info=(type(lookup), lookup, lookup.__traceback__))
         # The same token: pressing again cannot take the money twice.
         self.pay_button.setEnabled(True)
-        text = tr("Связь с базой прервалась: результат неизвестен, проверьте журнал платежей. Повторное "
-                  "«Принять оплату» второй раз не спишет.")
-        self.error.setText(text)
-        messages.show_error(self, text)
+        self.error.show_error(tr("Связь с базой прервалась: результат неизвестен, проверьте журнал платежей. "
+                                 "Повторное «Принять оплату» второй раз не спишет."))
 
+    @while_open
     def _slip_failed(self, found: CashPaymentResult, exc: BaseException) -> None:
         """The money is on the account; only the slip is missing: say so and offer to print it."""
         log.error("cash payment %s committed, slip failed", found.payment_number,
@@ -227,7 +247,7 @@ class CashPaymentDialog(QDialog):
         self.result = found
         self.paid.emit(found)  # the card and the balance refresh at once
         reason = str(exc) if isinstance(exc, UserError) else type(exc).__name__
-        self.error.setText(tr("Оплата проведена: платёж {p} на {m}. Квитанция не напечатана ({why}) — нажмите "
+        self.error.show_error(tr("Оплата проведена: платёж {p} на {m}. Квитанция не напечатана ({why}) — нажмите "
                               "«Напечатать квитанцию».", p=found.payment_number, m=format_money(found.amount_minor),
                               why=reason))
         self.pay_button.setVisible(False)
@@ -247,16 +267,18 @@ class CashPaymentDialog(QDialog):
         self.reprint_button.setEnabled(False)
         self.runner.run_db(lambda: cash.issue_slip(ctx, pid, paper=paper), self._reprinted, self._reprint_failed)
 
+    @while_open
     def _reprinted(self, doc: Any) -> None:
         self.slip_ready.emit(doc)
         self.accept()
 
+    @while_open
     def _reprint_failed(self, exc: BaseException) -> None:
         log.error("slip reprint failed", exc_info=(type(exc), exc, exc.__traceback__))
         self.reprint_button.setEnabled(True)
         assert self.result is not None
         reason = str(exc) if isinstance(exc, UserError) else type(exc).__name__
-        self.error.setText(tr("Оплата проведена: платёж {p} на {m}. Квитанция опять не напечатана ({why}); "
+        self.error.show_error(tr("Оплата проведена: платёж {p} на {m}. Квитанция опять не напечатана ({why}); "
                               "её можно напечатать позже из журнала платежей.", p=self.result.payment_number,
                               m=format_money(self.result.amount_minor), why=reason))
 

@@ -1,7 +1,14 @@
-"""Close the shift: counted cash, optionally by denomination; the difference is shown, never refused."""
+"""Close the shift: counted cash, optionally by denomination; the difference is shown, never refused.
+
+Closing cannot be undone, so the dialog asks once more, with counted against expected
+(issue 12 §2); the host says «Смена закрыта, Z-отчёт № …» with :func:`closed_text`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -15,15 +22,33 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.errors import ValidationError
-from cashier_app.domain.money import format_money, parse_amount
-from cashier_app.i18n import tr
+from cashier_app.domain.money import format_amount, format_money, parse_amount
+from cashier_app.i18n import N_, tr
 from cashier_app.services.shifts import DENOMINATIONS, ShiftSummary
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import MessageLine, clear_field_errors, show_refusal
+
+
+def difference_text(counted_minor: int, expected_minor: int) -> str:
+    """«излишек 10,00 ₽» / «недостача 5,00 ₽» / «нет»."""
+    diff = counted_minor - expected_minor
+    word = tr("излишек") if diff > 0 else tr("недостача") if diff < 0 else tr("нет")
+    return f"{word} {format_money(abs(diff))}" if diff else word
+
+
+def closed_text(report: Any) -> str:
+    """The success line after ``shifts.close_shift``: the shift, its Z report's number, the difference."""
+    sm = report.summary
+    z = getattr(report, "z_number", None) or report.document.number
+    counted = sm.counted_minor if sm.counted_minor is not None else sm.expected_minor
+    return tr("Смена № {n} закрыта. Z-отчёт № {z}; пересчитано {counted}, расхождение: {diff}.", n=sm.number, z=z,
+              counted=format_money(counted), diff=difference_text(counted, sm.expected_minor))
 
 
 class CloseShiftDialog(QDialog):
     def __init__(self, summary: ShiftSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary = summary
         self.counted_minor: int | None = None
         self.denominations: dict[str, int] | None = None
@@ -49,7 +74,8 @@ class CloseShiftDialog(QDialog):
         self.notes: dict[str, QLineEdit] = {}
         keys = [str(d) for d in DENOMINATIONS] + ["coins"]
         for i, key in enumerate(keys):
-            label = tr("копейки, сумма") if key == "coins" else f"{int(key) // 100} ₽"
+            # «5 000 ₽»: grouped like every amount; the field's key stays the plain «5000 ₽».
+            label = tr("копейки, сумма") if key == "coins" else format_money(int(key)).replace(",00", "")
             edit = QLineEdit()
             edit.setObjectName(f"denom_{key}")
             edit.setPlaceholderText("0")
@@ -65,6 +91,8 @@ class CloseShiftDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(box)
+        self.error = MessageLine(self)
+        lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.counted.textChanged.connect(self._show_difference)
 
@@ -88,7 +116,7 @@ class CloseShiftDialog(QDialog):
         except ValidationError:
             return
         total = sum(v if k == "coins" else int(k) * v for k, v in notes.items())
-        self.counted.setText(f"{total // 100},{total % 100:02d}" if notes else "")
+        self.counted.setText(format_amount(total) if notes else "")  # «6 100,00»: thousands grouped
 
     def _show_difference(self) -> None:
         try:
@@ -96,16 +124,27 @@ class CloseShiftDialog(QDialog):
         except ValidationError:
             self.difference.setText("")
             return
-        diff = counted - self.summary.expected_minor
-        word = tr("излишек") if diff > 0 else tr("недостача") if diff < 0 else tr("нет")
-        self.difference.setText(f"{word} {format_money(abs(diff))}" if diff else word)
+        self.difference.setText(difference_text(counted, self.summary.expected_minor))
 
     def submit(self) -> None:
+        clear_field_errors(self)
+        fields: dict[str, QWidget] = {N_("Пересчитано"): self.counted, N_("Копейки"): self.notes["coins"]}
+        fields.update({f"{int(k) // 100} ₽": e for k, e in self.notes.items() if k != "coins"})
         try:
-            self.counted_minor = parse_amount(self.counted.text(), tr("Пересчитано"), allow_zero=True)
+            counted = parse_amount(self.counted.text(), tr("Пересчитано"), allow_zero=True)
             notes = self._read_notes()
         except ValidationError as exc:
-            messages.show_error(self, exc)
+            show_refusal(exc, fields, self.error)  # once, under the field it names
             return
+        expected = self.summary.expected_minor
+        if not messages.confirm(
+                self, tr("Закрыть смену {n}", n=self.summary.number),
+                tr("Закрыть смену № {n}?\n\nПересчитано: {counted}\nОжидается по учёту: {expected}\n"
+                   "Расхождение: {diff}\n\nЗакрытую смену нельзя открыть снова; печатается Z-отчёт.",
+                   n=self.summary.number, counted=format_money(counted), expected=format_money(expected),
+                   diff=difference_text(counted, expected)),
+                tr("Закрыть смену")):
+            return
+        self.counted_minor = counted
         self.denominations = notes or None
         self.accept()

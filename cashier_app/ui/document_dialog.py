@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.domain.errors import RuleViolation, UserError
+from cashier_app.domain.errors import RuleViolation, UserError, ValidationError
 from cashier_app.domain.money import format_amount, parse_amount
 from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
@@ -34,6 +34,8 @@ from cashier_app.services.document_payer import ADDRESS_EXAMPLE
 from cashier_app.services.documents import DocumentOptions, KindOption, PayerFields, PayerInput
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import MessageLine, clear_field_errors, while_open
+from cashier_app.ui.widgets import show_refusal as widgets_show_refusal
 
 PAYER_FIELDS = (
     ("full_name", N_("Ф.И.О. плательщика")),
@@ -49,12 +51,16 @@ PAYER_FIELDS = (
 )
 
 
-def show_refusal(parent: QWidget | None, exc: BaseException) -> None:
+def refusal_text(exc: BaseException) -> str:
     """A refused rule lists every reason on its own line."""
     if isinstance(exc, RuleViolation):
-        messages.show_error(parent, tr("Документ не сформирован:") + "\n" + "\n".join(f"• {r}" for r in exc.reasons))
-    else:
-        messages.show_error(parent, exc)
+        return tr("Документ не сформирован:") + "\n" + "\n".join(f"• {r}" for r in exc.reasons)
+    return messages.error_text(exc)
+
+
+def show_refusal(parent: QWidget | None, exc: BaseException) -> None:
+    """For a window with no line of its own (the batch): one box with every reason."""
+    messages.show_error(parent, refusal_text(exc))
 
 
 class DocumentDialog(QDialog):
@@ -62,6 +68,7 @@ class DocumentDialog(QDialog):
 
     def __init__(self, ctx: DeskContext, runner: Any, options: DocumentOptions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner, self.options = ctx, runner, options
         self.busy = False
         what = tr("Лицевой счёт") if options.target_kind == "account" else tr("Заявка")
@@ -109,8 +116,8 @@ class DocumentDialog(QDialog):
         # it replaces the parts above, which stay for an address from the card.
         self.address_line = QLineEdit()
         self.address_line.setObjectName("payer_address")
-        self.address_line.setPlaceholderText(
-            tr("как напечатать: «{example}»", example=ADDRESS_EXAMPLE))
+        self.address_line.setPlaceholderText(ADDRESS_EXAMPLE)  # «как напечатать» is the tooltip: fits at 1024
+        self.address_line.setToolTip(tr("как напечатать: «{example}»", example=ADDRESS_EXAMPLE))
         self.address_line.textChanged.connect(self._address_line_changed)
         form.insertRow(1, tr("Адрес одной строкой"), self.address_line)
         self.buyer_name = QLineEdit()
@@ -153,6 +160,8 @@ class DocumentDialog(QDialog):
         lay.addWidget(self.amount_info)
         lay.addWidget(payer_box)
         lay.addWidget(self.missing)
+        self.error = MessageLine(self)  # a refusal tied to no field, once
+        lay.addWidget(self.error)
         lay.addLayout(row)
 
         self.kind_group.idToggled.connect(lambda _id, on: on and self._kind_changed())
@@ -243,18 +252,19 @@ class DocumentDialog(QDialog):
         if k is None or self.missing_fields() or self.payer_problems() or self.busy:
             return
         amount: int | None = None
+        clear_field_errors(self)
+        self.error.clear()
         if k.amount_editable:
             try:
                 amount = parse_amount(self.amount.text(), tr("Сумма"))
             except UserError as exc:
-                messages.show_error(self, exc)
-                self.amount.setFocus()
+                self._refuse(exc)
                 return
         try:
             payer = self.payer_input()
             documents.apply_input(PayerFields(), payer)  # a line and parts together: refused here
         except UserError as exc:
-            messages.show_error(self, exc)
+            self._refuse(exc)
             return
         target = {self.options.target_kind: self.options.number}
         ctx, today = self.ctx, self.options.today
@@ -264,16 +274,33 @@ class DocumentDialog(QDialog):
                                                    **target),
                            self._done, self._failed)
 
+    @while_open
     def _done(self, doc: IssuedDocument) -> None:
         self.busy = False
         self._refresh()
         self.issued.emit(doc)
         self.accept()
 
+    def _fields(self) -> dict[str, QWidget]:
+        """Every field a refusal may name (``ValidationError.field``), in the form's own words."""
+        out: dict[str, QWidget] = {N_("Сумма"): self.amount, N_("Сумма, руб."): self.amount,
+                                   N_("Адрес одной строкой"): self.address_line, N_("Адрес"): self.address_line,
+                                   N_("Покупатель (организация)"): self.buyer_name, N_("ИНН покупателя"): self.buyer_inn}
+        out.update({label: self.payer_edits[key] for key, label in PAYER_FIELDS})
+        return out
+
+    def _refuse(self, exc: BaseException) -> None:
+        """Once: under the field it names, else on the dialog's own line (every reason on a line)."""
+        if isinstance(exc, ValidationError):
+            widgets_show_refusal(exc, self._fields(), self.error)
+        else:
+            self.error.show_error(refusal_text(exc))
+
+    @while_open
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self._refresh()
-        show_refusal(self, exc)
+        self._refuse(exc)
 
     def open_journal(self) -> None:
         from cashier_app.ui.documents_journal_dialog import DocumentsJournalDialog

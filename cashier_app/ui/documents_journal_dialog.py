@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -22,20 +22,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.i18n import tr
+from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
 from cashier_app.services.documents import DocumentFilter, DocumentsPage, JournalLine
 from cashier_app.services.journal import IssuedDocument
 from cashier_app.ui import messages
 from cashier_app.ui.documents_model import DocumentsModel
-from cashier_app.ui.widgets import journal_table
+from cashier_app.ui.widgets import clear_field_errors, journal_table, show_field_error, while_open
 
 
 class DocumentsJournalDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, *, account: str | None = None, booking: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.account, self.booking = account, booking
         what = tr("лицевой счёт {n}", n=account) if account else tr("заявка {n}", n=booking) if booking else tr("все")
@@ -66,10 +68,10 @@ class DocumentsJournalDialog(QDialog):
         self.status = QLabel("")
         self.status.setObjectName("status")
         self.model = DocumentsModel(runner, self._fetch_page, self)
-        self.model.failed.connect(lambda e: messages.show_error(self, e))
+        self.model.failed.connect(self._refuse)
         self.model.modelReset.connect(self._rows_changed)
         self.model.rowsInserted.connect(lambda *_: self._rows_changed())
-        self.table = journal_table(self.model, "documents", (130, 120, 260, 110, 120))
+        self.table = journal_table(self.model, "documents", (130, 120, 260, 110, 132))
         self.reprint_button = QPushButton(tr("Перепечатать"))
         self.reprint_button.setObjectName("reprint")
         self.save_button = QPushButton(tr("Сохранить PDF…"))
@@ -101,7 +103,19 @@ class DocumentsJournalDialog(QDialog):
             return documents.list_office_documents(self.ctx, f, offset=offset)
         return DocumentsPage(documents.journal_lines(self.ctx, account=self.account, booking=self.booking), False)
 
+    @while_open
+    def _refuse(self, exc: BaseException) -> None:
+        """Once: a date refused goes by its date field, anything else on the dialog's status line."""
+        if isinstance(exc, ValidationError):
+            for name, field in ((N_("Дата по"), self.date_to), (N_("Дата с"), self.date_from)):
+                if exc.field in (name, tr(name)):
+                    show_field_error(field, exc.message)
+                    self.status.setText("")
+                    return
+        self.status.setText(messages.error_text(exc))
+
     def reload(self) -> None:
+        clear_field_errors(self)
         self.model.set_filter(self.current_filter() if self.office else DocumentFilter())
 
     @property

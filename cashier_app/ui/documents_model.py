@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
 
+from cashier_app.domain.audit_words import format_instant
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import N_, tr
 from cashier_app.services.documents import DocumentFilter, DocumentsPage, JournalLine
+from cashier_app.services.office_time import local_clock
 from cashier_app.ui.paged_model import RIGHT, PagedModel
 
 FetchPage = Callable[[DocumentFilter | None, int], DocumentsPage]
 AMOUNT_COLUMN = 3
-
-
-def _local(dt: datetime) -> datetime:
-    # Stored in UTC; SQLite gives it back naive.
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone()
 
 
 class DocumentsModel(PagedModel):
@@ -34,7 +30,8 @@ class DocumentsModel(PagedModel):
         return page.lines, page.has_more, offset + len(page.lines)
 
     def cells(self, ln: JournalLine) -> tuple[str, ...]:
-        return (ln.number, _local(ln.issued_at).strftime("%d.%m.%Y %H:%M"), tr(ln.kind_label),
+        # Stored in UTC (SQLite gives it back naive): shown whole, on the office clock.
+        return (ln.number, format_instant(ln.issued_at, local_clock), tr(ln.kind_label),
                 format_money(ln.amount_minor, ln.currency),
                 ln.valid_until.strftime("%d.%m.%Y") if ln.valid_until else "", ln.desk)
 

@@ -1,8 +1,8 @@
 """The fiscal register in the main window: the status bar indicator and the start-up reconcile (issue 13).
 
-``install(window)`` puts «ККТ: …» in the status bar (ready / paper out / shift expired /
+:class:`FiscalRegister` puts «ККТ: …» in the status bar (ready / paper out / shift expired /
 offline / documents not sent to the tax operator, and our receipts still waiting or failed),
-refreshed every minute and after each action by ``fiscal_shifts.register_status`` on the
+refreshed every minute and after each change that concerns it (``Change.FISCAL``/``SHIFT``) by ``fiscal_shifts.register_status`` on the
 network pool — asking the register takes up to its timeout and must never block the counter.
 Once a user is signed in, every unfinished receipt of this desk is settled in the background
 (``fiscal_delivery.reconcile``: asked at the register first, never sent twice); a click on the
@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QPushButton
 
 from cashier_app.domain.errors import UserError
 from cashier_app.i18n import N_, tr
-from cashier_app.ui.notifications import notifier_of
+from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.changes import Change, ChangeSet
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,8 @@ class RegisterIndicator(QObject):
     changed = Signal(object)  # RegisterStatus
     reconciled = Signal(object)  # ReconcileResult
 
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowHost) -> None:
+        super().__init__(window.widget())
         self.window = window
         self.status: Any = None
         self.busy = False
@@ -79,8 +80,12 @@ class RegisterIndicator(QObject):
         from cashier_app.services import fiscal_shifts
 
         self.busy = True
-        ctx = self.window.ctx
+        ctx = self.window.snapshot_ctx()
         self.window.runner.run_net(lambda: fiscal_shifts.register_status(ctx), self._show, self._failed)
+
+    def follow(self, changes: ChangeSet) -> None:
+        if changes.has(Change.FISCAL) or changes.has(Change.SHIFT):
+            self.refresh()
 
     def _show(self, st: Any) -> None:
         self.busy = False
@@ -112,7 +117,7 @@ class RegisterIndicator(QObject):
         if not self.reconciled_once:
             self.reconciled_once = True
             # After the window is shown: the start-up never waits for the register.
-            QTimer.singleShot(0, self.reconcile)
+            self.window.after_start(self.reconcile)
         else:
             QTimer.singleShot(0, self.refresh)
 
@@ -123,7 +128,7 @@ class RegisterIndicator(QObject):
         from cashier_app.services import fiscal_delivery
 
         self.reconciling = True
-        ctx = self.window.ctx
+        ctx = self.window.snapshot_ctx()
         self.window.runner.run_net(lambda: fiscal_delivery.reconcile(ctx), self._reconciled, self._reconcile_failed)
 
     def _reconciled(self, res: Any) -> None:
@@ -131,7 +136,7 @@ class RegisterIndicator(QObject):
         self.reconciled.emit(res)
         if res.done or res.failed:
             level = "error" if res.failed else "ok"
-            notifier_of(self.window).notify(
+            self.window.notify(
                 tr("Фискальные чеки"),
                 tr("Проверено: {n}; пробито: {done}; не пробито: {failed}; ждут ответа ККТ: {wait}", n=res.checked,
                    done=res.done, failed=res.failed, wait=res.unfinished), level)
@@ -142,19 +147,29 @@ class RegisterIndicator(QObject):
         log.error("fiscal reconcile failed", exc_info=(type(exc), exc, exc.__traceback__))
         text = str(exc) if isinstance(exc, UserError) else tr(
             "{kind}; чеки будут проверены позже. Подробности — в журнале программы.", kind=type(exc).__name__)
-        notifier_of(self.window).notify(tr("Фискальные чеки не проверены"), text, "error")
+        self.window.notify(tr("Фискальные чеки не проверены"), text, "error")
         self.refresh()
 
 
-def install(window: Any) -> None:
-    indicator = RegisterIndicator(window)
-    window.register_indicator = indicator
-    window.statusBar().addPermanentWidget(indicator.button)
-    window.user_changed.connect(indicator.signed_in)
-    act = QAction(tr("Довести фискальные чеки"), window)
-    act.setObjectName("fiscal_reconcile")
-    act.triggered.connect(lambda _=False: indicator.reconcile())
-    window.service_menu.addAction(act)
-    window.fiscal_reconcile_action = act
-    if window.ctx.user is not None:
-        indicator.signed_in(window.ctx.user)
+class FiscalRegister(Capability):
+    """The «ККТ: …» indicator and «Сервис → Довести фискальные чеки»."""
+
+    indicator: RegisterIndicator
+
+    def install(self, host: WindowHost) -> None:
+        self.host = host
+        indicator = self.indicator = RegisterIndicator(host)
+        host.add_status_widget(indicator.button)
+        host.user_changed.connect(indicator.signed_in)
+        host.changes.changed.connect(indicator.follow)
+        act = QAction(tr("Довести &фискальные чеки"), host.widget())
+        act.setObjectName("fiscal_reconcile")
+        act.triggered.connect(lambda _=False: indicator.reconcile())
+        host.add_menu_action("service", act)
+        if host.ctx.user is not None:
+            indicator.signed_in(host.ctx.user)
+
+
+def install(window: Any) -> FiscalRegister:
+    """Tests and scripts: ``install(window)`` is ``window.install(FiscalRegister())``."""
+    return window.install(FiscalRegister())

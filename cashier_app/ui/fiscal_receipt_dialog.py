@@ -75,6 +75,7 @@ def receipt_rows(view: Any) -> list[tuple[str, str]]:
 class FiscalReceiptDialog(QDialog):
     def __init__(self, number: str, views: list[Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.setWindowTitle(tr("Фискальные чеки записи {n}", n=number))
         self.setMinimumWidth(460)
         lay = QVBoxLayout(self)

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +32,7 @@ from cashier_app.i18n import N_, tr
 from cashier_app.services.context import DeskContext
 from cashier_app.services.fiscal_form import column_of
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import clear_field_errors, fit_to_screen, mark_problems
 
 BAD_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 
@@ -72,10 +76,12 @@ class FiscalSettingsDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, payee_code: str, payee_name: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner, self.payee_code = ctx, runner, payee_code
         self.view: Any = None
         self.setWindowTitle(tr("ККТ и чеки: {p}", p=payee_name or payee_code))
         self.setMinimumWidth(620)
+        fit_to_screen(self, 700, 640)
         self.widgets: dict[str, QWidget] = {}
         self.edits: dict[str, QLineEdit] = {}
         self.combos: dict[str, QComboBox] = {}
@@ -149,10 +155,19 @@ class FiscalSettingsDialog(QDialog):
         buttons.addWidget(self.state, 1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
+        # The three groups scroll: together they are taller than a 1024×700 screen (issue 12).
+        body = QWidget()
+        body_lay = QVBoxLayout(body)
+        body_lay.setContentsMargins(0, 0, 0, 0)
+        for group in (register, receipt, agent):
+            body_lay.addWidget(group)
+        scroll = QScrollArea()
+        scroll.setObjectName("fiscal_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
         lay = QVBoxLayout(self)
-        lay.addWidget(register)
-        lay.addWidget(receipt)
-        lay.addWidget(agent)
+        lay.addWidget(scroll, 1)
         lay.addWidget(self.problems)
         lay.addLayout(buttons)
         self.combos["mode"].currentIndexChanged.connect(lambda _i: self._mode_changed())
@@ -233,9 +248,9 @@ class FiscalSettingsDialog(QDialog):
         self.runner.run_db(lambda: fiscal_settings.save(ctx, code, data), done, failed)
 
     def _clear_marks(self) -> None:
+        clear_field_errors(self)
         for w in self.widgets.values():
             w.setStyleSheet("")
-            w.setToolTip("")
         self.problems.hide()
         self.problems.clear()
 
@@ -245,13 +260,10 @@ class FiscalSettingsDialog(QDialog):
             from cashier_app.domain.errors import ValidationError
 
             if not isinstance(exc, ValidationError):
-                messages.show_error(self, exc)
+                # A refusal of no field: once, on the dialog's own line (issue 12), not in a box.
+                self.problems.setText(messages.error_text(exc))
+                self.problems.show()
                 return
             problems = [exc]
-        for p in problems:
-            w = self.widgets.get(column_of(p.field) or "")
-            if w is not None:
-                w.setStyleSheet(BAD_STYLE)
-                w.setToolTip(p.message)
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
-        self.problems.show()
+        # Each under its field (issue 12); what names no field, on the dialog's line.
+        mark_problems(problems, lambda f: self.widgets.get(column_of(f) or ""), self.problems)

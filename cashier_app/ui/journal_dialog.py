@@ -26,15 +26,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_money
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services import corrections
 from cashier_app.services import payments_journal as pj
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import allowed
 from cashier_app.ui import messages
 from cashier_app.ui.journal_model import JournalModel
-from cashier_app.ui.widgets import journal_table
+from cashier_app.ui.widgets import (
+    MessageLine,
+    clear_field_errors,
+    fit_to_screen,
+    journal_table,
+    show_field_error,
+    while_open,
+)
 
 # A receipt «Повторить чек» can send again: refused, or never answered (looked up first, never a second sale).
 RETRYABLE = ("failed", "pending", "sent")
@@ -48,12 +56,14 @@ class JournalDialog(QDialog):
 
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.setWindowTitle(tr("Журнал платежей"))
-        self.resize(1200, 640)
+        fit_to_screen(self, 1000, 620)  # at 1024×700 too
         today = QDate.currentDate()
         self.date_from = QDateEdit(today)
         self.date_to = QDateEdit(today)
+        self.date_to.setObjectName("date_to")
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
             d.setDisplayFormat("dd.MM.yyyy")
@@ -79,19 +89,26 @@ class JournalDialog(QDialog):
         find = QPushButton(tr("Показать"))
         find.setObjectName("find")
         find.clicked.connect(self.reload)
-        filters = QHBoxLayout()
-        for w in (QLabel(tr("с")), self.date_from, QLabel(tr("по")), self.date_to, self.desk, self.user,
-                  self.method, self.status, self.target_kind, self.target, find):
-            filters.addWidget(w)
+        # Two rows: in one the filters need ~1100 px, wider than a 1024×700 screen (issue 12).
+        filters = QVBoxLayout()
+        first, second = QHBoxLayout(), QHBoxLayout()
+        for w in (QLabel(tr("с")), self.date_from, QLabel(tr("по")), self.date_to, self.desk, self.user):
+            first.addWidget(w)
+        first.addStretch(1)
+        for w in (self.method, self.status, self.target_kind, self.target, find):
+            second.addWidget(w)
+        filters.addLayout(first)
+        filters.addLayout(second)
 
         self.model = JournalModel(runner, lambda f, offset: pj.page(ctx, f, offset=offset), self)
         self.model.totals_changed.connect(lambda _t: self._show_totals())
         self.model.rowsInserted.connect(lambda *_: self._show_totals())
-        self.model.failed.connect(lambda e: messages.show_error(self, e))
-        self.table = journal_table(self.model, "rows", (100, 115, 65, 55, 65, 100, 100, 70, 70, 90, 100, 100, 110,
+        self.model.failed.connect(self._say)
+        self.table = journal_table(self.model, "rows", (100, 115, 65, 55, 65, 100, 130, 80, 70, 90, 100, 100, 110,
                                                             140))
         self.totals = QLabel("")
         self.totals.setObjectName("totals")
+        self.message = MessageLine(self, "message")  # a refusal, once, on the dialog's own line (issue 12)
 
         role = ctx.user.role if ctx.user else None
         self.cancel_button = QPushButton(tr("Отменить платёж…"))
@@ -125,16 +142,23 @@ class JournalDialog(QDialog):
         csv_button.clicked.connect(lambda: self._export("csv"))
         xlsx_button.clicked.connect(lambda: self._export("xlsx"))
         close.clicked.connect(self.accept)
-        actions = QHBoxLayout()
-        for w in (self.cancel_button, self.refund_button, self.reprint_button, self.receipt_button,
-                  self.retry_button, self.correct_receipt_button):
-            actions.addWidget(w)
-        actions.addStretch(1)
+        # Payments on one row, receipts and files on the next: one row is wider than 1024 px (issue 12).
+        actions = QVBoxLayout()
+        payments_row, files_row = QHBoxLayout(), QHBoxLayout()
+        for w in (self.cancel_button, self.refund_button, self.reprint_button):
+            payments_row.addWidget(w)
+        payments_row.addStretch(1)
+        for w in (self.receipt_button, self.retry_button, self.correct_receipt_button):
+            files_row.addWidget(w)
+        files_row.addStretch(1)
         for w in (csv_button, xlsx_button, close):
-            actions.addWidget(w)
+            files_row.addWidget(w)
+        actions.addLayout(payments_row)
+        actions.addLayout(files_row)
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.message)
         lay.addWidget(self.totals)
         lay.addLayout(actions)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
@@ -181,6 +205,8 @@ class JournalDialog(QDialog):
         )
 
     def reload(self) -> None:
+        clear_field_errors(self)
+        self.message.clear()
         self.totals.setText(tr("Загрузка…"))
         self.model.set_filter(self.current_filter())
 
@@ -201,6 +227,17 @@ class JournalDialog(QDialog):
             text += "  " + tr("(показано {shown}; прокрутите вниз, чтобы загрузить ещё)", shown=shown)
         self.totals.setText(text)
 
+    @while_open
+    def _say(self, exc: BaseException | str) -> None:
+        """A refusal (or «choose a row first») once: a date by its field, the rest on the dialog's line."""
+        if isinstance(exc, ValidationError):
+            for name, field in ((N_("Дата по"), self.date_to), (N_("Дата с"), self.date_from)):
+                if exc.field in (name, tr(name)):
+                    self.message.clear()
+                    show_field_error(field, exc.message)
+                    return
+        self.message.show_error(messages.error_text(exc))
+
     def selected(self) -> pj.JournalRow | None:
         index = self.table.currentIndex()
         return self.model.row(index.row()) if index.isValid() else None
@@ -208,7 +245,7 @@ class JournalDialog(QDialog):
     def _correct(self, kind: str) -> None:
         r = self.selected()
         if r is None:
-            messages.show_error(self, tr("Выберите платёж в списке."))
+            self._say(tr("Выберите платёж в списке."))
             return
         if kind == "refund":
             self._ask_refund(r.number)
@@ -218,12 +255,12 @@ class JournalDialog(QDialog):
             return
         ctx = self.ctx
         self.runner.run_db(lambda: corrections.cancel_payment(ctx, r.number, reason), self._corrected,
-                           lambda e: messages.show_error(self, e))
+                           self._say)
 
     def _ask_refund(self, number: str) -> None:
         ctx = self.ctx
         self.runner.run_db(lambda: pj.refund_info(ctx, number), self._show_refund_dialog,
-                           lambda e: messages.show_error(self, e))
+                           self._say)
 
     def _show_refund_dialog(self, info: pj.RefundInfo) -> None:
         from cashier_app.ui.refund_dialog import RefundDialog
@@ -236,7 +273,7 @@ class JournalDialog(QDialog):
             amount, customer, reason = dlg.amount_minor, dlg.customer_text, dlg.reason_text
             self.runner.run_db(lambda: corrections.refund_payment(ctx, info.number, reason, amount_minor=amount,
                                                                   customer=customer),
-                               self._corrected, lambda e: messages.show_error(self, e))
+                               self._corrected, self._say)
         dlg.accepted.connect(go)
         dlg.open()
 
@@ -251,7 +288,7 @@ class JournalDialog(QDialog):
     def _reprint(self) -> None:
         r = self.selected()
         if r is None or not r.slip:
-            messages.show_error(self, tr("У выбранной записи нет квитанции."))
+            self._say(tr("У выбранной записи нет квитанции."))
             return
         number, ctx = r.slip, self.ctx
         from cashier_app.services import documents  # on first use, as the other document actions (start-up)
@@ -259,7 +296,7 @@ class JournalDialog(QDialog):
         # The use case, not journal.reprint directly: it checks «print» like every other reprint.
         self.runner.run_db(lambda: documents.reprint(ctx, number),
                            lambda doc: self.document_ready.emit(doc, tr("Квитанция {n}", n=number)),
-                           lambda e: messages.show_error(self, e))
+                           self._say)
 
     def _export(self, kind: str) -> None:
         if self.model.current_filter is None:
@@ -276,14 +313,14 @@ class JournalDialog(QDialog):
             return
         def export() -> None:
             pj.export(ctx, f, path, kind)  # every row of the filter, streamed
-        self.runner.run_db(export, None, lambda e: messages.show_error(self, e))
+        self.runner.run_db(export, None, self._say)
 
     # --- fiscal receipts ---------------------------------------------------------------
     def show_receipt(self) -> None:
         """The fiscal receipts of the selected entry: state, fiscal data, the FNS check QR."""
         r = self.selected()
         if r is None:
-            messages.show_error(self, tr("Выберите платёж в списке."))
+            self._say(tr("Выберите платёж в списке."))
             return
         if r.fiscal is None:
             messages.show_info(self, tr("У записи {n} нет фискального чека.", n=r.number))
@@ -299,13 +336,13 @@ class JournalDialog(QDialog):
             dlg.open()
 
         self.runner.run_db(lambda: fiscal_views.receipts(ctx, payment=number), show,
-                           lambda e: messages.show_error(self, e))
+                           self._say)
 
     def retry_receipt(self) -> None:
         """A failed receipt again, with the same key: the register is asked first, never a second sale."""
         r = self.selected()
         if r is None or r.fiscal not in RETRYABLE:
-            messages.show_error(self, tr("Выберите запись, чек которой не пробит («ошибка» или «формируется»)."))
+            self._say(tr("Выберите запись, чек которой не пробит («ошибка» или «формируется»)."))
             return
         from cashier_app.services import fiscal_delivery
 
@@ -313,7 +350,7 @@ class JournalDialog(QDialog):
         self.retry_button.setEnabled(False)
         # The register may take seconds to answer: the network pool, never the GUI thread.
         self.runner.run_net(lambda: fiscal_delivery.retry(ctx, number), self._retried,
-                            lambda e: (messages.show_error(self, e), self._selection_changed()))
+                            lambda e: (self._say(e), self._selection_changed()))
 
     def _retried(self, views: list[Any]) -> None:
         from cashier_app.ui.fiscal_receipt_dialog import state_text
@@ -327,7 +364,7 @@ class JournalDialog(QDialog):
         """A correction receipt for a payment whose sale receipt the register refused (asks the reason)."""
         r = self.selected()
         if r is None or r.fiscal != "failed" or r.entry_kind != "payment":
-            messages.show_error(self, tr("Выберите платёж, чек продажи по которому не пробит («ошибка»)."))
+            self._say(tr("Выберите платёж, чек продажи по которому не пробит («ошибка»)."))
             return
         reason, ok = QInputDialog.getText(self, tr("Чек коррекции"),
                                           tr("Причина коррекции для платежа {n}:", n=r.number))
@@ -339,14 +376,14 @@ class JournalDialog(QDialog):
         self.correct_receipt_button.setEnabled(False)
         self.runner.run_net(lambda: fiscal_delivery.correct(ctx, number, reason),
                             lambda view: self._retried([view]),
-                            lambda e: (messages.show_error(self, e), self._selection_changed()))
+                            lambda e: (self._say(e), self._selection_changed()))
 
     # --- billing delivery (issue 14) -------------------------------------------------------
     def retry_billing(self) -> None:
         """The selected entry's delivery sent again now: the same txn_id, so never a second payment."""
         r = self.selected()
         if r is None or r.billing not in BILLING_RETRYABLE:
-            messages.show_error(self, tr("Выберите запись, доставка которой в биллинг не завершена "
+            self._say(tr("Выберите запись, доставка которой в биллинг не завершена "
                                          "(«отклонён», «в очереди» или «отправлен»)."))
             return
         from cashier_app.services.billing import delivery
@@ -355,7 +392,7 @@ class JournalDialog(QDialog):
         self.billing_retry_action.setEnabled(False)
         # The billing may take its whole timeout to answer: the network pool, never the GUI thread.
         self.runner.run_net(lambda: delivery.retry(ctx, pid), lambda v: self._billing_retried(number, v),
-                            lambda e: (messages.show_error(self, e), self._selection_changed()))
+                            lambda e: (self._say(e), self._selection_changed()))
 
     def _billing_retried(self, number: str, view: Any) -> None:
         from cashier_app.ui.journal_model import billing_text

@@ -8,9 +8,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from cashier_app.domain.audit_words import entry_kind_text, format_instant, method_text, status_text
 from cashier_app.domain.money import format_money
 from cashier_app.i18n import N_, tr
 from cashier_app.services import payments_journal as pj
+from cashier_app.services.office_time import local_clock
 from cashier_app.ui.paged_model import NEGATIVE, RIGHT, PagedModel
 
 FetchPage = Callable[[pj.JournalFilter, int], pj.JournalPage]
@@ -57,7 +59,9 @@ class JournalModel(PagedModel):
             self.totals_changed.emit(page.totals)
 
     def cells(self, r: pj.JournalRow) -> tuple[str, ...]:
-        return (r.number, r.created_at.astimezone().strftime("%d.%m.%Y %H:%M"), r.entry_kind, r.method, r.status,
+        # People's words, not codes; the full date and time on the office clock (issue 12 §3).
+        return (r.number, format_instant(r.created_at, local_clock), entry_kind_text(r.entry_kind),
+                method_text(r.method), status_text(r.status),
                 format_money(r.amount_minor, r.currency), r.account or r.booking or "", r.desk, r.user or "",
                 r.shift or "", r.reason or "", r.slip or "", fiscal_text(r.fiscal),
                 billing_text(r.billing, r.billing_note))

@@ -35,6 +35,17 @@ def show_info(parent: QWidget | None, text: str, title: str | None = None) -> No
     QMessageBox.information(parent, title or tr("Касса"), text)
 
 
-def confirm(parent: QWidget | None, text: str, title: str | None = None) -> bool:
-    answer = QMessageBox.question(parent, title or tr("Касса"), text)
-    return answer == QMessageBox.StandardButton.Yes
+def confirm(parent: QWidget | None, title: str, text: str, yes_label: str | None = None) -> bool:
+    """Ask before an irreversible step; True only for the explicit «yes» (the default is «Отмена»).
+
+    The «yes» button says what happens (``yes_label``: «Закрыть смену», «Списать»), so a cashier
+    pressing Enter by habit does not do it: Enter and Esc both answer «Отмена».
+    """
+    box = QMessageBox(QMessageBox.Icon.Question, title or tr("Касса"), text, QMessageBox.StandardButton.NoButton,
+                      parent)
+    yes = box.addButton(yes_label or tr("Да"), QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(tr("Отмена"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes

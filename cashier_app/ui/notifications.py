@@ -85,10 +85,14 @@ class Notifier(QObject):
         QTimer.singleShot(TOAST_MS, toast.close)
 
     def _place(self) -> None:
-        """Stack the visible toasts upwards from the lower right corner, above the status bar."""
+        """Stack the visible toasts upwards from the lower left corner, above the status bar.
+
+        Left, over the results list's usually empty bottom: on the right they covered F7 and F8,
+        the keys the cashier reaches for next (the gallery's fit check caught it).
+        """
         bottom = self.window.height() - self.window.statusBar().height() - 8
         for toast in reversed(self.toasts):
-            toast.move(self.window.width() - toast.width() - 12, bottom - toast.height())
+            toast.move(12, bottom - toast.height())
             bottom -= toast.height() + 6
 
     def _balloon(self, title: str, text: str, level: str) -> None:

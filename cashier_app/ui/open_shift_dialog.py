@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_amount, parse_amount
-from cashier_app.i18n import tr
-from cashier_app.ui import messages
+from cashier_app.i18n import N_, tr
+from cashier_app.ui.widgets import MessageLine, show_refusal
 
 
 class OpenShiftDialog(QDialog):
     def __init__(self, proposed_minor: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(tr("Открыть смену"))
         self.float_minor: int | None = None
         self.float_edit = QLineEdit(format_amount(proposed_minor, sep=" "))
@@ -25,6 +27,8 @@ class OpenShiftDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        self.error = MessageLine(self)
+        lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.float_edit.selectAll()
 
@@ -32,6 +36,6 @@ class OpenShiftDialog(QDialog):
         try:
             self.float_minor = parse_amount(self.float_edit.text(), tr("Размен в кассе"), allow_zero=True)
         except ValidationError as exc:
-            messages.show_error(self, exc)
+            show_refusal(exc, {N_("Размен в кассе"): self.float_edit}, self.error)  # once, under the field
             return
         self.accept()

@@ -2,8 +2,26 @@
 
 Like Anki's ``QueryOp``: the caller hands a plain function and callbacks; the
 function runs on a worker thread, the callbacks run on the GUI thread.  The
-database has one serial worker (SQLite allows one writer, and one worker keeps
-the order of a user's actions); the network has a small pool.
+database has **one serial worker** — a ``QThreadPool`` with ``maxThreadCount(1)``:
+jobs run one after the other in the order they were queued, never two at once
+(SQLite allows one writer, and one worker keeps the order of a user's actions;
+``tests/test_ui_plumbing.py`` checks that two queued writes never overlap).  The
+network has a small pool of four; a job there that talks to another system and then
+records its answer (a card order's status, a billing delivery, a fiscal receipt) writes in
+its own short transaction while the DB worker may be busy — the services make those
+writes safe (row locks, idempotent states), the pool does not serialise them.
+
+Named operations on top of the runner (issue 12 §1), like Anki's ``QueryOp`` /
+``CollectionOp``::
+
+    ReadOp(lambda ctx: cards.account_card(ctx, n)).success(show).run_in(window)
+    WriteOp(lambda ctx: cash.take_cash(ctx, ...), changes=ChangeSet.payment(account=n)).run_in(window)
+
+The function gets a **snapshot** of the window's DeskContext taken when the operation is
+queued: a user who signs out or switches while the job waits never changes whom it runs as.
+A write announces on success what it changed through ``window.changes`` — the ``changes``
+given, computed from the result (a callable), or a ChangeSet the function returned.
+A failure without a handler goes to ``messages.show_error`` over the window.
 """
 
 from __future__ import annotations
@@ -83,6 +101,14 @@ class OperationRunner(QObject):
         self._db.waitForDone(msecs)
         self._net.waitForDone(msecs)
 
+    def drop_queued_reads(self) -> None:
+        """Forget the jobs not started yet (``--smoke`` after its first query: nobody waits for them).
+
+        Only for a run that did no write: a queued write dropped here would be lost.
+        """
+        self._db.clear()
+        self._net.clear()
+
 
 class SyncRunner(QObject):
     """Runs operations at once on the calling thread: for unit tests of views."""
@@ -111,6 +137,89 @@ class SyncRunner(QObject):
 
     def wait_idle(self, msecs: int = 0) -> None:
         return None
+
+
+def snapshot(ctx: Any) -> Any:
+    """A copy of a DeskContext as it is now: what a queued job holds, whoever signs in next."""
+    from cashier_app.services.context import DeskContext
+
+    return DeskContext(ctx.db, ctx.desk, ctx.user, ctx.today_override)
+
+
+class _Op:
+    """What ReadOp and WriteOp share: the function, the callbacks, the pool."""
+
+    def __init__(self, fn: Callable[[Any], Any], *, net: bool = False) -> None:
+        self._fn = fn
+        self._ok: Success | None = None
+        self._fail: Failure | None = None
+        self._net = net
+
+    def success(self, cb: Success) -> Any:
+        self._ok = cb
+        return self
+
+    def failure(self, cb: Failure) -> Any:
+        self._fail = cb
+        return self
+
+    def on_network(self) -> Any:
+        """Run on the network pool (a gateway, a billing, the register) instead of the DB worker."""
+        self._net = True
+        return self
+
+    def run_in(self, host: Any) -> None:
+        """Queue on ``host.runner`` with a snapshot of ``host.ctx`` taken now."""
+        ctx = snapshot(host.ctx)
+        fn = self._fn
+        fail = self._fail or (lambda exc: _show_error(host, exc))
+        start = host.runner.run_net if self._net else host.runner.run_db
+        # An answer that arrives after the window closed has nobody to go to (and a deleted widget).
+        start(lambda: fn(ctx), lambda result: _alive(host) and self._done(host, result),
+              lambda exc: _alive(host) and fail(exc))
+
+    def _done(self, host: Any, result: Any) -> None:
+        if self._ok is not None:
+            self._ok(result)
+
+
+def _alive(host: Any) -> bool:
+    import shiboken6
+
+    return not isinstance(host, QObject) or shiboken6.isValid(host)
+
+
+def _show_error(host: Any, exc: BaseException) -> None:
+    from cashier_app.ui import messages
+
+    parent = host.widget() if hasattr(host, "widget") else host
+    messages.show_error(parent, exc)
+
+
+class ReadOp(_Op):
+    """A read: the function's answer goes to ``success`` on the GUI thread; nothing is announced."""
+
+
+class WriteOp(_Op):
+    """A write: on success its ChangeSet is announced on ``host.changes``, then ``success`` runs.
+
+    ``changes``: a ChangeSet, or a function of the result giving one; without it, the result
+    itself when it is a ChangeSet (or has a ``changes`` attribute that is one).
+    """
+
+    def __init__(self, fn: Callable[[Any], Any], changes: Any = None, *, net: bool = False) -> None:
+        super().__init__(fn, net=net)
+        self._changes = changes
+
+    def _done(self, host: Any, result: Any) -> None:
+        from cashier_app.ui.changes import ChangeSet, changes_of
+
+        ch = self._changes
+        found = ch(result) if callable(ch) and not isinstance(ch, ChangeSet) else (ch or changes_of(result))
+        bus = getattr(host, "changes", None)
+        if bus is not None:
+            bus.announce(found)
+        super()._done(host, result)
 
 
 class PeriodicJob(QObject):

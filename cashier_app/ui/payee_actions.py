@@ -2,33 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 
 from cashier_app.i18n import tr
-from cashier_app.services import payees
-from cashier_app.ui import messages
+from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.changes import Change, ChangeSet
+from cashier_app.ui.operations import ReadOp
+
+if TYPE_CHECKING:  # the payees service pulls the gateways' secrets (keyring): loaded on first use
+    from cashier_app.services import payees
 
 
-def install(window: Any) -> None:
-    action = QAction(tr("Получатели платежей…"), window)
-    action.setObjectName("payees_action")
-    action.triggered.connect(lambda _checked=False: open_payees(window))
-    window.service_menu.addAction(action)
-    window.payees_action = action
+class Payees(Capability):
+    def install(self, host: WindowHost) -> None:
+        self.host = host
+        action = QAction(tr("Получатели &платежей…"), host.widget())
+        action.setObjectName("payees_action")
+        action.triggered.connect(lambda _checked=False: open_payees(host))
+        host.add_menu_action("service", action)
 
 
+def install(window: Any) -> Payees:
+    """Tests and scripts: ``install(window)`` is ``window.install(Payees())``."""
+    return window.install(Payees())
 
-def open_payees(window: Any) -> None:
+
+def open_payees(window: WindowHost) -> None:
     """The service decides who may: a cashier or a manager gets its refusal, nothing opens."""
+    from cashier_app.services import payees
     from cashier_app.ui.payees_dialog import PayeesDialog
 
-    ctx = window.ctx
+    ctx = window.snapshot_ctx()
 
     def show(rows: list[payees.PayeeRow]) -> None:
-        dialog = PayeesDialog(ctx, window.runner, rows, parent=window)
-        window.payees_dialog = dialog
-        dialog.open()
+        dialog = PayeesDialog(ctx, window.runner, rows, parent=window.widget())
+        # Requisites and gateways feed the cards and the documents: the views read them again.
+        dialog.finished.connect(lambda _r: window.announce(ChangeSet.of(Change.PAYEES, Change.ACCOUNT)))
+        window.show_dialog(dialog)
 
-    window.runner.run_db(lambda: payees.list_for_admin(ctx), show, lambda exc: messages.show_error(window, exc))
+    ReadOp(payees.list_for_admin).success(show).run_in(window)

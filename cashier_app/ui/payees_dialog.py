@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,6 +31,7 @@ from cashier_app.i18n import N_, tr
 from cashier_app.services import payees
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import clear_field_errors, fit_to_screen, mark_problems
 
 HEADERS = (N_("Код"), N_("Наименование"), N_("Вид"), N_("ИНН"), N_("Шлюз"))
 KIND_LABELS = {"isp": N_("интернет / ТВ"), "travel": N_("туризм")}
@@ -62,11 +64,12 @@ class PayeesDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, rows: list[payees.PayeeRow] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.rows: list[payees.PayeeRow] = []
         self.creating = True
         self.setWindowTitle(tr("Получатели платежей"))
-        self.resize(1100, 720)
+        fit_to_screen(self, 1000, 640)  # at 1024×700 too
 
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setObjectName("rows")
@@ -98,7 +101,8 @@ class PayeesDialog(QDialog):
                 self.field_widgets[payees.F_KIND] = self.kind
                 form.addRow(tr("Вид"), self.kind)
         self.edits["kpp"].setPlaceholderText(tr("у ИП пусто"))
-        self.edits["purpose_template"].setPlaceholderText(tr("например: Оплата услуг связи по л/с {account}"))
+        # Long hints are tooltips: a placeholder cut at 1024×700 reads as a value (issue 12).
+        self.edits["purpose_template"].setToolTip(tr("например: Оплата услуг связи по л/с {account}"))
         self.tech = QComboBox()
         self.tech.setObjectName("tech_code")
         self.tech.addItem(tr("09 — интернет и ТВ"), "09")
@@ -134,12 +138,13 @@ class PayeesDialog(QDialog):
             self.provider.addItem(tr(label), key)
         self.url = QLineEdit()
         self.url.setObjectName("url")
-        self.url.setPlaceholderText("https://securepayments.sberbank.ru")
+        self.url.setToolTip("https://securepayments.sberbank.ru")
         self.login = QLineEdit()
         self.login.setObjectName("gw_login")
         self.ca_file = QLineEdit()
         self.ca_file.setObjectName("ca_file")
-        self.ca_file.setPlaceholderText(tr("необязательно: корневой сертификат PEM (Минцифры)"))
+        # the hint is the tooltip: it does not fit at 1024×700
+        self.ca_file.setToolTip(tr("необязательно: корневой сертификат PEM (Минцифры)"))
         choose = QPushButton(tr("Выбрать…"))
         choose.setObjectName("choose_ca")
         choose.clicked.connect(self.choose_ca_file)
@@ -149,7 +154,7 @@ class PayeesDialog(QDialog):
         self.secret = QLineEdit()
         self.secret.setObjectName("secret")
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText(tr("пусто — оставить прежний"))
+        self.secret.setToolTip(tr("пусто — оставить прежний"))
         self.secret_status = QLabel()
         self.secret_status.setObjectName("secret_status")
         self.secret_status.setWordWrap(True)
@@ -291,9 +296,9 @@ class PayeesDialog(QDialog):
         return payees.PayeeInput(kind=self.kind.currentData(), tech_code=self.tech.currentData(), **values)
 
     def _clear_marks(self) -> None:
+        clear_field_errors(self)
         for w in (*self.field_widgets.values(), *self.gw_widgets.values()):
             w.setStyleSheet("")
-            w.setToolTip("")
         self.problems.hide()
         self.problems.clear()
         self.gw_problems.hide()
@@ -301,15 +306,12 @@ class PayeesDialog(QDialog):
 
     def _mark(self, exc: BaseException, widgets: dict[str, QWidget], label: QLabel) -> None:
         if not isinstance(exc, payees.PayeeProblems):
-            messages.show_error(self, exc)
+            # A refusal of no field: once, on the group's own line (issue 12), not in a box.
+            label.setText(messages.error_text(exc))
+            label.show()
             return
-        for p in exc.problems:
-            w = widgets.get(p.field)
-            if w is not None:
-                w.setStyleSheet(BAD_STYLE)
-                w.setToolTip(p.message)
-        label.setText("\n".join(f"• {reason}" for reason in exc.reasons))
-        label.show()
+        # Each under its field (issue 12); what names no field of this group, on the group's line.
+        mark_problems(exc.problems, widgets.get, label)
 
     # --- actions
     def save(self) -> None:

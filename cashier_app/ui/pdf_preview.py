@@ -12,15 +12,17 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QPushButton, QV
 from cashier_app.i18n import tr
 from cashier_app.printing.pdf_base import write_atomic
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import fit_to_screen
 
 
 class PdfPreviewDialog(QDialog):
     def __init__(self, pdf: bytes, title: str, parent: QWidget | None = None, file_name: str = "document.pdf") -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.pdf = pdf
         self.file_name = file_name
         self.setWindowTitle(title)
-        self.resize(760, 900)
+        fit_to_screen(self, 760, 640)  # at 1024×700 too
         # The document reads from the buffer for its whole life: both are kept on self.
         self._bytes = QByteArray(pdf)
         self._buffer = QBuffer(self._bytes, self)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +32,7 @@ from cashier_app.services.card_payments import CardOrder
 from cashier_app.services.card_pending import PendingOrder
 from cashier_app.services.context import DeskContext
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import while_open
 
 COLUMNS = (N_("Заказ"), N_("Счёт / заявка"), N_("Сумма"), N_("Касса"), N_("Создан"), N_("Состояние"))
 
@@ -39,6 +41,7 @@ class PendingOrdersDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, watcher: Any, open_order: Callable[[CardOrder], None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner, self.watcher, self.open_order = ctx, runner, watcher, open_order
         self.rows: list[PendingOrder] = []
         self.setWindowTitle(tr("Ожидают оплаты"))
@@ -97,6 +100,7 @@ class PendingOrdersDialog(QDialog):
         self.runner.run_db(lambda: card_pending.pending_orders(ctx), self._loaded,
                            lambda e: self.info.setText(str(e)))
 
+    @while_open
     def _loaded(self, rows: list[PendingOrder]) -> None:
         selected = self.selected()
         self.rows = rows
@@ -128,6 +132,7 @@ class PendingOrdersDialog(QDialog):
             b.setEnabled(order is not None)
         self.copy_button.setEnabled(order is not None and bool(order.payment_url))
 
+    @while_open
     def _on_update(self, order: CardOrder) -> None:
         if any(p.order.order_number == order.order_number for p in self.rows):
             self.load()
@@ -145,21 +150,23 @@ class PendingOrdersDialog(QDialog):
 
     def cancel_selected(self) -> None:
         order = self.selected()
-        if order is None or not messages.confirm(self, tr("Отменить заказ {n}? Ссылка на оплату перестанет "
-                                                            "работать.", n=order.order_number)):
+        if order is None or not messages.confirm(
+                self, tr("Отмена заказа"), tr("Отменить заказ {n}? Ссылка на оплату перестанет работать.",
+                                             n=order.order_number), tr("Отменить заказ")):
             return
         ctx, number = self.ctx, order.order_number
         self.cancel_button.setEnabled(False)
         self.runner.run_net(lambda: card_payments.cancel(ctx, number), self._cancelled, self._cancel_failed)
 
+    @while_open
     def _cancelled(self, order: CardOrder) -> None:
         self.info.setText(tr("Заказ № {n}: {status}", n=order.order_number, status=order.status_text))
         self.watcher.updated.emit(order)  # the list reloads through _on_update
 
+    @while_open
     def _cancel_failed(self, exc: BaseException) -> None:
         self._enable()
-        self.info.setText(str(exc))
-        messages.show_error(self, exc)
+        self.info.setText(messages.error_text(exc))  # once, on the dialog's own line
 
     def done(self, result: int) -> None:
         try:

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.i18n import tr
+from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 from cashier_app.services import rates
 from cashier_app.services.context import DeskContext
 from cashier_app.services.rates import RateRow
 from cashier_app.ui.messages import error_text
+from cashier_app.ui.widgets import clear_field_errors, show_field_error, while_open
 
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
 OK_STYLE = "color: #1b5e20;"
@@ -41,6 +43,7 @@ def ask_csv_file(parent: QWidget) -> str | None:
 class RatesDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.rows: list[RateRow] = []
         self.setWindowTitle(tr("Курсы валют"))
@@ -147,6 +150,7 @@ class RatesDialog(QDialog):
     def submit(self) -> None:
         ctx, code, text, day = self.ctx, self.currency.currentText(), self.rate.text(), self._chosen_day()
         self.status.setText("")
+        clear_field_errors(self)
         self.runner.run_db(lambda: rates.set_rate(ctx, code, text, day), self._saved, self._failed)
 
     def _saved(self, result: rates.SetResult) -> None:
@@ -176,6 +180,14 @@ class RatesDialog(QDialog):
         self.status.setStyleSheet(OK_STYLE)
         self.status.setText(text)
 
+    @while_open
     def _failed(self, exc: BaseException) -> None:
+        """Once: a refused rate or day under its field (gone when corrected), anything else on the status line."""
+        if isinstance(exc, ValidationError):
+            for name, field in ((N_("Курс"), self.rate), (N_("Дата"), self.day), (N_("Валюта"), self.currency)):
+                if exc.field in (name, tr(name)):
+                    self.status.setText("")
+                    show_field_error(field, exc.message)
+                    return
         self.status.setStyleSheet(ERROR_STYLE)
         self.status.setText(error_text(exc))

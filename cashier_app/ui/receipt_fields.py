@@ -6,19 +6,27 @@ by the domain's ``check_contact`` before anything is sent; a bad one marks the f
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
 from cashier_app.domain.errors import ValidationError
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 
 BAD_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
+# The names a refusal of the contact comes under: this form's label and the services' field.
+CONTACT_NAMES = (N_("Телефон или e-mail для чека"), N_("Телефон или e-mail покупателя"))
+
+
+def contact_fields(contact: QLineEdit) -> dict[str, QWidget]:
+    """For ``widgets.show_refusal``: every name the contact is refused under, mapped to its field."""
+    return dict.fromkeys(CONTACT_NAMES, contact)
 
 
 def receipt_fields() -> tuple[QLineEdit, QCheckBox]:
     """The e-receipt contact (tag 1008) and «Без печати», shared by the cash and the card dialogs."""
     contact = QLineEdit()
     contact.setObjectName("receipt_contact")
-    contact.setPlaceholderText(tr("необязательно: +79991234567 или name@example.ru"))
+    contact.setPlaceholderText(tr("необязательно"))  # the example is the tooltip: it does not fit at 1024×700
+    contact.setToolTip(tr("необязательно: +79991234567 или name@example.ru"))
     contact.setMaxLength(64)
     paperless = QCheckBox(tr("Без печати (только электронный чек)"))
     paperless.setObjectName("receipt_paperless")
@@ -29,7 +37,6 @@ def receipt_fields() -> tuple[QLineEdit, QCheckBox]:
 
 def _contact_changed(contact: QLineEdit, paperless: QCheckBox, text: str) -> None:
     contact.setStyleSheet("")
-    contact.setToolTip("")
     has = bool(text.strip())
     paperless.setEnabled(has)
     if not has:
@@ -48,9 +55,7 @@ def receipt_choice(contact: QLineEdit, paperless: QCheckBox) -> tuple[str | None
         return None, False
     try:
         value = check_contact(text)
-    except ValidationError as exc:
-        contact.setStyleSheet(BAD_STYLE)
-        contact.setToolTip(exc.message)
-        contact.setFocus()
+    except ValidationError:
+        contact.setStyleSheet(BAD_STYLE)  # the text goes under the field (widgets.show_field_error), once
         raise
     return value, paperless.isChecked()

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import format_amount, format_money, parse_amount
-from cashier_app.i18n import tr
+from cashier_app.i18n import N_, tr
 from cashier_app.services.payments_journal import RefundInfo
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import MessageLine, show_refusal
 
 
 class RefundDialog(QDialog):
     def __init__(self, info: RefundInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.info = info
         self.amount_minor: int | None = None
         self.customer_text = ""
@@ -38,7 +41,9 @@ class RefundDialog(QDialog):
         self.reason.setMaxLength(255)
         self.reason.setPlaceholderText(tr("например: отказ от услуги, ошибка в сумме"))
         form = QFormLayout()
-        form.addRow(tr("Платёж"), QLabel(f"{info.number} — {target}"))
+        what = QLabel(f"{info.number} — {target}")
+        what.setWordWrap(True)
+        form.addRow(tr("Платёж"), what)
         form.addRow(tr("Оплачено"), self.paid)
         form.addRow(tr("Уже возвращено"), self.refunded)
         form.addRow(tr("Можно вернуть"), self.left)
@@ -57,6 +62,8 @@ class RefundDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(note)
+        self.error = MessageLine(self)
+        lay.addWidget(self.error)
         lay.addWidget(buttons)
 
     def _check(self) -> tuple[int, str, str]:
@@ -74,8 +81,18 @@ class RefundDialog(QDialog):
 
     def submit(self) -> None:
         try:
-            self.amount_minor, self.customer_text, self.reason_text = self._check()
+            amount, customer, reason = self._check()
         except ValidationError as exc:
-            messages.show_error(self, exc)
+            show_refusal(exc, {N_("Сумма возврата"): self.amount, N_("Заявитель"): self.customer, N_("Причина"): self.reason},
+                         self.error)
             return
+        # Money leaves the drawer (or goes back to the card): asked once more, with the amount.
+        how = (tr("на карту через банк") if self.info.method == "card"
+               else tr("наличными из кассы: {who}", who=customer))
+        if not messages.confirm(self, tr("Возврат"),
+                                tr("Вернуть {m} по платежу {n} {how}? Возврат не отменить.",
+                                   m=format_money(amount, self.info.currency), n=self.info.number, how=how),
+                                tr("Вернуть")):
+            return
+        self.amount_minor, self.customer_text, self.reason_text = amount, customer, reason
         self.accept()

@@ -28,7 +28,7 @@ class SignInDialog(QDialog):
         self.db, self.desk, self.runner = db, desk, runner
         self.user: UserInfo | None = None
         self.setWindowTitle(tr("Вход в программу"))
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(420)
         self.login = QLineEdit(login)
         self.login.setObjectName("login")
         self.password = QLineEdit()
@@ -38,6 +38,8 @@ class SignInDialog(QDialog):
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
+        # The lockout message is two long sentences: it wraps and the dialog grows to show it whole.
+        self.error.setMinimumWidth(1)
         form = QFormLayout()
         form.addRow(tr("Пользователь"), self.login)
         form.addRow(tr("Пароль"), self.password)
@@ -58,7 +60,7 @@ class SignInDialog(QDialog):
             return  # a check is already running
         login, password = self.login.text(), self.password.text()
         self.ok_button.setEnabled(False)
-        self.error.setText(tr("Проверяю…"))
+        self.show_message(tr("Проверяю…"))
         self.runner.run_db(lambda: users.authenticate(self.db, self.desk, login, password),
                            self._ok, self._fail)
 
@@ -71,5 +73,14 @@ class SignInDialog(QDialog):
         self.ok_button.setEnabled(True)
         self.password.clear()
         self.password.setFocus()
-        self.error.setText(str(exc) if isinstance(exc, UserError) else
-                           tr("Внутренняя ошибка: {kind}", kind=type(exc).__name__))
+        self.show_message(str(exc) if isinstance(exc, UserError) else
+                          tr("Внутренняя ошибка: {kind}", kind=type(exc).__name__))
+
+    def show_message(self, text: str) -> None:
+        """The message under the fields, whole: the dialog grows (never shrinks under the user) to fit it."""
+        self.error.setText(text)
+        lay = self.layout()
+        lay.activate()
+        need = lay.totalHeightForWidth(self.width()) if lay.hasHeightForWidth() else lay.sizeHint().height()
+        if need > self.height():
+            self.resize(self.width(), need)

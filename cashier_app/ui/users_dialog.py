@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +28,14 @@ from cashier_app.services import users
 from cashier_app.services.context import DeskContext
 from cashier_app.services.permissions import ROLE_LABELS
 from cashier_app.ui import messages
+from cashier_app.ui.widgets import (
+    MessageLine,
+    clear_field_errors,
+    field_error,
+    show_field_error,
+    show_refusal,
+    while_open,
+)
 
 BAD_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 HEADERS = (N_("Логин"), N_("ФИО"), N_("Роль"), N_("Состояние"), N_("Лимит наличных"))
@@ -35,6 +44,7 @@ HEADERS = (N_("Логин"), N_("ФИО"), N_("Роль"), N_("Состояни�
 class UsersDialog(QDialog):
     def __init__(self, ctx: DeskContext, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed dialogs do not pile up (issue 12)
         self.ctx, self.runner = ctx, runner
         self.rows: list[users.UserRow] = []
         self.setWindowTitle(tr("Пользователи"))
@@ -104,6 +114,8 @@ class UsersDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.table, 1)
         lay.addWidget(box)
+        self.error = MessageLine(self)  # a refusal of no field; a field's goes under it
+        lay.addWidget(self.error)
         lay.addLayout(row)
         self.reload()
 
@@ -152,8 +164,7 @@ class UsersDialog(QDialog):
 
     def _clear_fiscal_marks(self) -> None:
         for w in (self.fiscal_name, self.fiscal_inn):
-            w.setStyleSheet("")
-            w.setToolTip("")
+            field_error(w).clear_error()
         self.fiscal_error.clear()
 
     def _fiscal_failed(self, exc: BaseException) -> None:
@@ -162,12 +173,9 @@ class UsersDialog(QDialog):
         widget = {fiscal_settings.F_CASHIER_INN: self.fiscal_inn,
                   fiscal_settings.F_CASHIER_NAME: self.fiscal_name}.get(getattr(exc, "field", ""))
         if widget is None:
-            messages.show_error(self, exc)
+            self.error.show_error(messages.error_text(exc))  # once, on the dialog's own line
             return
-        widget.setStyleSheet(BAD_STYLE)
-        widget.setToolTip(getattr(exc, "message", str(exc)))
-        self.fiscal_error.setText(str(exc))
-        widget.setFocus()
+        show_field_error(widget, getattr(exc, "message", str(exc)))  # once, under the field (issue 12)
 
     def save_fiscal(self, login: str) -> None:
         from cashier_app.services import fiscal_settings
@@ -190,8 +198,10 @@ class UsersDialog(QDialog):
                 raise ValidationError(tr("Логин"), tr("выберите пользователя в списке"))
             limit = self._limit() if key in ("add", "limit") else None
         except ValidationError as exc:
-            messages.show_error(self, exc)
+            self._refuse(exc)
             return
+        clear_field_errors(self)
+        self.error.clear()
         if key == "fiscal":
             self.save_fiscal(login)
             return
@@ -204,5 +214,11 @@ class UsersDialog(QDialog):
             "disable": lambda: users.set_active(ctx, login, False),
             "enable": lambda: users.set_active(ctx, login, True),
         }[key]
-        self.runner.run_db(fn, lambda _r: (self.password.clear(), self.reload()),
-                           lambda e: messages.show_error(self, e))
+        self.runner.run_db(fn, lambda _r: (self.password.clear(), self.reload()), self._refuse)
+
+    @while_open
+    def _refuse(self, exc: BaseException) -> None:
+        """Once: under the field the service names (users' own field names), else on the dialog's line."""
+        fields: dict[str, QWidget] = {N_("Логин"): self.login, N_("Пользователь"): self.login, N_("ФИО"): self.full_name,
+                                      N_("Роль"): self.role, N_("Пароль"): self.password, N_("Лимит наличных"): self.limit}
+        show_refusal(exc, fields, self.error)

@@ -15,6 +15,8 @@ from cashier_app.domain.money import format_money
 from cashier_app.services.lookup import SearchHit
 from cashier_app.storage.db import Database
 from cashier_app.ui import billing_actions
+from cashier_app.ui.billing_actions import Billing
+from cashier_app.ui.changes import ChangeSet
 from cashier_app.ui.operations import OperationRunner
 from tests.billing_gui.gui_helpers import ctx_for, open_desk, pay, window, wire
 
@@ -51,7 +53,7 @@ def test_card_shows_what_the_billing_says(qtbot: Any, fresh_db: Database, billin
         qtbot.waitUntil(lambda: line.text() == "Биллинг: нет связи с биллингом", timeout=10_000)
         assert line.toolTip()  # what went wrong, for whoever looks closer
     finally:
-        w.billing_agent.delivery.stop()
+        w.capability(Billing).agent.delivery.stop()
         runner.wait_idle(10_000)
     assert billing_actions.BillingAgent  # the capability module is what installed it
     assert code
@@ -70,7 +72,7 @@ def test_card_of_a_payee_without_a_billing_shows_no_line(qtbot: Any, fresh_db: D
         qtbot.waitUntil(lambda: w.account_view.check is not None, timeout=5_000)
         assert w.account_view.check.state == "off" and not w.account_view.billing.isVisibleTo(w)
     finally:
-        w.billing_agent.delivery.stop()
+        w.capability(Billing).agent.delivery.stop()
         runner.wait_idle(10_000)
 
 
@@ -102,7 +104,7 @@ def test_periodic_delivery_runs_off_the_gui_thread_one_at_a_time(qtbot: Any, fre
     billing.fault("pay", "slow", count=1, seconds=0.6)  # the first run waits on the billing
     runner = OperationRunner()
     w = window(qtbot, ctx, runner)
-    agent = w.billing_agent
+    agent = w.capability(Billing).agent
     try:
         assert agent.delivery.timer.isActive() and agent.delivery.timer.interval() == 100
         qtbot.waitUntil(lambda: [x for x in billing.payments() if x["account"] == numbers[0]] != [], timeout=10_000)
@@ -130,12 +132,12 @@ def test_reconcile_from_the_menu_tells_the_counts(qtbot: Any, fresh_db: Database
     pay(ctx, numbers[0])
     pay(ctx, numbers[4])
     w = window(qtbot, ctx, SyncRunner())
-    w.billing_agent.delivery.stop()
-    w.billing_reconcile_action.trigger()
+    w.capability(Billing).agent.delivery.stop()
+    w.action("billing_reconcile").trigger()
     note = notifier_of(w).history[-1]
     assert note.title == "Биллинг" and note.level == "error", note
     assert "Доставлено: 1; отклонено: 1" in note.text, note.text
-    w.billing_reconcile_action.trigger()
+    w.action("billing_reconcile").trigger()
     assert notifier_of(w).history[-1].text == "Недоставленных платежей нет"
 
 
@@ -145,14 +147,14 @@ def test_payment_goes_to_the_billing_when_its_card_is_shown_again(qtbot: Any, fr
     ctx = open_desk(fresh_db)
     runner = OperationRunner()
     w = window(qtbot, ctx, runner)
-    agent = w.billing_agent
+    agent = w.capability(Billing).agent
     try:
         qtbot.waitUntil(lambda: agent.delivery.runs >= 1, timeout=5_000)  # the sign-in run, nothing due
         assert agent.delivery.timer.interval() == 30_000
         _open(w, numbers[2])
         qtbot.waitUntil(lambda: w.account_view.card is not None, timeout=5_000)
-        pay(ctx, numbers[2], 4_200)  # what the cash dialog does, then the window refreshes the card
-        w.action_finished()
+        pay(ctx, numbers[2], 4_200)  # what the cash dialog does, then F6 announces the change (issue 12)
+        w.announce(ChangeSet.payment(account=numbers[2]))
         qtbot.waitUntil(lambda: [x for x in billing.payments() if x["account"] == numbers[2]] != [], timeout=5_000)
     finally:
         agent.delivery.stop()

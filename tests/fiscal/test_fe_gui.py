@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 import zxingcpp
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel
 
 from cashier_app.domain.errors import RuleViolation
 from cashier_app.services import cards, fiscal_views
 from cashier_app.storage.db import Database
 from cashier_app.ui.card_payment_dialog import CardPaymentDialog
 from cashier_app.ui.cash_payment_dialog import CashPaymentDialog
+from cashier_app.ui.fiscal_actions import FiscalRegister
 from cashier_app.ui.journal_dialog import JournalDialog
 from cashier_app.ui.journal_model import FISCAL_COLUMN
 from cashier_app.ui.operations import SyncRunner
@@ -59,11 +61,14 @@ def test_cash_dialog_refuses_a_bad_contact_inline(qtbot: Any, fresh_db: Database
     dlg.contact.setText(typed)
     dlg.submit()
     assert dlg.result is None and dlg.pay_button.isEnabled()
-    assert dlg.error.text().startswith("Телефон или e-mail покупателя:"), dlg.error.text()
-    assert "c62828" in dlg.contact.styleSheet() and dlg.contact.toolTip()
+    # Issue 12: said once, under the contact field (no box, not repeated on the dialog's line).
+    under = dlg.findChild(QLabel, "receipt_contact_error")
+    assert under is not None and not under.isHidden() and under.text(), dlg.error.text()
+    assert dlg.error.isHidden() and not said
+    assert "c62828" in dlg.contact.styleSheet()
     assert register.documents() == [] or all(d["type"] != "sell" for d in register.documents())
-    dlg.contact.setText("")  # typing again clears the mark
-    assert dlg.contact.styleSheet() == ""
+    dlg.contact.setText("")  # typing again clears the mark and the text
+    assert dlg.contact.styleSheet() == "" and under.isHidden()
 
 
 def test_cash_dialog_sends_the_contact_and_no_paper(qtbot: Any, fresh_db: Database, register: Any,
@@ -111,7 +116,8 @@ def test_card_dialog_refuses_a_bad_contact_before_the_bank(qtbot: Any, fresh_db:
     dlg.amount.setText("100")
     dlg.contact.setText("not a contact")
     dlg.create()
-    assert called == [] and dlg.error.text().startswith("Телефон или e-mail покупателя:")
+    under = dlg.findChild(QLabel, "receipt_contact_error")  # issue 12: once, under the field
+    assert called == [] and under is not None and not under.isHidden() and under.text() and dlg.error.isHidden()
     assert "c62828" in dlg.contact.styleSheet()
     dlg.contact.setText("buyer@example.ru")
     dlg.paperless.setChecked(True)
@@ -251,16 +257,16 @@ def test_status_bar_tells_the_register_state(qtbot: Any, fresh_db: Database, reg
     set_fiscal(fresh_db, register, "atol_web")
     ctx = open_desk(fresh_db, register)
     window = _window(qtbot, ctx, SyncRunner())
-    button = window.register_indicator.button
+    button = window.capability(FiscalRegister).indicator.button
     qtbot.waitUntil(lambda: button.text() == "ККТ: готова", timeout=5_000)
     register.set_state(paper=False)
-    window.register_indicator.refresh()
+    window.capability(FiscalRegister).indicator.refresh()
     assert button.text() == "ККТ: нет бумаги" and button.isVisibleTo(window)
     register.set_state(paper=True, unsent=3)
-    window.register_indicator.refresh()
+    window.capability(FiscalRegister).indicator.refresh()
     assert button.text() == "ККТ: готова; не отправлено в ОФД: 3"
     register.stop()
-    window.register_indicator.refresh()
+    window.capability(FiscalRegister).indicator.refresh()
     assert button.text() == "ККТ: нет связи" and "ККТ не отвечает" in button.toolTip()
 
 
@@ -295,9 +301,9 @@ def test_start_up_reconcile_settles_receipts_off_the_gui_thread(qtbot: Any, fres
     window = _window(qtbot, ctx, runner)
     try:
         qtbot.waitUntil(lambda: row_of(fresh_db, res.payment_number).state == "done", timeout=15_000)
-        qtbot.waitUntil(lambda: window.register_indicator.button.text() == "ККТ: готова", timeout=10_000)
+        qtbot.waitUntil(lambda: window.capability(FiscalRegister).indicator.button.text() == "ККТ: готова", timeout=10_000)
     finally:
-        window.register_indicator.timer.stop()
+        window.capability(FiscalRegister).indicator.timer.stop()
         runner.wait_idle(10_000)
     assert threads and not any(threads)  # every register question ran off the GUI thread
     assert len(docs_for(register, key)) == 1

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound
+from cashier_app.i18n import N_, tr
 from cashier_app.services import office_time
 from cashier_app.services.billing import settings as billing_settings
 from cashier_app.services.billing.osmp import OsmpClient
@@ -44,13 +45,19 @@ def _time_text(s: Session, at: datetime | None) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d.%m.%Y %H:%M")
 
 
+# Stored with the check (Russian); shown in the current language by _view.
+NOT_FOUND_TEXT = N_("лицевой счёт в биллинге не найден")
+REFUSED_TEXT = N_("биллинг не принимает платежи на этот счёт (закрыт или заблокирован)")
+NO_LINK_TEXT = N_("нет связи с биллингом")
+
+
 def _view(s: Session, number: str, row: m.BillingCheck) -> CheckView:
-    return CheckView(number, row.state, row.balance_minor, row.full_name, row.message, row.checked_at,
-                     _time_text(s, row.checked_at))
+    return CheckView(number, row.state, row.balance_minor, row.full_name, tr(row.message) if row.message else None,
+                     row.checked_at, _time_text(s, row.checked_at))
 
 
 def _off(number: str) -> CheckView:
-    return CheckView(number, "off", None, None, "биллинг не подключён", None, "")
+    return CheckView(number, "off", None, None, tr("биллинг не подключён"), None, "")
 
 
 def last_check(s: Session, account_id: int) -> CheckView | None:
@@ -76,7 +83,8 @@ def check_account(ctx: DeskContext, account_number: str, *, timeout: float = CHE
         row = s.execute(select(m.Account.id, m.Contract.payee_id).join(m.Contract)
                         .where(m.Account.number == number)).first()
         if row is None:
-            raise NotFound(f"Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).")
+            raise NotFound(tr("Лицевой счёт «{number}» не найден (номер вводится точно, с нулями впереди).",
+                              number=number))
         account_id, payee_id = int(row[0]), row[1]
         conn = billing_settings.connector(s, payee_id)
     if conn is None:
@@ -91,15 +99,15 @@ def check_account(ctx: DeskContext, account_number: str, *, timeout: float = CHE
         if ans.found:
             state = "found"
         elif ans.result == RESULT_NOT_FOUND:
-            state, message = "not_found", "лицевой счёт в биллинге не найден"
+            state, message = "not_found", NOT_FOUND_TEXT
         elif ans.result in RESULT_NOT_ALLOWED:
-            state, message = "refused", "биллинг не принимает платежи на этот счёт (закрыт или заблокирован)"
+            state, message = "refused", REFUSED_TEXT
         else:
-            state, message = "error", f"биллинг ответил {ans.result}" + (f": {ans.comment}" if ans.comment else "")
+            state, message = "error", f"биллинг ответил {ans.result}" + (f": {ans.comment}" if ans.comment else "")  # i18n: data
     except BillingUnreachable as exc:
-        message = str(exc) or "нет связи с биллингом"
+        message = str(exc) or NO_LINK_TEXT
     except ValueError as exc:  # a URL the client refuses: said, not raised
-        message = f"нет связи с биллингом: {exc}"
+        message = f"нет связи с биллингом: {exc}"  # i18n: data
     values = {"state": state, "result_code": code, "balance_minor": balance,
               "full_name": name[:160] if name else None, "message": message[:255] if message else None,
               "checked_at": datetime.now(UTC)}

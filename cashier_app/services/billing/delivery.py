@@ -27,6 +27,7 @@ from sqlalchemy import and_, or_, select, update
 
 from cashier_app.domain.errors import NotFound, RuleViolation
 from cashier_app.domain.money import format_money
+from cashier_app.i18n import N_, tr
 from cashier_app.services import audit
 from cashier_app.services.billing import settings as billing_settings
 from cashier_app.services.billing.billing_views import view_of
@@ -57,11 +58,14 @@ LEASE_MARGIN_SECS = 60.0
 AFTER_COMMIT_TIMEOUT = 5.0  # the counter waits this long for the billing after a payment, then moves on
 _D = m.BillingDelivery
 
+# Notes stored on the delivery row (Russian; views.py shows the ones the catalog knows translated).
+PAY_NOT_SENT_TEXT = N_("платёж в биллинг не доставлен — отмену проверьте вручную")
+NO_ANSWER_TEXT = N_("нет ответа биллинга")
 REFUSAL_TEXT = {
-    RESULT_NOT_FOUND: "биллинг не знает лицевой счёт {account}",
-    7: "биллинг не принимает платежи на счёт {account} (счёт закрыт или заблокирован)",
-    79: "биллинг запретил платёж на счёт {account}",
-    241: "биллинг не принял сумму {amount}",
+    RESULT_NOT_FOUND: "биллинг не знает лицевой счёт {account}",  # i18n: data
+    7: "биллинг не принимает платежи на счёт {account} (счёт закрыт или заблокирован)",  # i18n: data
+    79: "биллинг запретил платёж на счёт {account}",  # i18n: data
+    241: "биллинг не принял сумму {amount}",  # i18n: data
 }
 
 
@@ -102,7 +106,7 @@ def _claim(db: Database, row_id: int, token: str, lease_secs: float, now: dateti
             if pay is None or pay.state in ("refused", "manual"):
                 s.execute(update(_D).where(_D.id == row_id, _D.state.in_(UNFINISHED)).values(
                     state="manual", updated_at=now, next_attempt_at=None,
-                    last_error="платёж в биллинг не доставлен — отмену проверьте вручную"))
+                    last_error=PAY_NOT_SENT_TEXT))
                 uow.commit()
                 return None
             if pay.state != "delivered" or not pay.prv_txn:
@@ -166,7 +170,7 @@ def _outcome(job: _Job, ans: PayAnswer) -> dict[str, Any]:
     if code == RESULT_OK:
         if job.operation == "pay" and ans.sum_minor is not None and ans.sum_minor != job.amount_minor:
             return {"state": "manual", "result_code": code, "next_attempt_at": None, "last_error": (
-                f"биллинг под txn_id {job.txn_id} записал {format_money(ans.sum_minor)}, а платёж на "
+                f"биллинг под txn_id {job.txn_id} записал {format_money(ans.sum_minor)}, а платёж на "  # i18n: data
                 f"{format_money(job.amount_minor)} — не принят как наш; сверьте вручную")}
         how = "answer" if job.was == "pending" else "repeat"
         return {"state": "delivered", "result_code": code, "prv_txn": (ans.prv_txn or None), "verified_by": how,
@@ -177,16 +181,16 @@ def _outcome(job: _Job, ans: PayAnswer) -> dict[str, Any]:
             return {"state": "delivered", "result_code": code, "verified_by": "duplicate", "delivered_at": now,
                     "last_error": None, "next_attempt_at": None}
         return {"state": "manual", "result_code": code, "next_attempt_at": None, "last_error": (
-            f"биллинг уже знает txn_id {job.txn_id}, хотя мы его ещё не отправляли — не наш? Сверьте вручную")}
+            f"биллинг уже знает txn_id {job.txn_id}, хотя мы его ещё не отправляли — не наш? Сверьте вручную")}  # i18n: data
     if code == RESULT_NOT_FOUND or code in RESULT_NOT_ALLOWED:
-        text = REFUSAL_TEXT.get(code, "биллинг отказал").format(account=job.account,
+        text = REFUSAL_TEXT.get(code, "биллинг отказал").format(account=job.account,  # i18n: data
                                                                 amount=format_money(job.amount_minor))
         if ans.comment:
             text += f" ({ans.comment})"
         return {"state": "refused", "result_code": code, "last_error": text, "next_attempt_at": None}
     # 1 (try later) or another 300: a definite «not done»; the same txn_id goes again after the back-off.
     return {"state": "pending", "result_code": code, "next_attempt_at": now + backoff(job.attempts),
-            "last_error": f"биллинг ответил {code}" + (f": {ans.comment}" if ans.comment else "")}
+            "last_error": f"биллинг ответил {code}" + (f": {ans.comment}" if ans.comment else "")}  # i18n: data
 
 
 def _deliver_row(db: Database, row_id: int, *, timeout: float | None = None) -> tuple[DeliveryView | None, bool]:
@@ -203,7 +207,7 @@ def _deliver_row(db: Database, row_id: int, *, timeout: float | None = None) -> 
         client = _client(db, job, timeout)
     except Exception as exc:  # a bad frozen URL, a missing CA file: the row waits, the reason is shown
         log.warning("billing delivery %s: no client: %s", job.txn_id, exc)
-        _write(db, job, token, {"last_error": f"биллинг недоступен: {exc}",
+        _write(db, job, token, {"last_error": f"биллинг недоступен: {exc}",  # i18n: data
                                 "next_attempt_at": datetime.now(UTC) + backoff(job.attempts)})
         return _view(db, row_id), True
     try:
@@ -215,11 +219,11 @@ def _deliver_row(db: Database, row_id: int, *, timeout: float | None = None) -> 
                 ans = client.cancel(prv_txn=str(job.cancels_prv_txn), txn_id=str(job.cancels_txn_id))
     except BillingUnreachable as exc:
         log.warning("billing %s txn_id=%s: outcome unknown: %s", job.operation, job.txn_id, exc)
-        _write(db, job, token, {"last_error": str(exc) or "нет ответа биллинга",
+        _write(db, job, token, {"last_error": str(exc) or NO_ANSWER_TEXT,
                                 "next_attempt_at": datetime.now(UTC) + backoff(job.attempts)})
     except Exception as exc:  # a bug must not lose the row: it stays sent, verified next time
         log.exception("billing %s txn_id=%s: unexpected error", job.operation, job.txn_id)
-        _write(db, job, token, {"last_error": f"ошибка при обращении к биллингу: {type(exc).__name__}",
+        _write(db, job, token, {"last_error": f"ошибка при обращении к биллингу: {type(exc).__name__}",  # i18n: data
                                 "next_attempt_at": datetime.now(UTC) + backoff(job.attempts)})
     else:
         crash_point("billing_before_store")
@@ -305,11 +309,12 @@ def retry(ctx: DeskContext, payment_id: int, *, timeout: float | None = None) ->
         r = s.execute(select(_D).where(_D.payment_id == payment_id)).scalar_one_or_none()
         number = s.execute(select(m.Payment.number).where(m.Payment.id == payment_id)).scalar_one_or_none()
         if r is None or number is None:
-            raise NotFound(f"У платежа {number or payment_id} нет доставки в биллинг.")
+            raise NotFound(tr("У платежа {number} нет доставки в биллинг.", number=number or payment_id))
         if r.state == "delivered":
-            raise RuleViolation(f"платёж {number} уже доставлен в биллинг — повторять нечего")
+            raise RuleViolation(tr("платёж {number} уже доставлен в биллинг — повторять нечего", number=number))
         if r.state == "manual":
-            raise RuleViolation(f"платёж {number} передаётся в биллинг вручную: {r.last_error or ''}".rstrip(": "))
+            raise RuleViolation(tr("платёж {number} передаётся в биллинг вручную: {why}", number=number,
+                                   why=tr(r.last_error) if r.last_error else "").rstrip(": "))
         before = {"state": r.state, "attempts": r.attempts}
         values: dict[str, Any] = {"next_attempt_at": now, "updated_at": now}
         if r.state == "refused":
@@ -328,7 +333,7 @@ def payment_id_by_number(db: Database, number: str) -> int:
     with db.read() as uow:
         pid = uow.session.execute(select(m.Payment.id).where(m.Payment.number == number.strip())).scalar_one_or_none()
     if pid is None:
-        raise NotFound(f"Платёж {number} не найден.")
+        raise NotFound(tr("Платёж {number} не найден.", number=number))
     return int(pid)
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from cashier_app.i18n import N_, tr
 from cashier_app.services.billing.osmp_types import (
     DIALECTS,
     RESULT_OTHER,
@@ -44,7 +45,8 @@ DEFAULT_TIMEOUT = (3.0, 10.0)  # (connect, read) seconds; CASHIER_BILLING_TIMEOU
 TIMEOUTS_ENV = "CASHIER_BILLING_TIMEOUTS"
 MAX_BODY = 64 * 1024  # an OSMP answer is a few hundred bytes; anything this big is not one
 _SUM_TEXT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")
-_DUPLICATE = ("duplicate", "дубл")
+_DUPLICATE = ("duplicate", "дубл")  # i18n: data (matched in the billing's own comment)
+NO_LINK = N_("нет связи с биллингом ({where}): {what}")
 _FORBIDDEN_MARKUP = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
 
 
@@ -162,9 +164,9 @@ class OsmpClient:
     def __init__(self, url: str, dialect: str, *, timeout: float | None = None, ca_file: str | None = None,
                  login: str | None = None, password: str | None = None) -> None:
         if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-            raise ValueError("адрес биллинга должен начинаться с http:// или https://")
+            raise ValueError(tr("адрес биллинга должен начинаться с http:// или https://"))
         if dialect not in DIALECTS:
-            raise ValueError(f"диалект биллинга: {', '.join(DIALECTS)}, не «{dialect}»")
+            raise ValueError(tr("диалект биллинга: {dialects}, не «{dialect}»", dialects=", ".join(DIALECTS), dialect=dialect))
         self.url = url
         self.dialect = dialect
         self.timeout: tuple[float, float] = (float(timeout), float(timeout)) if timeout else default_timeouts()
@@ -206,7 +208,7 @@ class OsmpClient:
         try:
             balance = _optional_sum(fields, "balance")
         except ValueError:
-            raise self._unreadable("check", txn_id, "баланс в ответе не читается") from None
+            raise self._unreadable("check", txn_id, tr("баланс в ответе не читается")) from None
         name = fields.get("fio") or fields.get("name") or None
         return CheckAnswer(result=result, comment=fields.get("comment") or None, balance_minor=balance,
                            full_name=name, prv_txn=fields.get("prv_txn") or None)
@@ -232,14 +234,14 @@ class OsmpClient:
             sum_minor = _optional_sum(fields, "sum")
         except ValueError:
             # A garbled sum cannot prove the billing took *our* amount: unknown, verified later.
-            raise self._unreadable(command, txn_id, "сумма в ответе не читается") from None
+            raise self._unreadable(command, txn_id, tr("сумма в ответе не читается")) from None
         comment = fields.get("comment") or None
         return PayAnswer(result=result, prv_txn=fields.get("prv_txn") or None, sum_minor=sum_minor,
                          comment=comment, duplicate=_is_duplicate(self.dialect, result, comment))
 
     def _unreadable(self, command: str, txn_id: str, what: str) -> BillingUnreachable:
         log.warning("billing %s txn_id=%s: %s", command, txn_id, what)
-        return BillingUnreachable(f"нет связи с биллингом ({self.where}): {what}")
+        return BillingUnreachable(tr(NO_LINK, where=self.where, what=what))
 
     def _call(self, command: str, params: dict[str, str]) -> dict[str, str]:
         txn_id = params.get("txn_id", "")
@@ -248,33 +250,33 @@ class OsmpClient:
             resp = self.session.get(self.url, params=query, timeout=self.timeout, allow_redirects=False,
                                     stream=True, verify=self.verify, headers={"Accept": "application/xml, text/xml"})
         except requests.exceptions.Timeout:
-            raise self._unreadable(command, txn_id, "истекло время ожидания ответа") from None
+            raise self._unreadable(command, txn_id, tr("истекло время ожидания ответа")) from None
         except requests.exceptions.SSLError:
-            raise self._unreadable(command, txn_id, "сертификат сервера не прошёл проверку") from None
+            raise self._unreadable(command, txn_id, tr("сертификат сервера не прошёл проверку")) from None
         except requests.exceptions.RequestException as exc:
             # Refused, reset, closed without an answer: the billing may have done it.
             log.warning("billing %s txn_id=%s: %s", command, txn_id, type(exc).__name__)
-            raise BillingUnreachable(f"нет связи с биллингом ({self.where}): соединение прервано") from None
+            raise BillingUnreachable(tr(NO_LINK, where=self.where, what=tr("соединение прервано"))) from None
         try:
             body = self._read_capped(resp, command, txn_id)
         finally:
             resp.close()
         status = resp.status_code
         if status >= 500:
-            raise self._unreadable(command, txn_id, f"сбой биллинга, HTTP {status}")
+            raise self._unreadable(command, txn_id, tr("сбой биллинга, HTTP {status}", status=status))
         if 300 <= status < 400:
-            raise self._unreadable(command, txn_id, f"переадресация HTTP {status} — проверьте адрес")
+            raise self._unreadable(command, txn_id, tr("переадресация HTTP {status} — проверьте адрес", status=status))
         try:
             fields = parse_response(body)
         except ValueError as exc:
             log.warning("billing %s txn_id=%s: HTTP %s, %s", command, txn_id, status, exc)
             if status == 401:
-                what = "HTTP 401 — проверьте логин и пароль биллинга"
+                what = tr("HTTP 401 — проверьте логин и пароль биллинга")
             elif status >= 400:
-                what = f"HTTP {status} без ответа OSMP"
+                what = tr("HTTP {status} без ответа OSMP", status=status)
             else:
-                what = "ответ не читается"
-            raise BillingUnreachable(f"нет связи с биллингом ({self.where}): {what}") from None
+                what = tr("ответ не читается")
+            raise BillingUnreachable(tr(NO_LINK, where=self.where, what=what)) from None
         log.info("billing %s txn_id=%s: result %s", command, txn_id, fields["result"])
         return fields
 
@@ -285,12 +287,12 @@ class OsmpClient:
             for chunk in resp.iter_content(8192):
                 size += len(chunk)
                 if size > MAX_BODY:
-                    raise self._unreadable(command, txn_id, "ответ слишком большой")
+                    raise self._unreadable(command, txn_id, tr("ответ слишком большой"))
                 chunks.append(chunk)
         except requests.exceptions.Timeout:
-            raise self._unreadable(command, txn_id, "истекло время ожидания ответа") from None
+            raise self._unreadable(command, txn_id, tr("истекло время ожидания ответа")) from None
         except requests.exceptions.RequestException:
-            raise self._unreadable(command, txn_id, "соединение прервано посреди ответа") from None
+            raise self._unreadable(command, txn_id, tr("соединение прервано посреди ответа")) from None
         return b"".join(chunks)
 
 

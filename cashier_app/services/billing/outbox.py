@@ -17,15 +17,17 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cashier_app.i18n import N_
 from cashier_app.services.billing import settings as billing_settings
 from cashier_app.services.billing.txn_ids import PREFIX_KEY, txn_date_for, txn_id_for, txn_prefix
 from cashier_app.services.context import DeskContext
 from cashier_app.storage import models as m
 
 BILLING_METHODS = ("cash", "card", "sbp")
-MANUAL_NO_CANCEL = "биллинг не поддерживает отмену — проведите возврат в биллинге вручную"
-MANUAL_PARTIAL = "частичный возврат протоколом не передаётся — проведите возврат в биллинге вручную"
-MANUAL_PAY_NOT_SENT = "платёж в биллинг не доставлен — отменять в биллинге нечего, проверьте вручную"
+# Stored as the delivery's note (Russian); views.DeliveryView.label shows them translated.
+MANUAL_NO_CANCEL = N_("биллинг не поддерживает отмену — проведите возврат в биллинге вручную")
+MANUAL_PARTIAL = N_("частичный возврат протоколом не передаётся — проведите возврат в биллинге вручную")
+MANUAL_PAY_NOT_SENT = N_("платёж в биллинг не доставлен — отменять в биллинге нечего, проверьте вручную")
 
 
 def _account_number(s: Session, account_id: int) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cashier_app.domain.errors import NotFound, ValidationError
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit
 from cashier_app.services.billing.osmp_types import DIALECTS
 from cashier_app.services.billing.txn_ids import txn_prefix
@@ -34,11 +35,12 @@ from cashier_app.storage import models as m
 log = logging.getLogger(__name__)
 
 SECRET_PROVIDER = "osmp"
-F_URL = "Адрес биллинга (OSMP)"
-F_DIALECT = "Диалект биллинга"
-F_LOGIN = "Логин биллинга"
-F_PASSWORD = "Пароль биллинга"
-F_CA = "Файл сертификата"
+# Field names: keys the settings dialog compares (ValidationError translates them in the shown text).
+F_URL = N_("Адрес биллинга (OSMP)")
+F_DIALECT = N_("Диалект биллинга")
+F_LOGIN = N_("Логин биллинга")
+F_PASSWORD = N_("Пароль биллинга")
+F_CA = N_("Файл сертификата")
 DIALECT_LABELS = {"abills": "ABillS", "ubilling": "Ubilling"}
 
 
@@ -76,10 +78,11 @@ def _set_password(payee_code: str, password: str) -> None:
     try:
         keyring.set_password(KEYRING_SERVICE, _keyring_user(payee_code), password)
     except keyring.errors.NoKeyringError:
-        raise ValidationError(F_PASSWORD, "в системе нет хранилища паролей (keyring) — задайте пароль "
-                              f"переменной окружения {secret_env_name(payee_code)}") from None
+        raise ValidationError(F_PASSWORD, tr("в системе нет хранилища паролей (keyring) — задайте пароль "
+                                             "переменной окружения {name}", name=secret_env_name(payee_code))) from None
     except keyring.errors.KeyringError as exc:
-        raise ValidationError(F_PASSWORD, f"не удалось сохранить пароль: {type(exc).__name__}") from None
+        raise ValidationError(F_PASSWORD, tr("не удалось сохранить пароль: {error}",
+                                             error=type(exc).__name__)) from None
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -103,7 +106,7 @@ def connector(s: Session, payee_id: int | None) -> Connector | None:
 def _payee(s: Session, payee_code: str) -> m.Payee:
     p = s.execute(select(m.Payee).where(m.Payee.code == payee_code)).scalar_one_or_none()
     if p is None:
-        raise NotFound(f"Получатель «{payee_code}» не найден.")
+        raise NotFound(tr("Получатель «{code}» не найден.", code=payee_code))
     return p
 
 
@@ -131,21 +134,21 @@ def check_url(url: str) -> str:
     """The URL as stored (no trailing spaces), or ``ValidationError`` naming the field."""
     url = (url or "").strip()
     if not url:
-        raise ValidationError(F_URL, "укажите адрес, например https://billing.example.ru/osmp")
+        raise ValidationError(F_URL, tr("укажите адрес, например {example}", example="https://billing.example.ru/osmp"))
     if len(url) > 255:
-        raise ValidationError(F_URL, "не больше 255 знаков")
+        raise ValidationError(F_URL, ntr("не больше {n} знака", "не больше {n} знаков", 255))
     try:
         parts = urlsplit(url)
         host = parts.hostname
         _ = parts.port
     except ValueError:
-        raise ValidationError(F_URL, f"«{url}» — не адрес") from None
+        raise ValidationError(F_URL, tr("«{url}» — не адрес", url=url)) from None
     if parts.scheme not in ("http", "https") or not host or any(ch.isspace() for ch in url):
-        raise ValidationError(F_URL, f"«{url}» — не адрес; нужен вид https://хост/путь")
+        raise ValidationError(F_URL, tr("«{url}» — не адрес; нужен вид https://хост/путь", url=url))
     if parts.username is not None or parts.password is not None:
-        raise ValidationError(F_URL, "логин и пароль в адресе недопустимы — задайте их отдельно")
+        raise ValidationError(F_URL, tr("логин и пароль в адресе недопустимы — задайте их отдельно"))
     if parts.query or parts.fragment:
-        raise ValidationError(F_URL, "адрес без параметров после «?» и «#»")
+        raise ValidationError(F_URL, tr("адрес без параметров после «?» и «#»"))
     return url
 
 
@@ -153,16 +156,17 @@ def _check(url: str, dialect: str, login: str | None, ca_file: str | None) -> tu
     url = check_url(url)
     dialect = (dialect or "").strip().lower()
     if dialect not in DIALECTS:
-        raise ValidationError(F_DIALECT, f"«{dialect}» — допустимы: {', '.join(DIALECTS)}")
+        raise ValidationError(F_DIALECT, tr("«{dialect}» — допустимы: {allowed}", dialect=dialect,
+                                            allowed=", ".join(DIALECTS)))
     login = (login or "").strip() or None
     if login is not None and len(login) > 64:
-        raise ValidationError(F_LOGIN, "не длиннее 64 знаков")
+        raise ValidationError(F_LOGIN, ntr("не длиннее {n} знака", "не длиннее {n} знаков", 64))
     ca_file = (ca_file or "").strip() or None
     if ca_file is not None:
         if len(ca_file) > 255:
-            raise ValidationError(F_CA, "путь не длиннее 255 знаков")
+            raise ValidationError(F_CA, ntr("путь не длиннее {n} знака", "путь не длиннее {n} знаков", 255))
         if not os.path.isfile(ca_file):
-            raise ValidationError(F_CA, f"файл «{ca_file}» не найден")
+            raise ValidationError(F_CA, tr("файл «{path}» не найден", path=ca_file))
     return url, dialect, login, ca_file
 
 
@@ -181,13 +185,14 @@ def configure(ctx: DeskContext, payee_code: str, *, url: str, dialect: str, logi
     require(ctx, "manage_payees")
     url, dialect, login, ca_file = _check(url, dialect, login, ca_file)
     if password is not None and len(password) > 255:
-        raise ValidationError(F_PASSWORD, "не длиннее 255 знаков")
+        raise ValidationError(F_PASSWORD, ntr("не длиннее {n} знака", "не длиннее {n} знаков", 255))
     with ctx.db.uow() as uow:
         s = uow.session
         p = _payee(s, payee_code)
         if p.kind != "isp":
             # Bookings have no billing account to credit: a travel payee's connector would never be used.
-            raise ValidationError("Получатель", f"«{p.code}» — туроператор; биллинг подключается к провайдеру (isp)")
+            raise ValidationError(N_("Получатель"), tr("«{code}» — туроператор; биллинг подключается к провайдеру (isp)",
+                                                       code=p.code))
         row = s.get(m.BillingSettings, p.id)
         before = _snapshot(row)
         if password:

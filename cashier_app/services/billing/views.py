@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cashier_app.i18n import N_, tr
+
 # The journal's «Биллинг» column and the CLI say a delivery's state in these words.
 DELIVERY_LABELS = {
-    "pending": "в очереди",
-    "sent": "отправлен, ждём ответа",
-    "delivered": "доставлен",
-    "refused": "отклонён",
-    "manual": "вручную",
+    "pending": N_("в очереди"),
+    "sent": N_("отправлен, ждём ответа"),
+    "delivered": N_("доставлен"),
+    "refused": N_("отклонён"),
+    "manual": N_("вручную"),
 }
 
 
@@ -29,11 +31,12 @@ class DeliveryView:
 
     @property
     def label(self) -> str:
-        text = DELIVERY_LABELS.get(self.state, self.state)
+        text = tr(DELIVERY_LABELS[self.state]) if self.state in DELIVERY_LABELS else self.state
         if self.state == "delivered" and self.prv_txn:
             return f"{text} (№ {self.prv_txn})"
         if self.state in ("refused", "manual") and self.last_error:
-            return f"{text}: {self.last_error}"
+            # The stored note stays Russian; the catalog shows the ones it knows in the current language.
+            return f"{text}: {tr(self.last_error)}"
         return text
 
 

@@ -9,8 +9,11 @@ Amounts are integer kopecks everywhere.  The crucial distinction for callers:
 * :class:`GatewayRejected` — the bank answered and said no.  Nothing happened.
 * :class:`GatewayConfigError` — our side is misconfigured (no secret, bad URL).
 
-All texts are Russian, meant for a cashier, and never contain a password,
-token or terminal password.
+All texts are meant for a cashier and never contain a password, token or
+terminal password.  A refusal keeps two texts: ``message_ru`` (Russian, as it is
+stored on the order and the payment) and ``message`` (the current language, for
+the screen); ``str()`` is ``message``.  Configuration errors are shown only, in the
+current language.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from cashier_app.domain.errors import UserError
+from cashier_app.i18n import N_, tr
 
 if TYPE_CHECKING:
     from cashier_app.domain.fiscal_receipt import Receipt
@@ -97,26 +101,39 @@ class GatewayError(UserError):
     """Base of everything a gateway client raises on purpose."""
 
 
+def said(template: str, **kwargs: object) -> tuple[str, str]:
+    """(Russian, current language) of an ``N_`` template: the stored text and the shown one."""
+    return template.format(**kwargs), tr(template, **kwargs)
+
+
+def _shown(message_ru: str, message: str | None) -> str:
+    # A fixed text is looked up in the catalog; a composed one comes with its translation.
+    return message if message is not None else (tr(message_ru) if message_ru else message_ru)
+
+
 class GatewayNetworkError(GatewayError):
     """No trustworthy answer: the outcome is UNKNOWN.  Never mark the payment failed."""
 
-    def __init__(self, message_ru: str, *, operation: str = "") -> None:
+    def __init__(self, message_ru: str, *, operation: str = "", message: str | None = None) -> None:
         self.message_ru = message_ru
+        self.message = _shown(message_ru, message)
         self.operation = operation
-        super().__init__(message_ru)
+        super().__init__(self.message)
 
 
 class GatewayRejected(GatewayError):
     """The bank answered with an error; the operation did not happen."""
 
     def __init__(
-        self, code: str, message_ru: str, *, duplicate: bool = False, bank_message: str = ""
+        self, code: str, message_ru: str, *, duplicate: bool = False, bank_message: str = "",
+        message: str | None = None,
     ) -> None:
         self.code = code
         self.message_ru = message_ru
+        self.message = _shown(message_ru, message)
         self.duplicate = duplicate
         self.bank_message = bank_message  # the bank's own text, may be English or technical
-        super().__init__(f"{message_ru} (код банка {code})")
+        super().__init__(tr("{message} (код банка {code})", message=self.message, code=code))
 
 
 class GatewayConfigError(GatewayError):
@@ -193,8 +210,8 @@ def receipt_contact(receipt: Receipt) -> tuple[str, str]:
         return ("email", contact) if "@" in contact else ("phone", contact)
     if receipt.company_email:
         return "email", receipt.company_email
-    raise GatewayConfigError("Для чека онлайн-кассы банка нужен телефон или e-mail покупателя "
-                             "(или e-mail организации в настройках ККТ получателя)")
+    raise GatewayConfigError(tr("Для чека онлайн-кассы банка нужен телефон или e-mail покупателя "
+                                "(или e-mail организации в настройках ККТ получателя)"))
 
 
 def check_amount(amount_kopecks: int) -> None:
@@ -202,10 +219,16 @@ def check_amount(amount_kopecks: int) -> None:
     if not isinstance(amount_kopecks, int) or isinstance(amount_kopecks, bool):
         raise TypeError("amount_kopecks must be int kopecks, not float")
     if amount_kopecks <= 0:
-        raise GatewayConfigError("Сумма платежа должна быть больше нуля")
+        raise GatewayConfigError(tr("Сумма платежа должна быть больше нуля"))
 
 
-NETWORK_MESSAGE_RU = (
+NETWORK_MESSAGE_RU = N_(
     "Нет ответа от банка ({what}). Результат операции неизвестен — "
     "не принимайте повторную оплату, проверьте статус заказа."
 )
+
+
+def network_error(what: str, operation: str) -> GatewayNetworkError:
+    """The lost-answer error; ``what`` is an ``N_`` text (why the answer is missing)."""
+    return GatewayNetworkError(NETWORK_MESSAGE_RU.format(what=what), operation=operation,
+                               message=tr(NETWORK_MESSAGE_RU, what=tr(what)))

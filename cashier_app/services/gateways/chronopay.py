@@ -11,6 +11,7 @@ import hashlib
 from urllib.parse import urlencode
 
 from cashier_app.domain.money import to_decimal
+from cashier_app.i18n import N_
 from cashier_app.services.gateways.base import (
     CreatedOrder,
     GatewayRejected,
@@ -19,7 +20,8 @@ from cashier_app.services.gateways.base import (
 )
 
 DEFAULT_URL = "https://payments.chronopay.com/"
-MANUAL_TEXT_RU = "ChronoPay не сообщает статус оплаты: подтвердите платёж по выписке банка"
+# Russian, as stored on the payment; GatewayRejected and card_orders.shown() translate the texts for the screen.
+MANUAL_TEXT_RU = N_("ChronoPay не сообщает статус оплаты: подтвердите платёж по выписке банка")
 
 
 def chronopay_price(amount_kopecks: int) -> str:
@@ -102,12 +104,12 @@ class ChronoPayClient:
         self, order_number: str, bank_order_id: str | None, amount_kopecks: int | None, idempotency_key: str
     ) -> OrderStatus:
         raise GatewayRejected(
-            "unsupported", "Отмена платежа ChronoPay выполняется в личном кабинете ChronoPay"
+            "unsupported", N_("Отмена платежа ChronoPay выполняется в личном кабинете ChronoPay")
         )
 
     def refund(
         self, order_number: str, bank_order_id: str | None, amount_kopecks: int, idempotency_key: str
     ) -> OrderStatus:
         raise GatewayRejected(
-            "unsupported", "Возврат платежа ChronoPay выполняется в личном кабинете ChronoPay"
+            "unsupported", N_("Возврат платежа ChronoPay выполняется в личном кабинете ChronoPay")
         )

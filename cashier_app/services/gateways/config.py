@@ -22,6 +22,7 @@ import keyring
 import keyring.errors
 import platformdirs
 
+from cashier_app.i18n import tr
 from cashier_app.services.gateways.base import GatewayClient, GatewayConfigError
 
 KEYRING_SERVICE = "cashier-app"
@@ -47,9 +48,8 @@ def normalise_provider(provider: str) -> str:
     name = provider.strip().lower()
     name = _ALIASES.get(name, name)
     if name not in PROVIDERS:
-        raise GatewayConfigError(
-            f"Неизвестный платёжный шлюз «{provider}»; допустимы: {', '.join(PROVIDERS)}"
-        )
+        raise GatewayConfigError(tr("Неизвестный платёжный шлюз «{provider}»; допустимы: {allowed}",
+                                    provider=provider, allowed=", ".join(PROVIDERS)))
     return name
 
 
@@ -86,16 +86,15 @@ def get_secret(provider: str, payee_code: str) -> str | None:
 def set_secret(provider: str, payee_code: str, secret: str) -> None:
     """Store a secret in the OS keyring; refuses to fall back to anything less safe."""
     if not secret:
-        raise GatewayConfigError("Пароль шлюза не может быть пустым")
+        raise GatewayConfigError(tr("Пароль шлюза не может быть пустым"))
     try:
         keyring.set_password(KEYRING_SERVICE, _keyring_user(provider, payee_code), secret)
     except keyring.errors.NoKeyringError:
-        raise GatewayConfigError(
-            "В системе нет хранилища паролей (keyring). Задайте пароль переменной окружения "
-            f"{secret_env_name(provider, payee_code)}."
-        ) from None
+        raise GatewayConfigError(tr(
+            "В системе нет хранилища паролей (keyring). Задайте пароль переменной окружения {name}.",
+            name=secret_env_name(provider, payee_code))) from None
     except keyring.errors.KeyringError as exc:
-        raise GatewayConfigError(f"Не удалось сохранить пароль в хранилище: {type(exc).__name__}") from None
+        raise GatewayConfigError(tr("Не удалось сохранить пароль в хранилище: {error}", error=type(exc).__name__)) from None
 
 
 def delete_secret(provider: str, payee_code: str) -> None:
@@ -119,9 +118,9 @@ def ca_bundle_path(ca_file: str | None, cache_dir: str | Path | None = None) -> 
     try:
         extra = extra_path.read_bytes()
     except OSError:
-        raise GatewayConfigError(f"Не найден файл сертификата «{ca_file}»") from None
+        raise GatewayConfigError(tr("Не найден файл сертификата «{path}»", path=ca_file)) from None
     if b"-----BEGIN CERTIFICATE-----" not in extra:
-        raise GatewayConfigError(f"Файл «{ca_file}» не похож на сертификат в формате PEM")
+        raise GatewayConfigError(tr("Файл «{path}» не похож на сертификат в формате PEM", path=ca_file))
     base = Path(certifi.where()).read_bytes()
     combined = base.rstrip(b"\n") + b"\n" + extra.strip() + b"\n"
     digest = hashlib.sha256(combined).hexdigest()[:16]
@@ -154,7 +153,7 @@ def return_url_for(s: Any, payee_code: str) -> str | None:
 def check_return_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in url) or len(url) > 255:
-        raise GatewayConfigError(f"Страница возврата покупателя должна быть адресом https://…: «{url[:80]}»")
+        raise GatewayConfigError(tr("Страница возврата покупателя должна быть адресом https://…: «{url}»", url=url[:80]))
     return url
 
 
@@ -179,11 +178,11 @@ def make_client(settings: GatewaySettings, secret: str | None) -> GatewayClient:
     """Build the client for ``settings.provider``; ``secret`` comes from :func:`get_secret`."""
     provider = normalise_provider(settings.provider)
     if not secret:
-        raise GatewayConfigError(
+        raise GatewayConfigError(tr(
             "Не задан пароль платёжного шлюза. Укажите его в настройках получателя платежей."
-        )
+        ))
     if not settings.login_or_terminal:
-        raise GatewayConfigError("Не задан логин / терминал платёжного шлюза")
+        raise GatewayConfigError(tr("Не задан логин / терминал платёжного шлюза"))
     verify = ca_bundle_path(settings.ca_file)
     if provider == "sberbank":
         from cashier_app.services.gateways.sberbank import SberbankClient

@@ -11,6 +11,7 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cashier_app.i18n import N_, tr
 from cashier_app.services.gateways.base import (
     ORDER_UID_KEY,
     CreatedOrder,
@@ -21,6 +22,7 @@ from cashier_app.services.gateways.base import (
     OrderStatus,
     check_amount,
     receipt_contact,
+    said,
 )
 from cashier_app.services.gateways.transport import Transport
 
@@ -31,20 +33,20 @@ log = logging.getLogger(__name__)
 
 CURRENCY_RUB = "643"
 MAX_ORDER_NUMBER = 32
-# Sber actionCode values the cashier may see, in plain words.
+# Sber actionCode values the cashier may see, in plain words (Russian, stored; translated where shown).
 ACTION_CODES_RU: dict[int, str] = {
-    0: "Платёж проведён",
-    -2006: "Не пройдена проверка 3-D Secure",
-    -2007: "Время на оплату истекло",
-    -20010: "Превышен лимит платежа, установленный банком, выпустившим карту",
-    100: "Карта не поддерживается или операции по ней ограничены",
-    101: "Истёк срок действия карты",
-    107: "Банк, выпустивший карту, отклонил платёж",
-    111: "Неверный номер карты",
-    116: "Недостаточно средств на карте",
-    120: "Банк, выпустивший карту, запретил эту операцию",
-    121: "Превышен суточный лимит по карте",
-    151017: "Не пройдена проверка 3-D Secure",
+    0: N_("Платёж проведён"),
+    -2006: N_("Не пройдена проверка 3-D Secure"),
+    -2007: N_("Время на оплату истекло"),
+    -20010: N_("Превышен лимит платежа, установленный банком, выпустившим карту"),
+    100: N_("Карта не поддерживается или операции по ней ограничены"),
+    101: N_("Истёк срок действия карты"),
+    107: N_("Банк, выпустивший карту, отклонил платёж"),
+    111: N_("Неверный номер карты"),
+    116: N_("Недостаточно средств на карте"),
+    120: N_("Банк, выпустивший карту, запретил эту операцию"),
+    121: N_("Превышен суточный лимит по карте"),
+    151017: N_("Не пройдена проверка 3-D Secure"),
 }
 # orderStatus → normalised state where it does not depend on amounts.
 _ORDER_STATUS: dict[int, OrderState] = {0: "pending", 1: "pending", 5: "pending", 3: "reversed"}
@@ -62,7 +64,7 @@ AGENT_CODES = {"bank_paying_agent": 1, "bank_paying_subagent": 2, "paying_agent"
 
 def _code(table: dict[str, int], value: str, what: str) -> int:
     if value not in table:
-        raise GatewayConfigError(f"Сбербанк не принимает {what} «{value}» в чеке")
+        raise GatewayConfigError(tr("Сбербанк не принимает {what} «{value}» в чеке", what=tr(what), value=value))
     return table[value]
 
 
@@ -77,11 +79,11 @@ def order_bundle(receipt: Receipt) -> dict[str, Any]:
     items = []
     for n, item in enumerate(receipt.items, start=1):
         attrs = [{"name": "paymentMethod", "value": str(_code(PAYMENT_METHOD_CODES, item.payment_method,
-                                                                 "способ расчёта"))},
+                                                                 N_("способ расчёта")))},
                  {"name": "paymentObject", "value": str(_code(PAYMENT_OBJECT_CODES, item.payment_object,
-                                                                 "предмет расчёта"))}]
+                                                                 N_("предмет расчёта")))}]
         if item.agent is not None:
-            attrs.append({"name": "agent_info.type", "value": str(_code(AGENT_CODES, item.agent.type, "агента"))})
+            attrs.append({"name": "agent_info.type", "value": str(_code(AGENT_CODES, item.agent.type, N_("агента")))})
             if item.agent.operation:
                 attrs.append({"name": "agent_info.paying.operation", "value": item.agent.operation})
             attrs += [{"name": "agent_info.paying.phones", "value": ph} for ph in item.agent.agent_phones]
@@ -94,9 +96,9 @@ def order_bundle(receipt: Receipt) -> dict[str, Any]:
         items.append({
             "positionId": str(n), "name": item.name,
             "quantity": {"value": int(quantity) if quantity == quantity.to_integral_value() else str(quantity),
-                         "measure": "шт"},
+                         "measure": "шт"},  # i18n: data
             "itemAmount": item.amount_minor, "itemPrice": item.price_minor, "itemCode": str(n),
-            "tax": {"taxType": _code(VAT_CODES, item.vat, "ставку НДС")},
+            "tax": {"taxType": _code(VAT_CODES, item.vat, N_("ставку НДС"))},
             "itemAttributes": {"attributes": attrs},
         })
     return {"customerDetails": {kind: contact}, "cartItems": {"items": items}}
@@ -106,7 +108,7 @@ def _bundle_params(receipt: Receipt | None) -> dict[str, str]:
     if receipt is None:
         return {}
     return {"orderBundle": json.dumps(order_bundle(receipt), ensure_ascii=False),
-            "taxSystem": str(_code(TAX_SYSTEM_CODES, receipt.tax_system, "систему налогообложения")),
+            "taxSystem": str(_code(TAX_SYSTEM_CODES, receipt.tax_system, N_("систему налогообложения"))),
             "ffdVersion": "1.2"}
 
 
@@ -124,31 +126,27 @@ def reject_from(payload: dict[str, Any], *, operation: str) -> GatewayRejected:
     low = bank_msg.lower()
     if code == "1" and operation == "register":
         return GatewayRejected(
-            code, "Заказ с таким номером уже зарегистрирован в банке", duplicate=True, bank_message=bank_msg
+            code, N_("Заказ с таким номером уже зарегистрирован в банке"), duplicate=True, bank_message=bank_msg
         )
     if code == "3":
-        return GatewayRejected(code, "Банк не принимает эту валюту", bank_message=bank_msg)
+        return GatewayRejected(code, N_("Банк не принимает эту валюту"), bank_message=bank_msg)
     if code == "4":
+        ru, shown = said(N_("Банк не получил обязательный параметр: {what}"),
+                         what=bank_msg or tr("неизвестно какой"))
+        return GatewayRejected(code, ru, bank_message=bank_msg, message=shown)
+    if code == "5" and ("доступ" in low or "парол" in low or "access" in low):  # i18n: data
         return GatewayRejected(
             code,
-            f"Банк не получил обязательный параметр: {bank_msg or 'неизвестно какой'}",
-            bank_message=bank_msg,
-        )
-    if code == "5" and ("доступ" in low or "парол" in low or "access" in low):
-        return GatewayRejected(
-            code,
-            "Банк не принял логин или пароль API Сбербанка — проверьте настройки шлюза",
+            N_("Банк не принял логин или пароль API Сбербанка — проверьте настройки шлюза"),
             bank_message=bank_msg,
         )
     if code == "6":
-        return GatewayRejected(code, "Банк не знает такой заказ", bank_message=bank_msg)
+        return GatewayRejected(code, N_("Банк не знает такой заказ"), bank_message=bank_msg)
     if code == "7":
-        return GatewayRejected(
-            code,
-            f"Банк не может выполнить операцию для заказа в текущем состоянии: {bank_msg}",
-            bank_message=bank_msg,
-        )
-    return GatewayRejected(code or "?", f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg)
+        ru, shown = said(N_("Банк не может выполнить операцию для заказа в текущем состоянии: {why}"), why=bank_msg)
+        return GatewayRejected(code, ru, bank_message=bank_msg, message=shown)
+    ru, shown = said(N_("Банк отказал: {why}"), why=bank_msg or tr("без пояснений"))
+    return GatewayRejected(code or "?", ru, bank_message=bank_msg, message=shown)
 
 
 def _is_error(payload: dict[str, Any]) -> bool:
@@ -214,7 +212,7 @@ class SberbankClient:
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         if not order_number or len(order_number) > MAX_ORDER_NUMBER:
-            raise GatewayConfigError(f"Номер заказа для Сбербанка — от 1 до {MAX_ORDER_NUMBER} символов")
+            raise GatewayConfigError(tr("Номер заказа для Сбербанка — от 1 до {n} символов", n=MAX_ORDER_NUMBER))
         url = return_url or self.default_return_url
         params = {
             "orderNumber": order_number,
@@ -237,7 +235,7 @@ class SberbankClient:
         if not order_id or not form_url:
             # An answer without an id is not an answer: the order may exist, recover by number.
             raise GatewayNetworkError(
-                "Банк прислал неполный ответ; проверьте статус заказа", operation="register"
+                N_("Банк прислал неполный ответ; проверьте статус заказа"), operation="register"
             )
         return CreatedOrder(bank_order_id=str(order_id), payment_url=str(form_url), raw_status="0")
 
@@ -253,7 +251,7 @@ class SberbankClient:
                 return None  # «Заказ не найден»: a fact, not a failure
             raise reject_from(payload, operation="status")
         if "orderStatus" not in payload:
-            raise GatewayNetworkError("Банк прислал неполный ответ о статусе заказа", operation="status")
+            raise GatewayNetworkError(N_("Банк прислал неполный ответ о статусе заказа"), operation="status")
         return payload
 
     def status(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
@@ -263,11 +261,11 @@ class SberbankClient:
                 state="unknown_order",
                 amount_kopecks=None,
                 bank_order_id=bank_order_id,
-                reason_text_ru="Банк не знает такой заказ",
+                reason_text_ru=N_("Банк не знает такой заказ"),
             )
         if str(payload.get("orderNumber", order_number)) != order_number:
             # An orderId of another order must never credit this one.
-            raise GatewayRejected("order", "Заказ банка относится к другому номеру заказа")
+            raise GatewayRejected("order", N_("Заказ банка относится к другому номеру заказа"))
         return parse_status(payload, bank_order_id)
 
     def find_order(self, order_number: str) -> CreatedOrder | None:
@@ -288,7 +286,7 @@ class SberbankClient:
     def _resolve(self, order_number: str, bank_order_id: str | None) -> OrderStatus:
         st = self.status(order_number, bank_order_id)
         if st.state == "unknown_order" or not st.bank_order_id:
-            raise GatewayRejected("6", "Банк не знает такой заказ")
+            raise GatewayRejected("6", N_("Банк не знает такой заказ"))
         return st
 
     def cancel(
@@ -317,11 +315,11 @@ class SberbankClient:
         elif st.raw_status in ("1", "2"):
             if amount_kopecks is not None and amount_kopecks != st.amount_kopecks:
                 raise GatewayRejected(
-                    "partial", "Сбербанк отменяет платёж только целиком; для части сделайте возврат"
+                    "partial", N_("Сбербанк отменяет платёж только целиком; для части сделайте возврат")
                 )
             payload = self._call("reverse.do", {"orderId": oid, "language": self.language}, "reverse")
         else:
-            raise GatewayRejected("7", "Заказ нельзя отменить в текущем состоянии; используйте возврат")
+            raise GatewayRejected("7", N_("Заказ нельзя отменить в текущем состоянии; используйте возврат"))
         if _is_error(payload):
             raise reject_from(payload, operation="cancel")
         return self.status(order_number, oid)
@@ -364,6 +362,7 @@ def parse_status(payload: dict[str, Any], bank_order_id: str | None) -> OrderSta
         for attr in payload.get("attributes") or []:
             if isinstance(attr, dict) and attr.get("name") == "mdOrder":
                 bank_order_id = str(attr.get("value"))
+    # Russian, stored on the payment; card_orders.shown() translates the fixed ones for the screen.
     reason_text: str | None = None
     state: OrderState
     if order_status == 2:
@@ -373,7 +372,7 @@ def parse_status(payload: dict[str, Any], bank_order_id: str | None) -> OrderSta
             state = "paid"
         else:
             state = "pending"
-            reason_text = "Списана не вся сумма заказа — проверьте заказ в личном кабинете банка"
+            reason_text = N_("Списана не вся сумма заказа — проверьте заказ в личном кабинете банка")
     elif order_status == 4:
         state = "refunded" if refunded >= (deposited or amount) else "partially_refunded"
     elif order_status == 6:
@@ -381,23 +380,23 @@ def parse_status(payload: dict[str, Any], bank_order_id: str | None) -> OrderSta
     elif order_status in _ORDER_STATUS:
         state = _ORDER_STATUS[order_status]
         if order_status == 5:
-            reason_text = "Покупатель проходит проверку 3-D Secure"
+            reason_text = N_("Покупатель проходит проверку 3-D Secure")
         elif order_status == 1:
-            reason_text = "Сумма заблокирована на карте, ждём списания"
+            reason_text = N_("Сумма заблокирована на карте, ждём списания")
         elif order_status == 3 and deposited == 0 and approved == 0:
             # decline.do leaves an unpaid order Reversed (status 3) as the docs define it: no money moved.
-            reason_text = "Заказ отменён до оплаты"
+            reason_text = N_("Заказ отменён до оплаты")
     else:
         # An unknown status must never look final: keep polling.
         state = "pending"
-        reason_text = f"Неизвестный статус заказа {order_status}"
+        reason_text = f"Неизвестный статус заказа {order_status}"  # i18n: data
     if state in ("declined", "expired"):
         if action_int in (None, 0):
             # Status 6 without a decline code: the merchant cancelled the order (decline.do).
-            reason_text = str(payload.get("actionCodeDescription") or "Заказ отменён до оплаты")
+            reason_text = str(payload.get("actionCodeDescription") or N_("Заказ отменён до оплаты"))
         else:
             reason_text = ACTION_CODES_RU.get(action_int) or str(
-                payload.get("actionCodeDescription") or f"Платёж отклонён (код {action_int})"
+                payload.get("actionCodeDescription") or f"Платёж отклонён (код {action_int})"  # i18n: data
             )
     return OrderStatus(
         state=state,

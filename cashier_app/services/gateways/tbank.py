@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cashier_app.i18n import N_, tr
 from cashier_app.services.gateways.base import (
     ORDER_UID_KEY,
     CreatedOrder,
@@ -24,6 +25,7 @@ from cashier_app.services.gateways.base import (
     OrderStatus,
     check_amount,
     receipt_contact,
+    said,
 )
 from cashier_app.services.gateways.transport import Transport
 
@@ -37,45 +39,46 @@ MAX_DESCRIPTION = 140
 
 DUPLICATE_CODES = frozenset({"20", "623"})
 NOT_FOUND_CODES = frozenset({"255", "914", "325", "63", "335", "407"})
+# Russian, as stored on the payment; GatewayRejected and card_orders.shown() translate them for the screen.
 _CODE_TEXT_RU: dict[str, str] = {
-    "2": "Банк не получил обязательный параметр",
-    "203": "Банк не получил обязательный параметр",
-    "202": "Терминал заблокирован — обратитесь в Т-Банк",
-    "204": "Неверная подпись запроса: проверьте TerminalKey и пароль терминала Т-Банка",
-    "205": "Терминал не найден: проверьте TerminalKey Т-Банка",
-    "501": "Терминал не найден: проверьте TerminalKey Т-Банка",
-    "331": "Неверный терминал Т-Банка",
-    "4": "Операция невозможна в текущем статусе платежа",
-    "8": "Операция невозможна в текущем статусе платежа",
-    "12": "Неверный срок оплаты (RedirectDueDate)",
-    "3017": "Неверный срок оплаты (RedirectDueDate)",
-    "101": "Не пройдена проверка 3-D Secure",
-    "511": "Не пройдена проверка 3-D Secure",
-    "2014": "Не пройдена проверка 3-D Secure",
-    "103": "Недостаточно средств на карте",
-    "116": "Недостаточно средств на карте",
-    "1051": "Недостаточно средств на карте",
-    "1202": "Сумма превышает лимит разовой операции магазина",
-    "1203": "Сумма превышает лимит разовой операции магазина",
-    "1204": "Достигнут суточный лимит оборота магазина",
-    "1013": "Сумма превышает лимит по карте покупателя",
-    "1019": "Сумма превышает лимит по карте покупателя",
-    "1061": "Покупатель превысил лимит платежей по своей карте",
-    "1065": "Покупатель превысил лимит платежей по своей карте",
-    "1075": "Покупатель превысил лимит платежей по своей карте за день",
-    "1005": "Банк, выпустивший карту, отклонил платёж",
-    "1006": "Платёж не прошёл — покупателю нужно обратиться в свой банк",
-    "1014": "Карта недействительна",
-    "1015": "Неверный номер карты",
-    "1033": "Истёк срок действия карты",
-    "1054": "Истёк срок действия карты",
-    "1078": "Карта не поддерживается",
-    "1082": "Неверный CVC",
-    "323": "Сумма не совпадает с суммой платежа",
-    "326": "Неверная сумма",
-    "330": "Сумма больше суммы платежа",
-    "3": "Внутренняя ошибка банка",
-    "9999": "Внутренняя ошибка банка",
+    "2": N_("Банк не получил обязательный параметр"),
+    "203": N_("Банк не получил обязательный параметр"),
+    "202": N_("Терминал заблокирован — обратитесь в Т-Банк"),
+    "204": N_("Неверная подпись запроса: проверьте TerminalKey и пароль терминала Т-Банка"),
+    "205": N_("Терминал не найден: проверьте TerminalKey Т-Банка"),
+    "501": N_("Терминал не найден: проверьте TerminalKey Т-Банка"),
+    "331": N_("Неверный терминал Т-Банка"),
+    "4": N_("Операция невозможна в текущем статусе платежа"),
+    "8": N_("Операция невозможна в текущем статусе платежа"),
+    "12": N_("Неверный срок оплаты (RedirectDueDate)"),
+    "3017": N_("Неверный срок оплаты (RedirectDueDate)"),
+    "101": N_("Не пройдена проверка 3-D Secure"),
+    "511": N_("Не пройдена проверка 3-D Secure"),
+    "2014": N_("Не пройдена проверка 3-D Secure"),
+    "103": N_("Недостаточно средств на карте"),
+    "116": N_("Недостаточно средств на карте"),
+    "1051": N_("Недостаточно средств на карте"),
+    "1202": N_("Сумма превышает лимит разовой операции магазина"),
+    "1203": N_("Сумма превышает лимит разовой операции магазина"),
+    "1204": N_("Достигнут суточный лимит оборота магазина"),
+    "1013": N_("Сумма превышает лимит по карте покупателя"),
+    "1019": N_("Сумма превышает лимит по карте покупателя"),
+    "1061": N_("Покупатель превысил лимит платежей по своей карте"),
+    "1065": N_("Покупатель превысил лимит платежей по своей карте"),
+    "1075": N_("Покупатель превысил лимит платежей по своей карте за день"),
+    "1005": N_("Банк, выпустивший карту, отклонил платёж"),
+    "1006": N_("Платёж не прошёл — покупателю нужно обратиться в свой банк"),
+    "1014": N_("Карта недействительна"),
+    "1015": N_("Неверный номер карты"),
+    "1033": N_("Истёк срок действия карты"),
+    "1054": N_("Истёк срок действия карты"),
+    "1078": N_("Карта не поддерживается"),
+    "1082": N_("Неверный CVC"),
+    "323": N_("Сумма не совпадает с суммой платежа"),
+    "326": N_("Неверная сумма"),
+    "330": N_("Сумма больше суммы платежа"),
+    "3": N_("Внутренняя ошибка банка"),
+    "9999": N_("Внутренняя ошибка банка"),
 }
 # Status → normalised state.  In-flight states map to where they are going.
 STATUS_MAP: dict[str, OrderState] = {
@@ -139,7 +142,7 @@ def verify_token(params: Mapping[str, Any], password: str) -> bool:
 
 
 # FFD 1.2 (tag 2108): the unit of a service sold per piece; T-Bank takes «шт» or free text.
-MEASUREMENT_UNIT = "шт"
+MEASUREMENT_UNIT = "шт"  # i18n: data
 
 
 def _quantity(text: str) -> int | float:
@@ -188,22 +191,24 @@ def reject_from(payload: Mapping[str, Any]) -> GatewayRejected:
     bank_msg = " ".join(str(payload.get(k) or "") for k in ("Message", "Details")).strip()
     if code in DUPLICATE_CODES:
         return GatewayRejected(
-            code, "Заказ с таким номером уже зарегистрирован в банке", duplicate=True, bank_message=bank_msg
+            code, N_("Заказ с таким номером уже зарегистрирован в банке"), duplicate=True, bank_message=bank_msg
         )
     if code in NOT_FOUND_CODES:
-        return GatewayRejected(code, "Банк не знает такой платёж", bank_message=bank_msg)
+        return GatewayRejected(code, N_("Банк не знает такой платёж"), bank_message=bank_msg)
     text = _CODE_TEXT_RU.get(code)
     if text and code in ("2", "203") and payload.get("Details"):
-        text = f"{text}: {payload.get('Details')}"
-    return GatewayRejected(
-        code, text or f"Банк отказал: {bank_msg or 'без пояснений'}", bank_message=bank_msg
-    )
+        details = str(payload.get("Details"))
+        return GatewayRejected(code, f"{text}: {details}", bank_message=bank_msg, message=f"{tr(text)}: {details}")
+    if text:
+        return GatewayRejected(code, text, bank_message=bank_msg)
+    ru, shown = said(N_("Банк отказал: {why}"), why=bank_msg or tr("без пояснений"))
+    return GatewayRejected(code, ru, bank_message=bank_msg, message=shown)
 
 
 def reason_text(code: str | None, bank_message: str | None) -> str | None:
     if not code or code == "0":
         return bank_message or None
-    return _CODE_TEXT_RU.get(code) or bank_message or f"Платёж отклонён (код {code})"
+    return _CODE_TEXT_RU.get(code) or bank_message or f"Платёж отклонён (код {code})"  # i18n: data
 
 
 class TBankClient:
@@ -255,7 +260,7 @@ class TBankClient:
     ) -> CreatedOrder:
         check_amount(amount_kopecks)
         if not order_number or len(order_number) > MAX_ORDER_ID:
-            raise GatewayConfigError(f"Номер заказа для Т-Банка — от 1 до {MAX_ORDER_ID} символов")
+            raise GatewayConfigError(tr("Номер заказа для Т-Банка — от 1 до {n} символов", n=MAX_ORDER_ID))
         # Without RedirectDueDate the link lives 24 h: a customer could pay long after the cashier gave up.
         due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=int(timeout_secs))
         params: dict[str, Any] = {
@@ -283,7 +288,7 @@ class TBankClient:
         payment_id, url = payload.get("PaymentId"), payload.get("PaymentURL")
         if not payment_id:
             raise GatewayNetworkError(
-                "Банк прислал неполный ответ; проверьте статус заказа", operation="Init"
+                N_("Банк прислал неполный ответ; проверьте статус заказа"), operation="Init"
             )
         return CreatedOrder(
             bank_order_id=str(payment_id), payment_url=url, raw_status=str(payload.get("Status", ""))
@@ -328,7 +333,7 @@ class TBankClient:
             from_check = self._pick(self.check_order(order_number))
             if from_check is None:
                 return OrderStatus(
-                    state="unknown_order", amount_kopecks=None, reason_text_ru="Банк не знает такой заказ"
+                    state="unknown_order", amount_kopecks=None, reason_text_ru=N_("Банк не знает такой заказ")
                 )
             bank_order_id = str(from_check.get("PaymentId"))
         payload = self._call("GetState", {"PaymentId": bank_order_id})
@@ -338,15 +343,15 @@ class TBankClient:
                     state="unknown_order",
                     amount_kopecks=None,
                     bank_order_id=bank_order_id,
-                    reason_text_ru="Банк не знает такой платёж",
+                    reason_text_ru=N_("Банк не знает такой платёж"),
                 )
             raise reject_from(payload)
         raw = str(payload.get("Status", ""))
         if not raw:
-            raise GatewayNetworkError("Банк прислал неполный ответ о статусе", operation="GetState")
+            raise GatewayNetworkError(N_("Банк прислал неполный ответ о статусе"), operation="GetState")
         if str(payload.get("OrderId", order_number)) != order_number:
             # A PaymentId of another order must never credit this one.
-            raise GatewayRejected("order", "Платёж банка относится к другому заказу")
+            raise GatewayRejected("order", N_("Платёж банка относится к другому заказу"))
         st = _replace(state_from(raw, _int(payload.get("Amount")), bank_order_id),
                       payment_method=_method(payload))
         if st.state in ("declined", "expired"):
@@ -362,11 +367,11 @@ class TBankClient:
             code = None if code == "0" else code
             text = reason_text(code, str(msg) if msg and msg != "None" else None)
             if raw == "ATTEMPTS_EXPIRED":
-                text = "Покупатель слишком много раз открывал страницу оплаты — платёж закрыт банком"
+                text = N_("Покупатель слишком много раз открывал страницу оплаты — платёж закрыт банком")
             elif st.state == "expired":
-                text = "Время на оплату истекло"
+                text = N_("Время на оплату истекло")
             elif raw == "CANCELED":
-                text = "Заказ отменён до оплаты"
+                text = N_("Заказ отменён до оплаты")
             return _replace(st, reason_code=code, reason_text_ru=text)
         return st
 
@@ -375,7 +380,7 @@ class TBankClient:
             return bank_order_id
         chosen = self._pick(self.check_order(order_number))
         if chosen is None:
-            raise GatewayRejected("255", "Банк не знает такой заказ")
+            raise GatewayRejected("255", N_("Банк не знает такой заказ"))
         return str(chosen.get("PaymentId"))
 
     def _cancel(self, payment_id: str, amount: int | None, key: str, *, paid: int | None = None,
@@ -402,7 +407,7 @@ class TBankClient:
             raise reject_from(payload)
         raw = str(payload.get("Status", ""))
         if not raw or "NewAmount" not in payload:
-            raise GatewayNetworkError("Банк прислал неполный ответ на отмену", operation="Cancel")
+            raise GatewayNetworkError(N_("Банк прислал неполный ответ на отмену"), operation="Cancel")
         before = _int(payload.get("OriginalAmount"))
         after = _int(payload.get("NewAmount"))
         st = _replace(state_from(raw, paid if paid is not None else before, payment_id),
@@ -448,8 +453,8 @@ class TBankClient:
         # total), nor whether it was paid by SBP (where ExternalRequestId does not protect a retry).
         before = self._payment_state(payment_id)
         if str(before.get("Status")) in IN_PROGRESS:
-            raise GatewayRejected("busy", "Предыдущий возврат по этому платежу ещё обрабатывается банком — "
-                                          "повторите, когда он завершится")
+            raise GatewayRejected("busy", N_("Предыдущий возврат по этому платежу ещё обрабатывается банком — "
+                                             "повторите, когда он завершится"))
         return self._cancel(payment_id, amount_kopecks, idempotency_key, paid=_int(before.get("Amount")),
                             sbp=_method(before) == "sbp", receipt=receipt)
 

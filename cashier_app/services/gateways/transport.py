@@ -14,10 +14,13 @@ from typing import Any
 
 import requests
 
+from cashier_app.i18n import N_, tr
 from cashier_app.services.gateways.base import (
     NETWORK_MESSAGE_RU,
     GatewayConfigError,
     GatewayNetworkError,
+    network_error,
+    said,
 )
 
 log = logging.getLogger(__name__)
@@ -38,10 +41,10 @@ class Transport:
         if verify is False:
             # STANDARDS §6: never switch TLS verification off; add the CA instead.
             raise GatewayConfigError(
-                "Отключать проверку TLS-сертификата банка нельзя; добавьте корневой сертификат"
+                tr("Отключать проверку TLS-сертификата банка нельзя; добавьте корневой сертификат")
             )
         if not base_url.startswith(("https://", "http://")):
-            raise GatewayConfigError(f"Адрес шлюза должен начинаться с https://: «{base_url}»")
+            raise GatewayConfigError(tr("Адрес шлюза должен начинаться с https://: «{url}»", url=base_url))
         self.base_url = base_url.rstrip("/")
         self.verify = verify
         self.timeout = (connect_timeout, read_timeout)
@@ -66,44 +69,35 @@ class Transport:
         except requests.exceptions.SSLError:
             # The handshake failed before anything was sent: nothing happened at the bank.
             log.warning("%s %s: TLS error", self.provider, operation)
-            raise GatewayConfigError(
+            raise GatewayConfigError(tr(
                 "Не удалось проверить сертификат банка. Добавьте корневой сертификат "
                 "(например, Russian Trusted Root CA Минцифры) в настройках шлюза."
-            ) from None
+            )) from None
         except requests.exceptions.Timeout:
             log.warning("%s %s: timeout", self.provider, operation)
-            raise GatewayNetworkError(
-                NETWORK_MESSAGE_RU.format(what="истекло время ожидания"), operation=operation
-            ) from None
+            raise network_error(N_("истекло время ожидания"), operation) from None
         except requests.exceptions.RequestException as exc:
             # ConnectionError, ChunkedEncodingError, dropped socket...: the bank may have acted.
             log.warning("%s %s: connection problem: %s", self.provider, operation, type(exc).__name__)
-            raise GatewayNetworkError(
-                NETWORK_MESSAGE_RU.format(what="соединение прервано"), operation=operation
-            ) from None
+            raise network_error(N_("соединение прервано"), operation) from None
         if resp.status_code >= 500:
             log.warning("%s %s: HTTP %s", self.provider, operation, resp.status_code)
-            raise GatewayNetworkError(
-                NETWORK_MESSAGE_RU.format(what=f"сбой на стороне банка, HTTP {resp.status_code}"),
-                operation=operation,
-            )
+            ru, shown = said(N_("сбой на стороне банка, HTTP {status}"), status=resp.status_code)
+            raise GatewayNetworkError(NETWORK_MESSAGE_RU.format(what=ru), operation=operation,
+                                      message=tr(NETWORK_MESSAGE_RU, what=shown))
         if resp.status_code >= 400 or resp.status_code in (301, 302, 303, 307, 308):
             # The request was refused before processing: wrong address or method.
             log.warning("%s %s: HTTP %s", self.provider, operation, resp.status_code)
-            raise GatewayConfigError(
-                f"Банк отказал в запросе (HTTP {resp.status_code}). Проверьте адрес шлюза в настройках."
-            )
+            raise GatewayConfigError(tr(
+                "Банк отказал в запросе (HTTP {status}). Проверьте адрес шлюза в настройках.",
+                status=resp.status_code))
         try:
             payload = json.loads(resp.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             log.warning("%s %s: malformed JSON answer", self.provider, operation)
-            raise GatewayNetworkError(
-                NETWORK_MESSAGE_RU.format(what="ответ банка повреждён"), operation=operation
-            ) from None
+            raise network_error(N_("ответ банка повреждён"), operation) from None
         if not isinstance(payload, dict):
-            raise GatewayNetworkError(
-                NETWORK_MESSAGE_RU.format(what="непонятный ответ банка"), operation=operation
-            )
+            raise network_error(N_("непонятный ответ банка"), operation)
         return payload
 
     def close(self) -> None:

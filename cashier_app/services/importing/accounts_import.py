@@ -24,9 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from cashier_app.domain import import_fields as f
 from cashier_app.domain.errors import RuleViolation, UserError, ValidationError
 from cashier_app.domain.normalize import street_key, text_key
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit, office_time
 from cashier_app.services.context import DeskContext
+from cashier_app.services.importing.bulk_insert import insert_rows
+from cashier_app.services.importing.planner_stats import PlannerStats
 from cashier_app.services.importing.report import ImportReport, Preview, RowError
+from cashier_app.services.importing.seen_numbers import mark_seen as _mark_seen
+from cashier_app.services.importing.seen_numbers import seen_table as _seen_table
 from cashier_app.services.importing.sources import Table, read_table
 from cashier_app.services.permissions import require
 from cashier_app.storage import models as m
@@ -76,7 +81,9 @@ def parse_row(line: int, values: list[str], columns: list[str], mapping: dict[st
     errors: list[RowError] = []
     out: dict[str, Any] = {}
     if len(values) > len(columns) and any(v.strip() for v in values[len(columns):]):
-        errors.append(RowError(line, columns[-1], f"лишние значения: {len(values)} колонок при {len(columns)} в заголовке"))
+        errors.append(RowError(line, columns[-1], ntr("лишние значения: {n} колонка при {header} в заголовке",
+                                                      "лишние значения: {n} колонок при {header} в заголовке",
+                                                      len(values), header=len(columns))))
     for i, col in enumerate(columns):
         field = mapping.get(col)
         if field is None:
@@ -229,12 +236,15 @@ class _Writer:
         for r in rows:
             acc, con = existing.get(r.number), contracts.get(r.contract)
             if acc is not None and acc.payee_id != self.payee_id:
-                errors.append(RowError(r.line, "number", f"лицевой счёт {r.number} принадлежит другому получателю"))
+                errors.append(RowError(r.line, "number", tr("лицевой счёт {number} принадлежит другому получателю",
+                                                            number=r.number)))
             elif con is not None and con.payee_id != self.payee_id:
-                errors.append(RowError(r.line, "contract", f"договор {r.contract} принадлежит другому получателю"))
+                errors.append(RowError(r.line, "contract", tr("договор {contract} принадлежит другому получателю",
+                                                              contract=r.contract)))
             elif r.values.get("login") and taken.get(r.values["login"], r.number) != r.number:
-                errors.append(RowError(r.line, "login", f"логин «{r.values['login']}» уже у счёта "
-                                                        f"{taken[r.values['login']]}"))
+                login = r.values["login"]
+                errors.append(RowError(r.line, "login", tr("логин «{login}» уже у счёта {number}", login=login,
+                                                           number=taken[login])))
             else:
                 good.append(r)
         self.adjusted += sum(1 for r in good if adjust.get(r.number) and "balance" in self.mapped)
@@ -250,7 +260,7 @@ class _Writer:
                 upd_con.append({"_id": con.id, **cv})
         if new_con:
             new_con = list({c["number"]: c for c in new_con}.values())
-            conn.execute(insert(C), new_con)
+            insert_rows(conn, C, new_con)
         for batch in _by_keys(upd_con):
             conn.execute(update(C).where(C.c.id == bindparam("_id")), batch)
         ids = dict(conn.execute(select(C.c.number, C.c.id).where(C.c.number.in_({r.contract for r in good}))).all())
@@ -289,7 +299,7 @@ class _Writer:
                 self.unchanged += 1
         if new_acc:
             for batch in _by_keys(new_acc):
-                conn.execute(insert(A), batch)
+                insert_rows(conn, A, batch)
         for batch in _by_keys(upd_acc):
             conn.execute(update(A).where(A.c.id == bindparam("_id")), batch)
         self._write_services(svc_sets)
@@ -374,26 +384,6 @@ class _Cancelled(Exception):
     pass
 
 
-def _seen_table(conn: Connection) -> None:
-    # Per connection: a temporary table is private to this import; PostgreSQL drops it at commit.
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS import_seen (number VARCHAR(32) PRIMARY KEY) "
-                          "ON COMMIT DROP"))
-    else:
-        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS import_seen (number VARCHAR(32) PRIMARY KEY)"))
-    conn.execute(text("DELETE FROM import_seen"))
-
-
-def _mark_seen(conn: Connection, numbers: list[str]) -> set[str]:
-    """Add the chunk's numbers; returns those already listed by an earlier chunk (duplicates)."""
-    dup = set(conn.execute(text("SELECT number FROM import_seen WHERE number IN :n")
-                           .bindparams(bindparam("n", expanding=True)), {"n": numbers}).scalars())
-    fresh = list(dict.fromkeys(n for n in numbers if n not in dup))
-    if fresh:
-        conn.execute(text("INSERT INTO import_seen (number) VALUES (:number)"), [{"number": n} for n in fresh])
-    return dup
-
-
 def _close_missing(conn: Connection, payee_id: int, today: Any) -> int:
     # NOT EXISTS, not NOT IN: PostgreSQL runs NOT IN over a million-row subquery as a nested loop when
     # the hash does not fit work_mem (a 1 M-row import sat 15 min here); the anti-join is linear.
@@ -408,9 +398,10 @@ def _close_missing(conn: Connection, payee_id: int, today: Any) -> int:
 def _payee(conn: Connection, code: str) -> int:
     row = conn.execute(select(m.Payee.id, m.Payee.kind).where(m.Payee.code == code)).first()
     if row is None:
-        raise ValidationError("--payee", f"нет получателя с кодом «{code}»")
+        raise ValidationError("--payee", tr("нет получателя с кодом «{code}»", code=code))
     if row.kind != "isp":
-        raise ValidationError("--payee", f"«{code}» — не провайдер: лицевые счета загружаются только провайдерам")
+        raise ValidationError("--payee", tr("«{code}» — не провайдер: лицевые счета загружаются только провайдерам",
+                                            code=code))
     return int(row.id)
 
 
@@ -419,7 +410,7 @@ def _lock_payee(conn: Connection, payee_id: int) -> None:
     if conn.dialect.name == "postgresql":
         got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK_BASE + payee_id}).scalar()
         if not got:
-            raise RuleViolation("импорт уже идёт: этого получателя сейчас загружает другая касса — дождитесь конца")
+            raise RuleViolation(tr("импорт уже идёт: этого получателя сейчас загружает другая касса — дождитесь конца"))
     # SQLite: BEGIN IMMEDIATE (storage.db) already makes the second writer wait for the first.
 
 
@@ -443,8 +434,9 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
     cols = f.mapping_for(table.columns, preset, mapping)
     missing = f.missing_required(cols)
     if missing:
-        raise ValidationError("колонки", "в файле нет колонок для полей: " + ", ".join(
-            f"{x} ({f.FIELD_LABELS[x]})" for x in missing) + "; укажите их через --map КОЛОНКА=поле")
+        fields = ", ".join(f"{x} ({tr(f.FIELD_LABELS[x])})" for x in missing)
+        raise ValidationError(N_("колонки"), tr("в файле нет колонок для полей: {fields}; укажите их через "
+                                                "--map КОЛОНКА=поле", fields=fields))
     rep = ImportReport(kind="accounts", file_name=path.name, dry_run=dry_run)
     sha, started, today = file_sha256(path), datetime.now(UTC), ctx.today()
     mapped = set(cols.values())
@@ -477,6 +469,7 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
         _lock_payee(conn, payee_id)
         _seen_table(conn)
         w = _Writer(conn, payee_id, mapped, today)
+        stats = PlannerStats(conn, ("contracts", "accounts"))
         try:
             for chunk in _chunks(table, cols, bad, cancel):
                 rep.rows += len(chunk)
@@ -485,30 +478,33 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
                 keep = []
                 for r in chunk:
                     if r.number in dup or r.number in local:
-                        bad([RowError(r.line, _col_of(cols, "number"), f"лицевой счёт {r.number} в файле дважды")],
-                            r.raw)
+                        twice = tr("лицевой счёт {number} в файле дважды", number=r.number)
+                        bad([RowError(r.line, _col_of(cols, "number"), twice)], r.raw)
                     else:
                         local.add(r.number)
                         keep.append(r)
                 for err in w.write(keep):
                     bad([RowError(err.line, _col_of(cols, err.column) or err.column, err.message)], [])
+                stats.grew(len(keep))
                 if progress is not None:
                     progress(rep.rows + rep.bad_total, None)
         except _Cancelled:
             s.rollback()
             rep.cancelled = True
-            _finish_failed(ctx, rep, payee_id, sha, preset, "cancelled", started, "отменён")
+            _finish_failed(ctx, rep, payee_id, sha, preset, "cancelled", started, "отменён")  # i18n: data
             return rep
         rep.created, rep.updated, rep.unchanged, rep.reopened = w.created, w.updated, w.unchanged, w.reopened
         rep.rows = rep.created + rep.updated + rep.unchanged + rep.reopened + rep.bad_total
         if w.adjusted:
-            rep.warnings.append(f"баланс {w.adjusted} счетов увеличен на платежи, ещё не доставленные в биллинг")
+            rep.warnings.append(ntr("баланс {n} счёта увеличен на платежи, ещё не доставленные в биллинг",
+                                    "баланс {n} счетов увеличен на платежи, ещё не доставленные в биллинг", w.adjusted))
+        stats.refresh()  # the closing of missing accounts and the office's next searches plan right
         if not partial:
             if numberless_bad:
-                rep.warnings.append("в файле есть строки без верного номера счёта — отсутствующие счета не закрыты")
+                rep.warnings.append(tr("в файле есть строки без верного номера счёта — отсутствующие счета не закрыты"))
             elif rep.rows == rep.bad_total:
                 # A header-only (or all-bad) «full export» would close every account of the payee.
-                rep.warnings.append("в файле нет ни одного счёта — отсутствующие счета не закрыты")
+                rep.warnings.append(tr("в файле нет ни одного счёта — отсутствующие счета не закрыты"))
             else:
                 for i in range(0, len(bad_numbers), CHUNK):
                     _mark_seen(conn, bad_numbers[i:i + CHUNK])
@@ -517,7 +513,7 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
             s.rollback()
             if not dry_run:
                 _finish_failed(ctx, rep, payee_id, sha, preset, "failed", started,
-                               f"{rep.bad_total} строк с ошибками: ничего не загружено")
+                               f"{rep.bad_total} строк с ошибками: ничего не загружено")  # i18n: data
             return rep
         if dry_run:
             s.rollback()
@@ -531,7 +527,7 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
                 rep.same_file = True
                 zone = office_time.office_zone(s)  # the office's clock, not UTC's
                 at = before.astimezone(zone) if zone is not None else before.astimezone()
-                rep.warnings.append(f"Изменений нет: файл уже загружен {at:%d.%m.%Y %H:%M}")
+                rep.warnings.append(tr("Изменений нет: файл уже загружен {at}", at=f"{at:%d.%m.%Y %H:%M}"))
         rep.run_id = _run_row(ctx, conn, rep, payee_id, sha, preset, "done", started)
         audit.record(s, ctx, "import.accounts", "payee", payee_code,
                      after={"file": path.name, "sha256": sha, "preset": preset, **rep.counts()})
@@ -542,8 +538,8 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str, preset: str = "generic
         return rep
     except IntegrityError as exc:
         s.rollback()
-        raise UserError(f"Импорт не выполнен: конфликт уникальных значений в базе ({_first_line(exc)}); "
-                        "ничего не загружено") from None
+        raise UserError(tr("Импорт не выполнен: конфликт уникальных значений в базе ({error}); ничего не загружено",
+                           error=_first_line(exc))) from None
     finally:
         if reject is not None:
             reject.close(keep=rep.bad_total > 0 and not rep.cancelled)
@@ -560,7 +556,8 @@ def _col_of(cols: dict[str, str], field: str) -> str:
 
 def _finish_failed(ctx: DeskContext, rep: ImportReport, payee_id: int, sha: str, preset: str, state: str,
                    started: datetime, message: str) -> None:
-    # A refused or cancelled import writes nothing but its own record (for the admin's history).
+    # A refused or cancelled import writes nothing but its own record (for the admin's history);
+    # its ``message`` is stored data, not a message shown now: in Russian, untranslated.
     with ctx.db.uow() as uow:
         rep.run_id = _run_row(ctx, uow.session.connection(), rep, payee_id, sha, preset, state, started, message)
         uow.commit()
@@ -574,7 +571,7 @@ class _Rejects:
         self._tmp = self.path.with_name(self.path.name + ".tmp")
         self._fh = self._tmp.open("w", encoding="utf-8-sig", newline="")
         self._w = csv.writer(self._fh, delimiter=";")
-        self._w.writerow(["строка", "колонка", "причина", "значения"])
+        self._w.writerow([tr("строка"), tr("колонка"), tr("причина"), tr("значения")])  # for a person: UI language
 
     def add(self, errs: list[RowError], values: list[str]) -> None:
         for e in errs:

@@ -22,6 +22,7 @@ from cashier_app.domain import import_fields as f
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.money import check_amount
 from cashier_app.domain.normalize import passport_key, text_key
+from cashier_app.i18n import N_, ntr, tr
 from cashier_app.services import audit
 from cashier_app.services.context import DeskContext
 from cashier_app.services.importing.accounts_import import file_sha256
@@ -33,8 +34,8 @@ from cashier_app.storage import models as m
 FIELDS = ["number", "status", "tour_type", "country", "hotel", "departure", "return", "price", "currency", "paid",
           "agency", "agency_inn", "manager", "tourist", "passport", "birth_date"]
 REQUIRED = ["number", "status", "country", "departure", "return", "price", "currency", "tourist", "passport"]
-STATUSES = {"awaiting": "awaiting", "ожидает": "awaiting", "confirmed": "confirmed", "подтверждена": "confirmed",
-            "cancelled": "cancelled", "аннулирована": "cancelled", "отменена": "cancelled"}
+STATUSES = {"awaiting": "awaiting", "ожидает": "awaiting", "confirmed": "confirmed", "подтверждена": "confirmed",  # i18n: data
+            "cancelled": "cancelled", "аннулирована": "cancelled", "отменена": "cancelled"}  # i18n: data
 _LIMITS = {"number": 16, "tour_type": 16, "country": 60, "hotel": 120, "agency": 160, "tourist": 160}
 
 
@@ -57,7 +58,7 @@ def _date(text: str) -> date | None:
                 return date(a, b, c) if order == "ymd" else date(c, b, a)
             except ValueError:
                 break
-    raise f.FieldError(f"не дата: \"{t}\" (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
+    raise f.FieldError(tr("не дата: \"{value}\" (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)", value=t))
 
 
 def _cell(name: str, text: str) -> Any:
@@ -74,27 +75,33 @@ def _cell(name: str, text: str) -> Any:
     if name == "status":
         key = text.strip().lower()
         if key not in STATUSES:
-            raise f.FieldError(f"неизвестный статус «{text.strip()}»: {', '.join(sorted(set(STATUSES.values())))}")
+            raise f.FieldError(tr("неизвестный статус «{status}»: {known}", status=text.strip(),
+                                  known=", ".join(sorted(set(STATUSES.values())))))
         return STATUSES[key]
     if name == "currency":
         v = text.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", v):
-            raise f.FieldError(f"не код валюты: \"{text.strip()}\"")
+            raise f.FieldError(tr("не код валюты: \"{value}\"", value=text.strip()))
         return v
     if name == "passport":
         v = passport_key(text)
         if not v or len(v) > 16:
-            raise f.FieldError(f"не номер паспорта: \"{text.strip()}\"")
+            raise f.FieldError(tr("не номер паспорта: \"{value}\"", value=text.strip()))
         return v
     if name == "number":
         v = f.parse_number(text)
         if len(v) > 16:
-            raise f.FieldError(f"слишком длинно: {len(v)} знаков, не больше 16")
+            raise f.FieldError(_too_long(len(v), 16))
         return v
     v = " ".join(text.split()) or None
     if v is not None and name in _LIMITS and len(v) > _LIMITS[name]:
-        raise f.FieldError(f"слишком длинно: {len(v)} знаков, не больше {_LIMITS[name]}")
+        raise f.FieldError(_too_long(len(v), _LIMITS[name]))
     return v
+
+
+def _too_long(n: int, limit: int) -> str:
+    return ntr("слишком длинно: {n} знак, не больше {limit}", "слишком длинно: {n} знаков, не больше {limit}", n,
+               limit=limit)
 
 
 def run(ctx: DeskContext, path: Path, *, payee_code: str | None = None, dry_run: bool = False,
@@ -105,7 +112,7 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str | None = None, dry_run:
     cols = {c: f.header_key(c) for c in table.columns if f.header_key(c) in FIELDS}
     missing = [x for x in REQUIRED if x not in cols.values()]
     if missing:
-        raise ValidationError("колонки", "в файле нет колонок: " + ", ".join(missing))
+        raise ValidationError(N_("колонки"), tr("в файле нет колонок: {columns}", columns=", ".join(missing)))
     rep = ImportReport(kind="bookings", file_name=path.name, dry_run=dry_run)
     groups: dict[str, _Booking] = {}
     bad_numbers: set[str] = set()
@@ -120,14 +127,14 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str | None = None, dry_run:
                     errs.append(RowError(line, c, str(exc)))
         for need in ("departure", "return", "tourist"):
             if not errs and out.get(need) is None:
-                errs.append(RowError(line, need, "пусто — значение обязательно"))
+                errs.append(RowError(line, need, tr("пусто — значение обязательно")))
         number = out.get("number")
         if not errs and number in groups:
             head = {k: v for k, v in groups[number].values.items()}
             mine = {k: out.get(k) for k in head}
             if head != mine:
-                errs.append(RowError(line, "number", f"заявка {number}: колонки заявки не совпадают со строкой "
-                                                     f"{groups[number].line}"))
+                errs.append(RowError(line, "number", tr("заявка {number}: колонки заявки не совпадают со строкой "
+                                                        "{line}", number=number, line=groups[number].line)))
         if errs:
             rep.bad_total += 1
             rep.bad.extend(errs[:max(0, 1000 - len(rep.bad))])
@@ -145,8 +152,8 @@ def run(ctx: DeskContext, path: Path, *, payee_code: str | None = None, dry_run:
         q = select(m.Payee).where(m.Payee.kind == "travel")
         payees = s.execute(q.where(m.Payee.code == payee_code) if payee_code else q).scalars().all()
         if len(payees) != 1:
-            raise ValidationError("--payee", "укажите код туроператора" if payees or not payee_code
-                                  else f"нет туроператора с кодом «{payee_code}»")
+            raise ValidationError("--payee", tr("укажите код туроператора") if payees or not payee_code
+                                  else tr("нет туроператора с кодом «{code}»", code=payee_code))
         payee = payees[0]
         managers = dict(s.execute(select(m.User.login, m.User.id)).all())
         for b in groups.values():
@@ -202,8 +209,9 @@ def _upsert(s: Any, ctx: DeskContext, rep: ImportReport, payee_id: int, b: _Book
                 changed = True
         if paid is not None and paid != booking.paid_minor:
             if paid < booking.paid_minor:
-                rep.warnings.append(f"заявка {booking.number}: туроператор знает оплату {paid / 100:.2f}, "
-                                    f"здесь принято {booking.paid_minor / 100:.2f} — оставлено большее")
+                rep.warnings.append(tr("заявка {number}: туроператор знает оплату {theirs}, здесь принято {ours} — "
+                                       "оставлено большее", number=booking.number, theirs=f"{paid / 100:.2f}",
+                                       ours=f"{booking.paid_minor / 100:.2f}"))
             else:
                 booking.paid_minor, changed = paid, True
     want = [(text_key(n), p, d) for n, p, d in b.tourists]

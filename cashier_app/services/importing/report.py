@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class RowError:
     line: int  # 1-based line of the file (the header is line 1); for XLSX the sheet's row
     column: str  # the file's column name as written in its header («balance», «Баланс»)
-    message: str  # Russian, for a person: «не число: "12,3,4"»
+    message: str  # for a person, in the UI's language: «не число: "12,3,4"»
 
 
 @dataclass(slots=True)

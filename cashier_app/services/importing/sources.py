@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.i18n import N_, tr
 
 # How much of the file decides the encoding and the separator.  Big enough for several rows of a
 # wide export; an undecodable byte after the sample is still caught while streaming (named by line).
@@ -21,6 +22,7 @@ _SAMPLE_BYTES = 256 * 1024
 _DELIMITERS = (";", ",", "\t", "|")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1251")
 _XLSX_MAGIC = b"PK\x03\x04"
+FILE = N_("файл")  # the field of every refusal that names the file
 
 # csv's default field limit (128 KiB) is a parse error on a legit long address column; a hostile
 # file with a single 10 MB field must still be refused rather than read into memory.
@@ -53,7 +55,7 @@ class Table:
 def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
     """Open ``path`` and read its header; encoding and separator are detected unless given.
 
-    Raises ``ValidationError("файл", …)`` naming the file when it cannot be read: missing, empty,
+    Raises ``ValidationError(FILE, …)`` naming the file when it cannot be read: missing, empty,
     neither UTF-8 nor windows-1251, no header.
     """
     path = Path(path)
@@ -61,9 +63,10 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
         with path.open("rb") as f:
             head = f.read(_SAMPLE_BYTES)
     except OSError as exc:
-        raise ValidationError("файл", f"{path.name}: не удалось прочитать ({exc.strerror or exc})") from None
+        raise ValidationError(FILE, tr("{name}: не удалось прочитать ({error})", name=path.name,
+                                       error=exc.strerror or exc)) from None
     if not head.strip():
-        raise ValidationError("файл", f"{path.name}: файл пуст")
+        raise ValidationError(FILE, tr("{name}: файл пуст", name=path.name))
     if head.startswith(_XLSX_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
         columns = _xlsx_header(path)
         return Table(path, "xlsx", None, columns)
@@ -72,22 +75,24 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
     else:
         encoding = encoding.lower().replace("windows-1251", "cp1251").replace("utf8", "utf-8")
         if encoding not in ENCODINGS:
-            raise ValidationError("кодировка", f"неизвестная кодировка «{encoding}»: utf-8 или cp1251")
+            raise ValidationError(N_("кодировка"), tr("неизвестная кодировка «{encoding}»: utf-8 или cp1251",
+                                                      encoding=encoding))
     text = _decode_sample(head, encoding)
     first_line = text.splitlines()[0] if text.splitlines() else ""
     if delimiter is None:
         delimiter = detect_delimiter(first_line)
     elif delimiter not in _DELIMITERS:
-        raise ValidationError("разделитель", f"неизвестный разделитель «{delimiter}»: ; , | или табуляция")
+        raise ValidationError(N_("разделитель"), tr("неизвестный разделитель «{delimiter}»: ; , | или табуляция",
+                                                    delimiter=delimiter))
     for _line, values in _csv_rows(path, encoding, delimiter, header=True):
         columns = [v.strip().lstrip("\ufeff").strip() for v in values]
         if not any(columns):
             break
         return Table(path, encoding, delimiter, columns)
-    raise ValidationError("файл", f"{path.name}: нет строки заголовка")
+    raise ValidationError(FILE, tr("{name}: нет строки заголовка", name=path.name))
 
 
-def detect_encoding(head: bytes, name: str = "файл") -> str:
+def detect_encoding(head: bytes, name: str = "") -> str:
     """UTF-8 (with or without BOM) when the sample decodes strictly as UTF-8, else windows-1251.
 
     A sample cut inside a multi-byte character is allowed (the incremental decoder keeps the tail).
@@ -95,8 +100,10 @@ def detect_encoding(head: bytes, name: str = "файл") -> str:
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    name = name or tr("файл")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
-        raise ValidationError("файл", f"{name}: не текст в UTF-8 или windows-1251 (UTF-16 или двоичный файл)")
+        raise ValidationError(FILE, tr("{name}: не текст в UTF-8 или windows-1251 (UTF-16 или двоичный файл)",
+                                       name=name))
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
         return "utf-8"
@@ -105,7 +112,7 @@ def detect_encoding(head: bytes, name: str = "файл") -> str:
     try:
         head.decode("cp1251")
     except UnicodeDecodeError:
-        raise ValidationError("файл", f"{name}: не текст в UTF-8 или windows-1251") from None
+        raise ValidationError(FILE, tr("{name}: не текст в UTF-8 или windows-1251", name=name)) from None
     return "cp1251"
 
 
@@ -141,7 +148,8 @@ def _decoded_lines(fh, path: Path, encoding: str) -> Iterator[str]:  # type: ign
         try:
             yield raw.decode(codec)
         except UnicodeDecodeError:
-            raise ValidationError("файл", f"{path.name}, строка {n}: байты не в кодировке {encoding}") from None
+            raise ValidationError(FILE, tr("{name}, строка {line}: байты не в кодировке {encoding}", name=path.name,
+                                           line=n, encoding=encoding)) from None
 
 
 def _csv_rows(path: Path, encoding: str, delimiter: str, *,
@@ -149,7 +157,8 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, *,
     try:
         f = path.open("rb")
     except OSError as exc:
-        raise ValidationError("файл", f"{path.name}: не удалось прочитать ({exc.strerror or exc})") from None
+        raise ValidationError(FILE, tr("{name}: не удалось прочитать ({error})", name=path.name,
+                                       error=exc.strerror or exc)) from None
     with f:
         reader = csv.reader(_decoded_lines(f, path, encoding), delimiter=delimiter)
         first = True
@@ -159,8 +168,8 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, *,
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise ValidationError("файл", f"{path.name}, строка {reader.line_num}: "
-                                              f"ошибка формата CSV ({exc})") from None
+                raise ValidationError(FILE, tr("{name}, строка {line}: ошибка формата CSV ({error})",
+                                               name=path.name, line=reader.line_num, error=exc)) from None
             # ``line_num`` counts physical lines read so far: the row's *last* line; a quoted
             # multi-line cell reports where the row ends, which is where an editor shows the cursor.
             if first:
@@ -180,7 +189,8 @@ def _xlsx_open(path: Path):  # returns an openpyxl workbook
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException for a bad file
-        raise ValidationError("файл", f"{path.name}: не читается как XLSX ({type(exc).__name__})") from None
+        raise ValidationError(FILE, tr("{name}: не читается как XLSX ({error})", name=path.name,
+                                       error=type(exc).__name__)) from None
 
 
 def _cell_text(v: object) -> str:
@@ -210,7 +220,7 @@ def _xlsx_header(path: Path) -> list[str]:
                 return cols
     finally:
         wb.close()
-    raise ValidationError("файл", f"{path.name}: нет строки заголовка")
+    raise ValidationError(FILE, tr("{name}: нет строки заголовка", name=path.name))
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:

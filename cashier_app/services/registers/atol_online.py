@@ -19,6 +19,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from cashier_app.domain.fiscal_receipt import DEFAULT_ONLINE_URL, Receipt, ReceiptItem, rubles
+from cashier_app.i18n import N_, tr
 from cashier_app.services.registers.base import (
     DeviceState,
     FiscalData,
@@ -40,7 +41,7 @@ _VAT_SHARE = {"vat5": (5, 105), "vat105": (5, 105), "vat7": (7, 107), "vat107": 
 TOKEN_LIFETIME_SECS = 24 * 3600 - 600  # refreshed ten minutes before ATOL's 24 h run out
 _AUTH_CODES = {11, 12, 13, 14}
 MOSCOW = ZoneInfo("Europe/Moscow")
-NOT_SHIFTS_TEXT = "АТОЛ Онлайн сам открывает и закрывает смены: из программы это не делается"
+NOT_SHIFTS_TEXT = N_("АТОЛ Онлайн сам открывает и закрывает смены: из программы это не делается")  # tr() when raised
 
 _tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
@@ -123,13 +124,14 @@ def _error(body: Any) -> dict[str, Any] | None:
 
 
 def _error_text(err: dict[str, Any]) -> str:
-    return str(err.get("text") or f"ошибка АТОЛ Онлайн {err.get('code')}")
+    # The service's own text (Russian, from ATOL) is shown as it came; only our fallback is translated.
+    return str(err.get("text") or tr("ошибка АТОЛ Онлайн {code}", code=err.get("code")))
 
 
 def _is_duplicate(err: dict[str, Any]) -> bool:
     """«В системе существует чек с external_id …»: the receipt is there already (code 33 in v4/v5)."""
     text = _error_text(err).lower()
-    return ("существует" in text and "external_id" in text) or str(err.get("code")) == "33"
+    return ("существует" in text and "external_id" in text) or str(err.get("code")) == "33"  # i18n: data
 
 
 def _is_auth(status: int, err: dict[str, Any] | None) -> bool:
@@ -141,7 +143,7 @@ def _is_auth(status: int, err: dict[str, Any] | None) -> bool:
         code = int(err.get("code"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         code = None
-    return code in _AUTH_CODES or "токен" in str(err.get("text") or "").lower()
+    return code in _AUTH_CODES or "токен" in str(err.get("text") or "").lower()  # i18n: data
 
 
 class AtolOnlineClient:
@@ -153,7 +155,7 @@ class AtolOnlineClient:
                  password: str = "", *, company_inn: str = "", company_email: str = "", payment_address: str = "",
                  callback_url: str | None = None, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
                  poll_secs: float = 5.0, poll_interval: float = 0.05, tz: tzinfo = MOSCOW) -> None:
-        self.http = Http(base_url, timeout=timeout, what="АТОЛ Онлайн")
+        self.http = Http(base_url, timeout=timeout, what="АТОЛ Онлайн")  # i18n: data (named in the log only)
         self.base_url = self.http.base_url
         self.group_code = group_code
         self.login = login
@@ -177,8 +179,8 @@ class AtolOnlineClient:
         token = body.get("token") if isinstance(body, dict) else None
         if err is not None or not token:
             if err is None and status < 400:
-                raise RegisterUnavailable("АТОЛ Онлайн не выдал токен: ответ не читается")
-            raise RegisterRefused(f"АТОЛ Онлайн не принял логин и пароль: {_error_text(err or {})}",
+                raise RegisterUnavailable(tr("АТОЛ Онлайн не выдал токен: ответ не читается"))
+            raise RegisterRefused(tr("АТОЛ Онлайн не принял логин и пароль: {error}", error=_error_text(err or {})),
                                   code=str((err or {}).get("code") or f"http{status}"))
         with _tokens_lock:
             _tokens[cache_key] = (str(token), time.monotonic() + TOKEN_LIFETIME_SECS)
@@ -191,7 +193,8 @@ class AtolOnlineClient:
             status, answer = self.http.call(method, path, body, {"Token": self._token(fresh=True)})
             if _is_auth(status, _error(answer)):
                 # A fresh token refused too: nothing is known about the receipt (never "failed").
-                raise RegisterUnavailable(f"АТОЛ Онлайн не принимает токен: {_error_text(_error(answer) or {})}")
+                raise RegisterUnavailable(tr("АТОЛ Онлайн не принимает токен: {error}",
+                                             error=_error_text(_error(answer) or {})))
         return status, answer
 
     # --- receipts -------------------------------------------------------------------------------
@@ -206,15 +209,15 @@ class AtolOnlineClient:
         if err is not None and not _is_duplicate(err):
             raise RegisterRefused(_error_text(err), code=str(err.get("code") or f"http{status}"))
         if status >= 400 and err is None:
-            raise RegisterRefused(f"АТОЛ Онлайн отказал (HTTP {status})", code=f"http{status}")
+            raise RegisterRefused(tr("АТОЛ Онлайн отказал (HTTP {status})", status=status), code=f"http{status}")
         if not remote:
             # Accepted (or already there) but no uuid: nothing to read the report by.  Unknown, not failed.
-            raise RegisterUnavailable("АТОЛ Онлайн не сообщил uuid чека")
+            raise RegisterUnavailable(tr("АТОЛ Онлайн не сообщил uuid чека"))
         lk = self._poll(str(remote))
         if lk.state == "failed":
-            raise RegisterRefused(lk.error or "АТОЛ Онлайн отказал", code="fail", remote_uuid=str(remote))
+            raise RegisterRefused(lk.error or tr("АТОЛ Онлайн отказал"), code="fail", remote_uuid=str(remote))
         if lk.state == "absent":
-            raise RegisterUnavailable("АТОЛ Онлайн принял чек, но не находит его отчёт")
+            raise RegisterUnavailable(tr("АТОЛ Онлайн принял чек, но не находит его отчёт"))
         return lk
 
     def _poll(self, remote: str) -> Lookup:
@@ -236,11 +239,11 @@ class AtolOnlineClient:
         if state == "fail":
             return Lookup("failed", error=_error_text(err or {}), remote_uuid=remote)
         if state != "done":
-            raise RegisterUnavailable(f"непонятный статус чека АТОЛ Онлайн: {state!r}")
+            raise RegisterUnavailable(tr("непонятный статус чека АТОЛ Онлайн: {state}", state=repr(state)))
         try:
             fiscal = self._fiscal(answer.get("payload") or {})
         except (KeyError, TypeError, ValueError):
-            raise RegisterUnavailable("АТОЛ Онлайн сделал чек, но его данные не читаются") from None
+            raise RegisterUnavailable(tr("АТОЛ Онлайн сделал чек, но его данные не читаются")) from None
         return Lookup("done", fiscal=fiscal, remote_uuid=remote)
 
     def _fiscal(self, p: dict[str, Any]) -> FiscalData:
@@ -275,19 +278,19 @@ class AtolOnlineClient:
         return ShiftState(state="opened")
 
     def open_shift(self, key: str, operator: Operator) -> ShiftState:
-        raise RegisterRefused(NOT_SHIFTS_TEXT, code="unsupported")
+        raise RegisterRefused(tr(NOT_SHIFTS_TEXT), code="unsupported")
 
     def close_shift(self, key: str, operator: Operator) -> dict[str, Any]:
-        raise RegisterRefused(NOT_SHIFTS_TEXT, code="unsupported")
+        raise RegisterRefused(tr(NOT_SHIFTS_TEXT), code="unsupported")
 
     def report_x(self, key: str, operator: Operator) -> None:
-        raise RegisterRefused(NOT_SHIFTS_TEXT, code="unsupported")
+        raise RegisterRefused(tr(NOT_SHIFTS_TEXT), code="unsupported")
 
     def cash_in(self, key: str, amount_minor: int, operator: Operator) -> None:
-        raise RegisterRefused(NOT_SHIFTS_TEXT, code="unsupported")
+        raise RegisterRefused(tr(NOT_SHIFTS_TEXT), code="unsupported")
 
     def cash_out(self, key: str, amount_minor: int, operator: Operator) -> None:
-        raise RegisterRefused(NOT_SHIFTS_TEXT, code="unsupported")
+        raise RegisterRefused(tr(NOT_SHIFTS_TEXT), code="unsupported")
 
 
 def forget_tokens() -> None:

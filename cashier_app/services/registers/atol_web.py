@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cashier_app.domain.fiscal_receipt import DEFAULT_WEB_URL, Receipt, ReceiptItem, rubles
+from cashier_app.i18n import N_, tr
 from cashier_app.services.registers.base import (
     DeviceState,
     FiscalData,
@@ -31,7 +32,7 @@ _TASK_TYPES = {"sell": "sell", "sell_return": "sellReturn", "sell_correction": "
                "sell_return_correction": "sellReturnCorrection"}
 _PENDING = ("wait", "blocked", "inProgress")
 _FAILED = ("error", "interrupted", "canceled")
-NOT_READY_TEXT = "ККТ приняла задание, но ещё не выполнила его"
+NOT_READY_TEXT = N_("ККТ приняла задание, но ещё не выполнила его")  # tr() when raised
 
 
 def camel(name: str) -> str:
@@ -142,7 +143,7 @@ class AtolWebClient:
 
     def __init__(self, base_url: str = DEFAULT_WEB_URL, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
                  poll_secs: float = 5.0, poll_interval: float = 0.05, tz: tzinfo | None = None) -> None:
-        self.http = Http(base_url, timeout=timeout, what="АТОЛ Web-сервер")
+        self.http = Http(base_url, timeout=timeout, what="АТОЛ Web-сервер")  # i18n: data (named in the log only)
         self.base_url = self.http.base_url
         self.poll_secs = poll_secs
         self.poll_interval = poll_interval
@@ -157,7 +158,8 @@ class AtolWebClient:
             return True
         if status == 409:
             return False
-        raise RegisterRefused(f"ККТ не приняла задание (HTTP {status}): {_describe(body)}", code=f"http{status}")
+        raise RegisterRefused(tr("ККТ не приняла задание (HTTP {status}): {error}", status=status,
+                                 error=_describe(body)), code=f"http{status}")
 
     def _read(self, key: str) -> tuple[str, dict[str, Any]]:
         """(status, the task's result) of request ``key``; ``("absent", {})`` for an unknown uuid."""
@@ -165,10 +167,10 @@ class AtolWebClient:
         if status == 404:
             return "absent", {}
         if status != 200 or not isinstance(body, dict):
-            raise RegisterUnavailable(f"непонятный ответ ККТ (HTTP {status})")
+            raise RegisterUnavailable(tr("непонятный ответ ККТ (HTTP {status})", status=status))
         results = body.get("results")
         if not isinstance(results, list) or not results or not isinstance(results[0], dict):
-            raise RegisterUnavailable("непонятный ответ ККТ: нет результата задания")
+            raise RegisterUnavailable(tr("непонятный ответ ККТ: нет результата задания"))
         first = results[0]
         state = first.get("status")
         if state in _PENDING:
@@ -177,7 +179,7 @@ class AtolWebClient:
             return "ready", first
         if state in _FAILED:
             return "error", first
-        raise RegisterUnavailable(f"непонятный статус задания ККТ: {state!r}")
+        raise RegisterUnavailable(tr("непонятный статус задания ККТ: {state}", state=repr(state)))
 
     def _settle(self, key: str, deadline: float) -> tuple[str, dict[str, Any]]:
         state, first = self._read(key)
@@ -200,7 +202,7 @@ class AtolWebClient:
         try:
             return Lookup("done", fiscal=fiscal_from(params, self.tz))
         except (KeyError, TypeError, ValueError):
-            raise RegisterUnavailable("ККТ выполнила задание, но её ответ не читается") from None
+            raise RegisterUnavailable(tr("ККТ выполнила задание, но её ответ не читается")) from None
 
     def _run(self, key: str, task: dict[str, Any]) -> Lookup:
         """Send (or find) ``key`` and wait a bounded time; a definite failure raises RegisterRefused."""
@@ -208,7 +210,7 @@ class AtolWebClient:
         state, first = self._settle(key, time.monotonic() + self.poll_secs)
         if state == "absent":
             # Accepted a moment ago and unknown now: the register lost it or is not the one we talked to.
-            raise RegisterUnavailable("ККТ приняла задание, но не находит его")
+            raise RegisterUnavailable(tr("ККТ приняла задание, но не находит его"))
         if state == "error":
             raise RegisterRefused(_error_text(first), code=str(first.get("errorCode") or "error"))
         return self._lookup_from(state, first)
@@ -221,7 +223,7 @@ class AtolWebClient:
         if state == "error":
             raise RegisterRefused(_error_text(first), code=str(first.get("errorCode") or "error"))
         if state != "ready":
-            raise RegisterUnavailable(NOT_READY_TEXT)
+            raise RegisterUnavailable(tr(NOT_READY_TEXT))
         result = first.get("result")
         return result if isinstance(result, dict) else {}
 
@@ -240,7 +242,7 @@ class AtolWebClient:
         st = result.get("shiftStatus") if isinstance(result.get("shiftStatus"), dict) else {}
         state = st.get("state")
         if state not in ("opened", "closed", "expired"):
-            raise RegisterUnavailable(f"непонятное состояние смены ККТ: {state!r}")
+            raise RegisterUnavailable(tr("непонятное состояние смены ККТ: {state}", state=repr(state)))
         opened_at = None
         try:
             if st.get("openedDateTime"):
@@ -281,7 +283,7 @@ class AtolWebClient:
         """The Z report's data: the closing document's fiscal data and the shift's number."""
         lk = self._run(key, {"type": "closeShift", "operator": _operator(operator)})
         if lk.state != "done":
-            raise RegisterUnavailable(NOT_READY_TEXT)
+            raise RegisterUnavailable(tr(NOT_READY_TEXT))
         f = lk.fiscal
         if f is None:
             return {"state": "closed"}
@@ -303,7 +305,7 @@ class AtolWebClient:
 
     def _done(self, key: str, task: dict[str, Any]) -> None:
         if self._run(key, task).state != "done":
-            raise RegisterUnavailable(NOT_READY_TEXT)
+            raise RegisterUnavailable(tr(NOT_READY_TEXT))
 
 
 def _positive(amount_minor: int) -> int:
@@ -315,7 +317,7 @@ def _positive(amount_minor: int) -> int:
 def _error_text(first: dict[str, Any]) -> str:
     text = first.get("errorDescription") or ""
     code = first.get("errorCode")
-    return str(text) if text else f"ошибка ККТ {code}"
+    return str(text) if text else tr("ошибка ККТ {code}", code=code)  # the device's own text as it came
 
 
 def _describe(body: Any) -> str:
@@ -326,4 +328,4 @@ def _describe(body: Any) -> str:
         for name in ("errorDescription", "description", "text", "error", "message"):
             if body.get(name):
                 return str(body[name])[:200]
-    return "без пояснений"
+    return tr("без пояснений")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from cashier_app.domain.errors import ValidationError
 from cashier_app.domain.fiscal_receipt import DEFAULT_ONLINE_URL, DEFAULT_WEB_URL
+from cashier_app.i18n import N_, tr
 from cashier_app.services.registers.atol_online import AtolOnlineClient
 from cashier_app.services.registers.atol_web import AtolWebClient
 from cashier_app.services.registers.base import RegisterClient
@@ -68,14 +69,14 @@ def client_for(rules_or_settings: Any, secret: str | None, *, url_override: str 
         base = online_base(url)
         password = secret or demo_secret_for(base)
         if not password:
-            raise ValidationError("Пароль АТОЛ Онлайн", "не задан: сохраните его в настройках ККТ получателя")
+            raise ValidationError(N_("Пароль АТОЛ Онлайн"), tr("не задан: сохраните его в настройках ККТ получателя"))
         demo = is_loopback(base)
         login = getattr(r, "login", None) or (DEMO_LOGIN if demo else "")
         group = getattr(r, "group_code", None) or (DEMO_GROUP if demo else "")
         if not login or not group:
-            raise ValidationError("АТОЛ Онлайн", "укажите код группы и логин в настройках ККТ получателя")
+            raise ValidationError(N_("АТОЛ Онлайн"), tr("укажите код группы и логин в настройках ККТ получателя"))
         return AtolOnlineClient(
             base, group, login, password, company_inn=getattr(r, "company_inn", None) or "",
             company_email=getattr(r, "company_email", None) or "", payment_address=getattr(r, "place", None) or "",
             **extra)
-    raise ValidationError("Режим ККТ", "для получателя платежа ККТ не настроена («без ККТ»)")
+    raise ValidationError(N_("Режим ККТ"), tr("для получателя платежа ККТ не настроена («без ККТ»)"))

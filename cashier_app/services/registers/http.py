@@ -17,12 +17,17 @@ from typing import Any
 
 import requests
 
+from cashier_app.i18n import N_, tr
 from cashier_app.services.registers.base import RegisterUnavailable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (3.0, 10.0)
-UNAVAILABLE_TEXT = "нет связи с ККТ ({what}); чек будет проверен и отправлен позже"
+UNAVAILABLE_TEXT = N_("нет связи с ККТ ({what}); чек будет проверен и отправлен позже")  # tr() when raised
+
+
+def _unavailable(what: str) -> str:
+    return tr(UNAVAILABLE_TEXT, what=what)
 
 
 def encode(data: Any) -> bytes:
@@ -69,7 +74,7 @@ def to_minor(value: Any) -> int:
 class Http:
     """One base URL, fixed timeouts; answers ``(status, parsed JSON or None)`` for anything below 500."""
 
-    def __init__(self, base_url: str, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT, what: str = "ККТ") -> None:
+    def __init__(self, base_url: str, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT, what: str = "ККТ") -> None:  # i18n: data (named in the log only)
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"register URL must start with http:// or https://: {base_url!r}")
         self.base_url = base_url.rstrip("/")
@@ -91,21 +96,21 @@ class Http:
                                         allow_redirects=False)
         except requests.exceptions.Timeout:
             log.warning("%s %s %s: timeout", self.what, method, path)
-            raise RegisterUnavailable(UNAVAILABLE_TEXT.format(what="истекло время ожидания")) from None
+            raise RegisterUnavailable(_unavailable(tr("истекло время ожидания"))) from None
         except requests.exceptions.RequestException as exc:
             # Refused, reset, closed without an answer: the register may have done it.
             log.warning("%s %s %s: %s", self.what, method, path, type(exc).__name__)
-            raise RegisterUnavailable(UNAVAILABLE_TEXT.format(what="соединение прервано")) from None
+            raise RegisterUnavailable(_unavailable(tr("соединение прервано"))) from None
         if resp.status_code >= 500:
             log.warning("%s %s %s: HTTP %s", self.what, method, path, resp.status_code)
-            raise RegisterUnavailable(UNAVAILABLE_TEXT.format(what=f"сбой, HTTP {resp.status_code}"))
+            raise RegisterUnavailable(_unavailable(tr("сбой, HTTP {status}", status=resp.status_code)))
         if not resp.content.strip():
             return resp.status_code, None
         try:
             return resp.status_code, decode(resp.content)
         except (UnicodeDecodeError, ValueError):
             log.warning("%s %s %s: HTTP %s with an unreadable answer", self.what, method, path, resp.status_code)
-            raise RegisterUnavailable(UNAVAILABLE_TEXT.format(what="ответ не читается")) from None
+            raise RegisterUnavailable(_unavailable(tr("ответ не читается"))) from None
 
     def close(self) -> None:
         self.session.close()
