@@ -33,6 +33,17 @@ TODAY = date.today()
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+def copy_sqlite(src: Path, dst: Path) -> None:
+    """``cp office.sqlite3 copy`` done right with WAL files around: SQLite's backup API."""
+    import sqlite3
+
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    with b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
 def make_sqlite_office(path: Path, accounts: int = 2000) -> Database:
     from cashier_app.services.bootstrap import open_database
     from cashier_app.storage.demo import generate

@@ -8,7 +8,6 @@ bank's own orders, never only our rows.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cashier_app.services.gateways.sberbank import SberbankClient
 from cashier_app.services.gateways.tbank import TBankClient
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
+from tests.conftest import copy_sqlite
 from tests.test_card_helpers import (
     PAYEE_OF_BANK,
     Bank,
@@ -39,13 +39,6 @@ BANKS = ["sberbank", "tbank"]
 AMOUNT = 12_345
 
 
-def _copy(src: Path, dst: Path) -> None:
-    """``cp office.sqlite3 office.backup`` done right with WAL files around: SQLite's backup API."""
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    with b:
-        a.backup(b)
-    a.close()
-    b.close()
 
 
 def _db_path(db: Database) -> Path:
@@ -88,12 +81,12 @@ def test_restore_from_backup_never_credits_the_earlier_customers_order(
     payee = PAYEE_OF_BANK[bank_name]
     first, second = account_of(office.db, payee, 0), account_of(office.db, payee, 1)
     path, backup = _db_path(office.db), tmp_path / "office.backup"
-    _copy(path, backup)  # cp office.sqlite3 office.backup
+    copy_sqlite(path, backup)  # cp office.sqlite3 office.backup
     before = {a: (balance(office.db, a), card_sum(office.db, a), _credited_card_entries(office.db, a))
               for a in (first, second)}
     paid = _pay_and_settle(office.db, office.bank, bank_name, first)  # a customer pays; then the disk dies
     office.db.dispose()
-    _copy(backup, path)  # cp office.backup office.sqlite3
+    copy_sqlite(backup, path)  # cp office.backup office.sqlite3
     db = Database(f"sqlite:///{path}")
     try:
         assert balance(db, first) == before[first][0]  # the restore lost the first payment (the office re-enters it)
@@ -127,7 +120,7 @@ def test_restore_from_backup_never_credits_the_earlier_customers_order(
 def second_office(tmp_path: Path, demo_db_path: Path, office: Office) -> Database:
     """Another office made from the same demo database (same counters), on the SAME merchant account."""
     target = tmp_path / "office-2.sqlite3"
-    _copy(demo_db_path, target)
+    copy_sqlite(demo_db_path, target)
     db = Database(f"sqlite:///{target}")
     point_payees_at(db, office.bank.url)
     yield db  # type: ignore[misc]

@@ -12,7 +12,6 @@ manager's bonuses and a locked user.  The cases only read it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,7 +26,7 @@ from sqlalchemy import func, select, update
 from cashier_app.i18n import set_language
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
-from tests.conftest import ARTIFACTS, TODAY
+from tests.conftest import ARTIFACTS, TODAY, copy_sqlite
 from tests.gallery_helpers import ITEMS, Clip, check_window
 
 pytestmark = pytest.mark.gui
@@ -56,13 +55,6 @@ class GalleryEnv:
         return DeskContext(self.db, self.desk, UserInfo(u.id, u.login, u.full_name, u.role), today_override=TODAY)
 
 
-def _copy(src: Path, dst: Path) -> None:
-    # The backup API copies a consistent snapshot even with WAL files around.
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    with b:
-        a.backup(b)
-    a.close()
-    b.close()
 
 
 def _pick(env: GalleryEnv) -> None:
@@ -130,7 +122,7 @@ def gallery(qapp, demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     from tests.test_card_helpers import point_payees_at, start_bank
 
     tmp = tmp_path_factory.mktemp("gallery")
-    _copy(demo_db_path, tmp / "office.sqlite3")
+    copy_sqlite(demo_db_path, tmp / "office.sqlite3")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CASHIER_GW_TIMEOUTS", "1,0.5")
         mp.setenv("CASHIER_FISCAL_TIMEOUTS", "1,1")

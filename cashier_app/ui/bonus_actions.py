@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QAction
-
 from cashier_app.i18n import tr
 from cashier_app.services import cards
 from cashier_app.ui import messages
-from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.capabilities import Capability, WindowHost, menu_entry
 from cashier_app.ui.changes import Change, ChangeSet
 from cashier_app.ui.operations import ReadOp
 
@@ -26,10 +24,7 @@ class Bonuses(Capability):
     def install(self, host: WindowHost) -> None:
         self.host = host
         host.register_action("bonuses", open_bonuses)
-        action = QAction(tr("&Курсы валют…"), host.widget())
-        action.setObjectName("rates_action")
-        action.triggered.connect(lambda _checked=False: open_rates(host))
-        host.add_menu_action("service", action)
+        menu_entry(host, "service", tr("&Курсы валют…"), "rates_action", lambda: open_rates(host))
 
 
 def install(window: Any) -> Bonuses:

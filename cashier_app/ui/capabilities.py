@@ -136,4 +136,14 @@ def dialog_parent(host: WindowHost) -> QWidget:
     return host.widget()
 
 
-__all__ = ["MENUS", "ActionHandler", "Capability", "WindowHost", "dialog_parent"]
+def menu_entry(host: WindowHost, menu: str, text: str, name: str, slot: Callable[[], Any]) -> QAction:
+    """A menu entry ``text`` (already translated) named ``name`` that calls ``slot``, added to ``menu``."""
+    from PySide6.QtGui import QAction
+
+    action = QAction(text, host.widget())
+    action.setObjectName(name)
+    action.triggered.connect(lambda _checked=False: slot())
+    return host.add_menu_action(menu, action)
+
+
+__all__ = ["MENUS", "ActionHandler", "Capability", "WindowHost", "dialog_parent", "menu_entry"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QAction
-
 from cashier_app.i18n import tr
-from cashier_app.ui.capabilities import Capability, WindowHost
+from cashier_app.ui.capabilities import Capability, WindowHost, menu_entry
 from cashier_app.ui.changes import Change, ChangeSet
 from cashier_app.ui.operations import ReadOp
 
@@ -18,10 +16,7 @@ if TYPE_CHECKING:  # the payees service pulls the gateways' secrets (keyring): l
 class Payees(Capability):
     def install(self, host: WindowHost) -> None:
         self.host = host
-        action = QAction(tr("Получатели &платежей…"), host.widget())
-        action.setObjectName("payees_action")
-        action.triggered.connect(lambda _checked=False: open_payees(host))
-        host.add_menu_action("service", action)
+        menu_entry(host, "service", tr("Получатели &платежей…"), "payees_action", lambda: open_payees(host))
 
 
 def install(window: Any) -> Payees:
