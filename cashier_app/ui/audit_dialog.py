@@ -65,7 +65,7 @@ class AuditDialog(QDialog):
         self.model.failed.connect(lambda e: messages.show_error(self, e))
         self.model.rowsInserted.connect(lambda *_: self._show_count())
         self.model.modelReset.connect(self._show_count)
-        self.table = journal_table(self.model, "rows", (50, 140, 130, 80, 210, 170))
+        self.table = journal_table(self.model, "rows", (40, 130, 110, 60, 150, 130))
         export = QPushButton(tr("Выгрузить CSV…"))
         export.clicked.connect(self._export)
         close = QPushButton(tr("Закрыть"))

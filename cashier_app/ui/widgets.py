@@ -98,7 +98,39 @@ def journal_table(model: QAbstractItemModel, name: str, widths: Sequence[int]) -
     table.horizontalHeader().setStretchLastSection(True)
     for col, width in enumerate(widths):
         table.setColumnWidth(col, width)
+    # After each new query the columns grow to what the first page shows (times, statuses were cut
+    # to «04.12.2026 …» in fixed widths); a very long free text stops at MAX_COLUMN_PX.  Only once
+    # a query: later pages and the user's own resizing are left alone.
+    state = {"fit": True}
+
+    def reset() -> None:
+        state["fit"] = True
+
+    def fit(*_args: object) -> None:
+        if not state["fit"] or table.model().rowCount() == 0:
+            return
+        state["fit"] = False
+        header = table.horizontalHeader()
+        last = table.model().columnCount() - 1
+        for col in range(last):  # the last one stretches
+            want = max(table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            base = widths[col] if col < len(widths) else 0
+            table.setColumnWidth(col, min(max(base, want), MAX_COLUMN_PX))
+
+    def grow_rows(_parent: object, first: int, last: int) -> None:
+        # A wrapped detail («поле: было → стало; …») gets the lines it needs, not one row's height.
+        for row in range(first, last + 1):
+            table.resizeRowToContents(row)
+
+    model.modelReset.connect(reset)
+    model.modelReset.connect(fit)
+    model.rowsInserted.connect(fit)
+    model.modelReset.connect(table.resizeRowsToContents)
+    model.rowsInserted.connect(grow_rows)
     return table
+
+
+MAX_COLUMN_PX = 360
 
 
 def while_open(method: _F) -> _F:
