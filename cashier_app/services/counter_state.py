@@ -92,11 +92,9 @@ def _badge(s: Session, ctx: DeskContext) -> ShiftBadge:
 
 
 def _account_open(s: Session, account: str) -> None:
-    """``ledger.open_payment``'s refusal for an account a full export closed (issue 14), before the write."""
-    row = s.execute(select(m.Account.number, m.Account.closed_on).where(m.Account.number == account)).first()
-    if row is not None and row.closed_on is not None:
-        raise RuleViolation(tr("лицевой счёт {n} закрыт {d} — платежи на него не принимаются",
-                               n=row.number, d=f"{row.closed_on:%d.%m.%Y}"))
+    from cashier_app.services import ledger  # here: the start-up state (no card) does not need it
+
+    ledger.require_account_open(s, number=account)
 
 
 def _cash(s: Session, ctx: DeskContext, account: str | None, booking: str | None, today: date) -> None:

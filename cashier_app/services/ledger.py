@@ -112,6 +112,18 @@ def find_target(s: Session, *, account: str | None = None, booking: str | None =
     raise ValueError("account or booking is required")
 
 
+def require_account_open(s: Session, *, account_id: int | None = None, number: str | None = None) -> None:
+    """Refuse new money for an account a full export from the billing closed (issue 14); its history stays.
+
+    Asked by ``open_payment`` before the write and by ``counter_state`` for the F-keys: one text.
+    """
+    where = m.Account.id == account_id if account_id is not None else m.Account.number == number
+    row = s.execute(select(m.Account.number, m.Account.closed_on).where(where)).first()
+    if row is not None and row.closed_on is not None:
+        raise RuleViolation(tr("лицевой счёт {number} закрыт {day} — платежи на него не принимаются",
+                               number=row.number, day=f"{row.closed_on:%d.%m.%Y}"))
+
+
 def open_payment(
     s: Session,
     ctx: DeskContext,
@@ -133,11 +145,7 @@ def open_payment(
     if target.booking_id is not None and booking_amount is None:
         raise ValueError("a booking payment needs its tour-currency amount and rate")
     if target.account_id is not None:
-        # A full export from the billing no longer lists it (issue 14): its history stays, new money does not.
-        row = s.execute(select(m.Account.number, m.Account.closed_on).where(m.Account.id == target.account_id)).first()
-        if row is not None and row.closed_on is not None:
-            raise RuleViolation(tr("лицевой счёт {number} закрыт {day} — платежи на него не принимаются",
-                                   number=row.number, day=f"{row.closed_on:%d.%m.%Y}"))
+        require_account_open(s, account_id=target.account_id)
     p = m.Payment(
         number=next_number(s, "payment"),
         entry_kind="payment",

@@ -7,6 +7,8 @@ table hides rows behind a scroll bar of its own.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.audit_words import entry_kind_text, method_text, status_text
-from cashier_app.domain.money import format_money
+from cashier_app.domain.money import format_money, format_rate
 from cashier_app.domain.tours import days_ru
 from cashier_app.i18n import tr
 from cashier_app.services.cards import BookingCard, PaymentLine
@@ -180,7 +182,7 @@ class BookingView(QWidget):
             m.set("due_rub", tr("нет курса {cur} на {d}", cur=card.currency, d=f"{card.today:%d.%m.%Y}"))
         if card.rate is not None and card.rate_day is not None:
             # Two lines by hand: a wrapped label in the form was not given its second line's height.
-            m.set("rate", tr("{rate} ₽ за 1 {cur}\nна {d}", rate=card.rate.replace(".", ","), cur=card.currency,
+            m.set("rate", tr("{rate} ₽ за 1 {cur}\nна {d}", rate=format_rate(Decimal(card.rate)), cur=card.currency,
                              d=f"{card.rate_day:%d.%m.%Y}"))
         else:
             m.set("rate", tr("нет курса"))

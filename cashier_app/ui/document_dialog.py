@@ -8,6 +8,7 @@ result opens in the PDF preview.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.errors import RuleViolation, UserError, ValidationError
-from cashier_app.domain.money import format_amount, parse_amount
+from cashier_app.domain.money import format_amount, format_rate, parse_amount
 from cashier_app.i18n import N_, tr
 from cashier_app.services import documents
 from cashier_app.services.context import DeskContext
@@ -79,7 +80,7 @@ class DocumentDialog(QDialog):
                          payee=options.payee_name))
         if options.rate:
             head.setText(head.text() + "<br>" + tr("Курс {cur}: {rate} руб. на {day}", cur=options.currency or "",
-                                                    rate=options.rate.replace(".", ","),
+                                                    rate=format_rate(Decimal(options.rate)),
                                                     day=options.rate_day.strftime("%d.%m.%Y") if options.rate_day else "—"))
 
         kinds_box = QGroupBox(tr("Документ"))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.domain.errors import ValidationError
+from cashier_app.domain.money import format_rate
 from cashier_app.i18n import N_, tr
 from cashier_app.services import rates
 from cashier_app.services.context import DeskContext
@@ -127,7 +128,7 @@ class RatesDialog(QDialog):
                 # Stored in UTC (SQLite gives it back naive); shown in the office's local time.
                 at = row.entered_at
                 when = at.astimezone().strftime("%d.%m.%Y %H:%M")
-            values = (f"{row.day:%d.%m.%Y}", str(row.rate).replace(".", ","), row.entered_by or "", when)
+            values = (f"{row.day:%d.%m.%Y}", format_rate(row.rate), row.entered_by or "", when)
             for c, v in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(v))
         self.table.resizeColumnsToContents()
@@ -138,7 +139,7 @@ class RatesDialog(QDialog):
             return
         row = self.rows[selected[0].row()]
         self.day.setDate(QDate(row.day.year, row.day.month, row.day.day))
-        self.rate.setText(str(row.rate).replace(".", ","))
+        self.rate.setText(format_rate(row.rate))
         self.rate.setFocus()
         self.rate.selectAll()
 
@@ -156,9 +157,9 @@ class RatesDialog(QDialog):
     def _saved(self, result: rates.SetResult) -> None:
         row = result.row
         was = "" if result.previous is None or result.previous == row.rate else tr(
-            " (было {old})", old=str(result.previous).replace(".", ","))
+            " (было {old})", old=format_rate(result.previous))
         self._ok(tr("Курс {cur} на {d}: {rate}{was}", cur=row.currency, d=f"{row.day:%d.%m.%Y}",
-                    rate=str(row.rate).replace(".", ","), was=was))
+                    rate=format_rate(row.rate), was=was))
         if self.currency.findText(row.currency) < 0:
             self.currency.addItem(row.currency)
         self.currency.setCurrentText(row.currency)

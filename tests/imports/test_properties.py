@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from cashier_app.services.importing import accounts_import as ai
 from cashier_app.storage import models as m
 from cashier_app.storage.db import Database
+from tests.conftest import copy_sqlite
 from tests.imports.helpers import admin, row, write
 
 _rows = st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=6, unique=True).map(
@@ -21,11 +21,7 @@ _rows = st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=6,
 
 
 def _copy(demo: Path, into: Path) -> Database:
-    src, dst = sqlite3.connect(demo), sqlite3.connect(into)
-    with dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    copy_sqlite(demo, into)
     return Database(f"sqlite:///{into}")
 
 
